@@ -1,0 +1,62 @@
+import yargs from 'yargs';
+import { ExitCode, KxpError, toKxpError } from '../errors.js';
+import { formatError } from '../report/errors.js';
+import { commands } from './commands.js';
+import type { CliContext } from './context.js';
+
+export interface MainOptions extends Partial<Omit<CliContext, 'setExitCode' | 'signal'>> {
+  signal?: AbortSignal;
+}
+
+/** Runs the CLI and resolves to the process exit status. Never calls process.exit. */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new KxpError('ABORTED', 'Interrupted.'));
+  const ownSignals = options.signal === undefined;
+  if (ownSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  } else {
+    options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), { once: true });
+  }
+  let exitCode: number = ExitCode.ok;
+  const ctx: CliContext = {
+    stdin: options.stdin ?? process.stdin,
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+    signal: controller.signal,
+    setExitCode(code) {
+      exitCode = code;
+    },
+  };
+  try {
+    let cli = yargs(argv)
+      .scriptName('kxp-restore')
+      .usage('$0 <command> [options]\n\nValidate, upload, verify and restore the data of an Xperience by Kentico SaaS custom restore.')
+      .strict()
+      .demandCommand(1, 'Name a command; see the list above.')
+      .recommendCommands()
+      .help()
+      .alias('h', 'help')
+      .version()
+      .wrap(Math.min(110, ctx.stdout.columns ?? 100))
+      .fail((message, error) => {
+        if (error) throw error;
+        throw new KxpError('USAGE', message ?? 'Invalid usage.', { hint: 'Run with --help to see the options.' });
+      });
+    for (const command of commands(ctx)) cli = cli.command(command);
+    await cli.parseAsync();
+    return exitCode;
+  } catch (thrown) {
+    const error = toKxpError(thrown);
+    ctx.stderr.write(formatError(error));
+    return error.exitCode;
+  } finally {
+    if (ownSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The one error type of kxp-restore. Every failure the core reports carries a stable `code`
+ * (for scripts and `--json`), the process exit status it maps to, and, where there is one,
+ * the path it concerns and the fix.
+ */
+
+/** Process exit statuses (DESIGN.md): 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  invalid: 2,
+  resumable: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Stable error codes. Add new ones here, never rename. */
+export type ErrorCode =
+  // usage and input
+  | 'USAGE'
+  | 'VALIDATION_FAILED'
+  | 'NOT_FOUND'
+  | 'UNREADABLE'
+  | 'BACPAC_INVALID'
+  // SAS URLs and storage
+  | 'SAS_INVALID'
+  | 'SAS_EXPIRED'
+  | 'SAS_PERMISSION'
+  | 'SAS_INSECURE'
+  | 'ACCESS_DENIED'
+  | 'SOURCE_CHANGED'
+  | 'TRANSFER_FAILED'
+  | 'VERIFY_MISMATCH'
+  | 'ABORTED'
+  // portal and session
+  | 'PORTAL_UNAUTHORIZED'
+  | 'PORTAL_FORBIDDEN'
+  | 'PORTAL_CONFLICT'
+  | 'PORTAL_NOT_FOUND'
+  | 'PORTAL_RULE'
+  | 'PORTAL_UNAVAILABLE'
+  | 'RESTORE_FAILED'
+  | 'VERSION_MISMATCH'
+  | 'NOT_CONFIRMED'
+  | 'INTERNAL';
+
+const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
+  USAGE: ExitCode.invalid,
+  VALIDATION_FAILED: ExitCode.invalid,
+  NOT_FOUND: ExitCode.invalid,
+  UNREADABLE: ExitCode.invalid,
+  BACPAC_INVALID: ExitCode.invalid,
+  SAS_INVALID: ExitCode.invalid,
+  SAS_EXPIRED: ExitCode.invalid,
+  SAS_PERMISSION: ExitCode.invalid,
+  SAS_INSECURE: ExitCode.invalid,
+  ACCESS_DENIED: ExitCode.resumable,
+  ABORTED: ExitCode.resumable,
+  VERSION_MISMATCH: ExitCode.invalid,
+  NOT_CONFIRMED: ExitCode.invalid,
+};
+
+export interface KxpErrorOptions {
+  /** The file, blob or URL (redacted) the error concerns. */
+  path?: string;
+  /** What the user should do about it. Printed after the message. */
+  hint?: string;
+  /** Overrides the exit status implied by the code. */
+  exitCode?: ExitCode;
+  cause?: unknown;
+}
+
+export class KxpError extends Error {
+  override readonly name = 'KxpError';
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCode;
+  readonly path: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: KxpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.exitCode = options.exitCode ?? defaultExit[code] ?? ExitCode.failed;
+    this.path = options.path;
+    this.hint = options.hint;
+  }
+}
+
+export function isKxpError(value: unknown): value is KxpError {
+  return value instanceof KxpError;
+}
+
+/** Wraps anything thrown into a KxpError so the CLI has one shape to render. */
+export function toKxpError(value: unknown): KxpError {
+  if (value instanceof KxpError) return value;
+  if (value instanceof Error && value.name === 'AbortError') {
+    return new KxpError('ABORTED', 'Stopped before the work was finished.', { cause: value });
+  }
+  const message = value instanceof Error ? value.message : String(value);
+  return new KxpError('INTERNAL', message, { cause: value });
+}

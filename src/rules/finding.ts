@@ -1,0 +1,35 @@
+/** A problem found in the payload before anything is sent. Codes are stable; see README "Findings". */
+export type FindingCode =
+  | 'BACPAC_NAME'
+  | 'BACPAC_INVALID'
+  | 'NOT_LOWERCASE'
+  | 'CASE_COLLISION'
+  | 'CONTAINER_NAME'
+  | 'OUTSIDE_CONTAINER'
+  | 'BLOB_NAME'
+  | 'SYMLINK'
+  | 'UNREADABLE'
+  | 'EMPTY'
+  | 'EMPTY_FOLDER'
+  | 'IGNORED'
+  | 'STORAGE_LIMIT'
+  | 'SPECIAL_FILE';
+
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** The file or folder concerned, as the user would type it (relative to the migration folder when possible). */
+  path: string;
+  /** What is wrong and how to fix it, in one or two sentences. */
+  message: string;
+}
+
+export function error(code: FindingCode, path: string, message: string): Finding {
+  return { code, severity: 'error', path, message };
+}
+
+export function warning(code: FindingCode, path: string, message: string): Finding {
+  return { code, severity: 'warning', path, message };
+}

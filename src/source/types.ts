@@ -1,0 +1,28 @@
+/** One file of the payload, as the scan found it and as it will be named remotely. */
+export interface PayloadFile {
+  kind: 'bacpac' | 'storage';
+  /** Absolute path on disk. */
+  absolutePath: string;
+  /** Path shown to the user: relative to the migration folder (or the override folder), forward slashes. */
+  displayPath: string;
+  /** Path relative to the storage root as found on disk (forward slashes); the file name for the bacpac. */
+  sourceName: string;
+  /** Blob name in the target container: `db.bacpac`, or `<container>/<path>` (lowercased with `--lowercase`). */
+  blobName: string;
+  /** Top-level storage folder (mapped), or null for the bacpac. */
+  container: string | null;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Where the two parts of a migration come from. */
+export interface PayloadSource {
+  /** The migration folder, if one was given. Holds `db.bacpac` and `storage/` by convention. */
+  dir?: string;
+  /** Overrides `<dir>/db.bacpac`. The blob is always named `db.bacpac`. */
+  bacpac?: string;
+  /** Overrides `<dir>/storage`. Must have the `<container>/<path…>` shape. */
+  storage?: string;
+  /** Lowercase every storage name on the way (files on disk are never renamed). */
+  lowercase?: boolean;
+}
