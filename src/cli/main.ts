@@ -32,7 +32,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     },
   };
   try {
-    let cli = yargs(argv)
+    let helpOrVersion = '';
+    let cli = yargs()
       .scriptName('kxp-restore')
       .usage('$0 <command> [options]\n\nValidate, upload, verify and restore the data of an Xperience by Kentico SaaS custom restore.')
       .strict()
@@ -42,12 +43,17 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       .alias('h', 'help')
       .version()
       .wrap(Math.min(110, ctx.stdout.columns ?? 100))
+      .exitProcess(false)
       .fail((message, error) => {
         if (error) throw error;
         throw new KxpError('USAGE', message ?? 'Invalid usage.', { hint: 'Run with --help to see the options.' });
       });
     for (const command of commands(ctx)) cli = cli.command(command);
-    await cli.parseAsync();
+    // The callback receives --help and --version text instead of yargs printing it, so it reaches ctx.stdout.
+    await cli.parseAsync(argv, {}, (_error, _argv, output) => {
+      helpOrVersion = output;
+    });
+    if (helpOrVersion) ctx.stdout.write(helpOrVersion.endsWith('\n') ? helpOrVersion : `${helpOrVersion}\n`);
     return exitCode;
   } catch (thrown) {
     const error = toKxpError(thrown);

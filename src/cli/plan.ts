@@ -1,10 +1,53 @@
 import type { CommandModule } from 'yargs';
+import { ExitCode, KxpError } from '../errors.js';
+import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
+import { planJson, renderPlan } from '../report/plan.js';
 import type { CliContext } from './context.js';
+import { parseSize } from './parse.js';
+import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
-export function planCommand(_ctx: CliContext): CommandModule {
+interface PlanArgs extends SourceArgs {
+  json: boolean;
+  bandwidth: number;
+  'storage-limit'?: string;
+}
+
+export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
   return {
     command: 'plan [dir]',
     describe: 'Check a migration folder against every custom-restore rule, without sending anything',
-    handler: () => undefined,
+    builder: (yargs) =>
+      withSourceOptions(yargs)
+        .option('bandwidth', {
+          type: 'number',
+          default: DEFAULT_BANDWIDTH_MBPS,
+          describe: 'Upload bandwidth in Mbit/s, for the time estimate',
+          requiresArg: true,
+        })
+        .option('storage-limit', {
+          type: 'string',
+          describe: "The project's file storage limit from the Portal Dashboard (e.g. 100GB); storage files above it are an error",
+          requiresArg: true,
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
+        .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
+        .example('$0 plan --bacpac ~/exports/site.bacpac --storage ./App/$StorageAssets --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
+        .example('$0 plan ./migration --json --bandwidth 40 --storage-limit 250GB', 'Machine-readable result with an estimate at 40 Mbit/s')
+        .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by plan).') as never,
+    handler: async (args) => {
+      if (!Number.isFinite(args.bandwidth) || args.bandwidth <= 0) {
+        throw new KxpError('USAGE', `--bandwidth takes a positive number of Mbit/s; got ${String(args.bandwidth)}.`);
+      }
+      const source = sourceFromArgs(args);
+      const report = await planPayload(source, {
+        cwd: ctx.cwd,
+        signal: ctx.signal,
+        bandwidthMbps: args.bandwidth,
+        ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
+      });
+      if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');
+      else ctx.stdout.write(renderPlan(report, args.dir ?? [args.bacpac, args.storage].filter(Boolean).join(' + ')));
+      ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);
+    },
   };
 }

@@ -18,6 +18,9 @@ export interface RunOptions {
   cwd?: string;
   stdin?: string;
   signal?: AbortSignal;
+  /** Run the child as this user and group (only when the tests run as root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs the CLI in this process (fast; no TTY). */
@@ -48,6 +51,7 @@ export function spawnCli(args: string[], options: RunOptions = {}) {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
     signal: options.signal,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
   });
   let stdout = '';
   let stderr = '';

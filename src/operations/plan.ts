@@ -1,0 +1,126 @@
+/**
+ * `plan`: every check that would make the custom restore fail, run locally before anything is sent.
+ * Streams the scan and keeps only aggregates, so memory does not grow with the number of files.
+ */
+import { quickCheckBacpac } from '../bacpac/quick-check.js';
+import { error, type Finding } from '../rules/finding.js';
+import { scanPayload, type ScanOptions } from '../source/scan.js';
+import type { PayloadFile, PayloadSource } from '../source/types.js';
+
+/** The deployment-package limit custom restore exists to get around ("2 GB"). */
+export const PACKAGE_LIMIT_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_BANDWIDTH_MBPS = 100;
+const LARGEST_COUNT = 10;
+
+export interface PlanOptions extends ScanOptions {
+  /** The project's file storage limit (Portal dashboard); storage files above it are an error. */
+  storageLimitBytes?: number;
+  /** Upload bandwidth for the time estimate, in Mbit/s. Default 100. */
+  bandwidthMbps?: number;
+  /** Skip the bacpac's structure checks (only for callers that run them themselves). */
+  skipBacpacChecks?: boolean;
+  onEvent?: (event: PlanEvent) => void;
+}
+
+export type PlanEvent = { type: 'plan-progress'; files: number; bytes: number } | { type: 'plan-finding'; finding: Finding };
+
+export interface ContainerTotals {
+  files: number;
+  bytes: number;
+}
+
+export interface PlanReport {
+  ok: boolean;
+  errors: Finding[];
+  warnings: Finding[];
+  totals: { files: number; bytes: number; containers: Record<string, ContainerTotals> };
+  bacpac: { path: string; bytes: number; blobName: string; renamed: boolean } | null;
+  /** The largest files, biggest first. */
+  largest: Array<{ path: string; blobName: string; bytes: number }>;
+  storageBytes: number;
+  packageLimitBytes: number;
+  exceedsPackageLimit: boolean;
+  storageLimitBytes: number | null;
+  bandwidthMbps: number;
+  estimatedSeconds: number;
+  /** Whether storage names are lowercased on the way. */
+  lowercase: boolean;
+}
+
+export async function planPayload(source: PayloadSource, options: PlanOptions = {}): Promise<PlanReport> {
+  const errors: Finding[] = [];
+  const warnings: Finding[] = [];
+  const containers: Record<string, ContainerTotals> = {};
+  const largest: PayloadFile[] = [];
+  let bacpac: PayloadFile | undefined;
+  let files = 0;
+  let bytes = 0;
+  let storageBytes = 0;
+
+  const record = (found: Finding) => {
+    (found.severity === 'error' ? errors : warnings).push(found);
+    options.onEvent?.({ type: 'plan-finding', finding: found });
+  };
+
+  for await (const event of scanPayload(source, options)) {
+    if (event.type === 'finding') {
+      record(event.finding);
+      continue;
+    }
+    const file = event.file;
+    files++;
+    bytes += file.size;
+    keepLargest(largest, file);
+    if (file.kind === 'bacpac') {
+      bacpac = file;
+    } else {
+      storageBytes += file.size;
+      const container = (containers[file.container ?? ''] ??= { files: 0, bytes: 0 });
+      container.files++;
+      container.bytes += file.size;
+    }
+    if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
+  }
+
+  if (bacpac && !options.skipBacpacChecks) {
+    const check = await quickCheckBacpac(bacpac.absolutePath, { signal: options.signal });
+    for (const problem of check.problems) record(error('BACPAC_INVALID', bacpac.displayPath, problem));
+  }
+
+  const storageLimitBytes = options.storageLimitBytes ?? null;
+  if (storageLimitBytes !== null && storageBytes > storageLimitBytes) {
+    record(
+      error(
+        'STORAGE_LIMIT',
+        source.storage ?? source.dir ?? '.',
+        `The storage files total ${storageBytes} bytes, more than the file storage limit of ${storageLimitBytes} bytes. Leave out files you do not need, or ask Kentico for a larger limit (see the Portal's Dashboard).`,
+      ),
+    );
+  }
+
+  const bandwidthMbps = options.bandwidthMbps ?? DEFAULT_BANDWIDTH_MBPS;
+  return {
+    ok: errors.length === 0,
+    errors,
+    warnings,
+    totals: { files, bytes, containers },
+    bacpac: bacpac ? { path: bacpac.displayPath, bytes: bacpac.size, blobName: bacpac.blobName, renamed: bacpac.sourceName !== bacpac.blobName } : null,
+    largest: largest.map((file) => ({ path: file.displayPath, blobName: file.blobName, bytes: file.size })),
+    storageBytes,
+    packageLimitBytes: PACKAGE_LIMIT_BYTES,
+    exceedsPackageLimit: bytes > PACKAGE_LIMIT_BYTES,
+    storageLimitBytes,
+    bandwidthMbps,
+    estimatedSeconds: (bytes * 8) / (bandwidthMbps * 1e6),
+    lowercase: source.lowercase ?? false,
+  };
+}
+
+/** Keeps the LARGEST_COUNT biggest files, biggest first, in a small sorted array. */
+function keepLargest(largest: PayloadFile[], file: PayloadFile): void {
+  if (largest.length === LARGEST_COUNT && (largest.at(-1)?.size ?? 0) >= file.size) return;
+  let index = largest.findIndex((other) => other.size < file.size);
+  if (index === -1) index = largest.length;
+  largest.splice(index, 0, file);
+  if (largest.length > LARGEST_COUNT) largest.pop();
+}

@@ -1,0 +1,95 @@
+/** Text and JSON renderings of a PlanReport and of findings. Decides nothing; only shows. */
+import type { PlanReport } from '../operations/plan.js';
+import type { Finding } from '../rules/finding.js';
+import { formatBytes, formatCount, formatDuration, plural } from './format.js';
+
+/** How many findings of one code are listed before the rest are summarised. */
+const SHOWN_PER_CODE = 20;
+
+/** The `--json` object of `plan`: the issue's shape, plus the summary figures. */
+export function planJson(report: PlanReport) {
+  return {
+    ok: report.ok,
+    errors: report.errors.map(findingJson),
+    warnings: report.warnings.map(findingJson),
+    totals: report.totals,
+    bacpac: report.bacpac ? { path: report.bacpac.path, bytes: report.bacpac.bytes } : null,
+    largest: report.largest,
+    packageLimit: { bytes: report.packageLimitBytes, exceeded: report.exceedsPackageLimit },
+    storageLimit: report.storageLimitBytes === null ? null : { bytes: report.storageLimitBytes, used: report.storageBytes },
+    estimate: { bandwidthMbps: report.bandwidthMbps, seconds: Math.round(report.estimatedSeconds * 10) / 10 },
+  };
+}
+
+export function findingJson(finding: Finding): { code: string; path: string; message: string } {
+  return { code: finding.code, path: finding.path, message: finding.message };
+}
+
+/** Findings grouped by severity then code, each with its path and fix; long runs of one code are cut short. */
+export function renderFindings(errors: Finding[], warnings: Finding[]): string {
+  const lines: string[] = [];
+  for (const [label, findings] of [
+    ['error', errors],
+    ['warning', warnings],
+  ] as const) {
+    const byCode = new Map<string, Finding[]>();
+    for (const finding of findings) {
+      const list = byCode.get(finding.code);
+      if (list) list.push(finding);
+      else byCode.set(finding.code, [finding]);
+    }
+    for (const [code, list] of byCode) {
+      for (const finding of list.slice(0, SHOWN_PER_CODE)) {
+        lines.push(`  ${label.padEnd(7)} ${code}  ${finding.path}`);
+        lines.push(`          ${finding.message}`);
+      }
+      if (list.length > SHOWN_PER_CODE) lines.push(`  ${label.padEnd(7)} ${code}  … and ${formatCount(list.length - SHOWN_PER_CODE)} more (--json lists them all)`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function renderPlan(report: PlanReport, title: string): string {
+  const lines: string[] = [`Plan for ${title}`, ''];
+  if (report.bacpac) {
+    const renamed = report.bacpac.renamed ? ' (uploaded as db.bacpac)' : '';
+    lines.push(`Database  ${report.bacpac.path} → db.bacpac${renamed}  ${formatBytes(report.bacpac.bytes)}`);
+  } else {
+    lines.push('Database  none (no db.bacpac in this payload)');
+  }
+  const containers = Object.entries(report.totals.containers);
+  if (containers.length === 0) {
+    lines.push('Storage   none (no files under storage/<container>/)');
+  } else {
+    lines.push(`Storage   ${plural(containers.length, 'container')}, ${formatBytes(report.storageBytes)}${report.lowercase ? ', names lowercased on the way' : ''}`);
+    const width = Math.max(...containers.map(([name]) => name.length), 9);
+    for (const [name, totals] of containers) {
+      lines.push(`  ${name.padEnd(width)}  ${plural(totals.files, 'file').padStart(13)}  ${formatBytes(totals.bytes).padStart(10)}`);
+    }
+  }
+  lines.push(`Total     ${plural(report.totals.files, 'file')}, ${formatBytes(report.totals.bytes)}`);
+  lines.push(
+    report.exceedsPackageLimit
+      ? `          past the 2 GB deployment-package limit: custom restore is the way to deploy this`
+      : `          under the 2 GB deployment-package limit (custom restore works too)`,
+  );
+  if (report.storageLimitBytes !== null) {
+    lines.push(`Limit     ${formatBytes(report.storageBytes)} of ${formatBytes(report.storageLimitBytes)} file storage`);
+  }
+  const estimate = report.estimatedSeconds < 1 ? 'under a second' : `about ${formatDuration(report.estimatedSeconds)}`;
+  lines.push(`Estimate  ${estimate} at ${report.bandwidthMbps} Mbit/s`);
+  if (report.largest.length > 0) {
+    lines.push('', 'Largest files');
+    for (const file of report.largest) lines.push(`  ${formatBytes(file.bytes).padStart(10)}  ${file.path}`);
+  }
+  if (report.errors.length + report.warnings.length > 0) {
+    lines.push('', `Findings: ${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}`, renderFindings(report.errors, report.warnings));
+  }
+  lines.push(
+    '',
+    report.ok
+      ? 'Ready: no errors. Nothing was sent.'
+      : `Not ready: fix the ${plural(report.errors.length, 'error')} above and run plan again. Nothing was sent.`,
+  );
+  return lines.join('\n') + '\n';
+}
