@@ -1,0 +1,77 @@
+/**
+ * What an Azure Storage failure means for the transfer: try again, stop the run (access), or give up
+ * on this file. The one place that reads SDK error shapes.
+ */
+import { KxpError } from '../errors.js';
+import { redactUrl } from './sas.js';
+
+export type FailureKind = 'retry' | 'access' | 'fatal';
+
+export interface Classified {
+  kind: FailureKind;
+  /** Short reason for retry events and messages: "HTTP 503 ServerBusy", "ECONNRESET", "timeout". */
+  reason: string;
+  status: number | undefined;
+  /** Milliseconds the service asked us to wait (Retry-After), if it did. */
+  retryAfterMs: number | undefined;
+}
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  response?: { headers?: { get?(name: string): string | undefined } };
+  details?: { errorCode?: string };
+}
+
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'ENETDOWN', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR', 'ERR_STREAM_PREMATURE_CLOSE', 'PARSE_ERROR',
+]);
+
+export const ACCESS_HINT = 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and re-run the same command; progress is kept.';
+
+/** `timedOut` tells a per-request timeout (retry) from the caller's own abort (stop). */
+export function classifyAzureError(thrown: unknown, timedOut = false): Classified {
+  const error = (thrown ?? {}) as SdkErrorShape;
+  const status = typeof error.statusCode === 'number' ? error.statusCode : undefined;
+  const serviceCode = error.details?.errorCode ?? error.code;
+  const retryAfterMs = parseRetryAfter(error.response?.headers?.get?.('retry-after'));
+  if (timedOut || error.name === 'AbortError') return { kind: 'retry', reason: 'timeout', status, retryAfterMs };
+  if (status === 403 || status === 401) return { kind: 'access', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
+  if (status !== undefined && RETRY_STATUS.has(status)) return { kind: 'retry', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
+  if (status === undefined && (error.code === undefined || NETWORK_CODES.has(error.code) || error.name === 'RestError')) {
+    return { kind: 'retry', reason: error.code ?? 'network error', status, retryAfterMs };
+  }
+  return { kind: 'fatal', reason: status === undefined ? (error.code ?? error.name ?? 'error') : `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
+}
+
+/** The error a caller sees once retries are over or not allowed. `where` is a blob name or a redacted URL. */
+export function azureFailure(thrown: unknown, classified: Classified, where: string): KxpError {
+  if (classified.kind === 'access') {
+    return new KxpError('ACCESS_DENIED', `Azure Storage refused access (${classified.reason}): the SAS URL has expired, was revoked, or does not allow this.`, {
+      path: where,
+      hint: ACCESS_HINT,
+      cause: thrown,
+    });
+  }
+  const detail = thrown instanceof Error ? redactUrl(thrown.message.split('\n')[0] ?? '') : String(thrown);
+  if (classified.status === 404) {
+    return new KxpError('TRANSFER_FAILED', `The container was not found (${classified.reason}).`, {
+      path: where,
+      hint: 'Check that the SAS URL is the one of the current custom-restore session.',
+      cause: thrown,
+    });
+  }
+  return new KxpError('TRANSFER_FAILED', `${classified.reason}: ${detail}`, { path: where, cause: thrown });
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

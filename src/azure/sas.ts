@@ -1,0 +1,146 @@
+/**
+ * Container SAS URLs: parsing, redaction, and the checks that run before anything is sent.
+ * A SAS signature is a password: it never leaves this module except inside the URL handed to the SDK.
+ */
+import { KxpError } from '../errors.js';
+
+export interface ContainerSas {
+  /** The full URL, as given (holds the signature; never print it, use `redacted`). */
+  url: string;
+  /** The same URL with `sig=REDACTED`. */
+  redacted: string;
+  /** `https://host[:port]` (+ `/account` for path-style endpoints such as Azurite). */
+  endpoint: string;
+  account: string;
+  container: string;
+  /** `account/container`: what the journal is keyed by, so new SAS URLs for the same container resume the same work. */
+  identity: string;
+  permissions: string | null;
+  expiresOn: Date | null;
+  startsOn: Date | null;
+  /** Name of a stored access policy (`si=`); permissions and expiry then live on the server. */
+  policy: string | null;
+  /** `sr=`: `c` for a container SAS. */
+  resource: string | null;
+  loopback: boolean;
+}
+
+/** Which operation the URL is for: decides the permission it needs. */
+export type SasPurpose = 'upload' | 'verify';
+
+const SECRET_PARAM = /([?&](?:sig|signature|token|access_token|code|secret|password|key)=)[^&\s"'<>]*/gi;
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost|[^.]+)$/i;
+
+/** Replaces the value of `sig` (and any other secret-looking query parameter) everywhere in a text. */
+export function redactUrl(text: string): string {
+  return text.replace(SECRET_PARAM, '$1REDACTED');
+}
+
+/** The signature of a SAS URL, for tests and for scrubbing; null when there is none. */
+export function sasSignature(url: string): string | null {
+  try {
+    return new URL(url).searchParams.get('sig');
+  } catch {
+    return null;
+  }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** Parses a container SAS URL. Throws SAS_INVALID / SAS_INSECURE with the fix; never echoes the signature. */
+export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
+  const input = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new KxpError('SAS_INVALID', `The ${label} is not a URL.`, { hint: sasHint(label) });
+  }
+  const redacted = redactUrl(input);
+  const loopback = isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new KxpError('SAS_INSECURE', `The ${label} must use https (plain http is only accepted for a local emulator on a loopback address): ${redacted}`, {
+      hint: 'Use the https URL exactly as the Portal shows it.',
+    });
+  }
+  const params = url.searchParams;
+  if (!params.get('sig')) {
+    throw new KxpError('SAS_INVALID', `The ${label} has no signature (sig=), so it is not a SAS URL: ${redacted}`, { hint: sasHint(label) });
+  }
+  const segments = url.pathname.split('/').filter((segment) => segment !== '');
+  // Azure puts the account in the host name; emulators and IP endpoints put it first in the path.
+  const pathStyle = PATH_STYLE_HOST.test(url.hostname) && !url.hostname.includes('.blob.');
+  const account = pathStyle ? segments.shift() : url.hostname.split('.')[0];
+  const container = segments.shift();
+  if (!account || !container || segments.length > 0) {
+    throw new KxpError('SAS_INVALID', `The ${label} does not point at a container (expected https://<account>.blob.core.windows.net/<container>?…): ${redacted}`, {
+      hint: sasHint(label),
+    });
+  }
+  if (!CONTAINER_NAME.test(container)) {
+    throw new KxpError('SAS_INVALID', `The ${label} names "${container}", which is not a valid container name: ${redacted}`, { hint: sasHint(label) });
+  }
+  const resource = params.get('sr');
+  if (resource !== null && resource !== 'c') {
+    throw new KxpError('SAS_INVALID', `The ${label} is a SAS for a single ${resource === 'b' ? 'blob' : `resource (sr=${resource})`}, not for a container: ${redacted}`, {
+      hint: sasHint(label),
+    });
+  }
+  const endpoint = pathStyle ? `${url.origin}/${account}` : url.origin;
+  return {
+    url: input,
+    redacted,
+    endpoint,
+    account,
+    container,
+    identity: `${account}/${container}`,
+    permissions: params.get('sp'),
+    expiresOn: parseSasDate(params.get('se'), label, redacted),
+    startsOn: parseSasDate(params.get('st'), label, redacted),
+    policy: params.get('si'),
+    resource,
+    loopback,
+  };
+}
+
+/**
+ * The checks that can be made locally: permission (when `sp` is in the URL) and validity period (when
+ * `se`/`st` are). A stored-access-policy SAS (`si=`) carries neither; the first read-only request tells.
+ */
+export function checkContainerSas(sas: ContainerSas, label: string, purpose: SasPurpose, now = new Date()): void {
+  const needed = purpose === 'upload' ? ['w'] : ['l'];
+  if (sas.permissions !== null) {
+    const missing = needed.filter((letter) => !sas.permissions?.includes(letter));
+    if (missing.length > 0) {
+      const what = purpose === 'upload' ? 'write' : 'list';
+      throw new KxpError('SAS_PERMISSION', `The ${label} does not allow ${what} (it grants "${sas.permissions}", ${purpose} needs "${needed.join('')}"): ${sas.redacted}`, {
+        hint: 'Use the URL the Portal shows for the custom-restore session ("Get access"); it grants read, add, create, write, delete and list.',
+      });
+    }
+  }
+  if (sas.expiresOn !== null && sas.expiresOn.getTime() <= now.getTime()) {
+    throw new KxpError('SAS_EXPIRED', `The ${label} expired at ${sas.expiresOn.toISOString()}: ${sas.redacted}`, {
+      hint: 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and run again; progress is kept.',
+    });
+  }
+  if (sas.startsOn !== null && sas.startsOn.getTime() > now.getTime() + 5 * 60_000) {
+    throw new KxpError('SAS_INVALID', `The ${label} is not valid before ${sas.startsOn.toISOString()}: ${sas.redacted}`, {
+      hint: "Check this computer's clock, or wait until the start time.",
+    });
+  }
+}
+
+function parseSasDate(value: string | null, label: string, redacted: string): Date | null {
+  if (value === null || value === '') return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new KxpError('SAS_INVALID', `The ${label} has an unreadable date "${value}": ${redacted}`, { hint: sasHint(label) });
+  return date;
+}
+
+function sasHint(label: string): string {
+  return `Copy the ${label} from the Portal's custom restore session ("Get access") in full, quoted in the shell.`;
+}

@@ -1,0 +1,173 @@
+/**
+ * `upload`: plan (any error → nothing sent), check the SAS URLs, list the containers, then send what is
+ * missing, resumably. The database file goes to the database container as `db.bacpac`; storage files to
+ * the storage container as `<container>/<path>`.
+ */
+import path from 'node:path';
+import { KxpError } from '../errors.js';
+import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
+import { errorJson } from '../report/errors.js';
+import { scanPayload, STATE_DIR_NAME } from '../source/scan.js';
+import type { PayloadFile, PayloadSource } from '../source/types.js';
+import { blockSizeFromMiB } from '../transfer/blocks.js';
+import { runTransfer, type ContainerTarget, type TransferItem } from '../transfer/engine.js';
+import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
+import type { RetryPolicy } from '../transfer/pacer.js';
+import { openTarget } from '../transfer/targets.js';
+import { planPayload, type PlanReport } from './plan.js';
+
+export interface UploadOptions {
+  /** SAS URL of the database container; needed when the payload has a database file. */
+  dbSasUrl?: string;
+  /** SAS URL of the storage container; needed when the payload has storage files. */
+  storageSasUrl?: string;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number;
+  /** Block size in MiB (fractions allowed down to 1/16). Default 8, grown so no blob needs more than 50,000 blocks. */
+  blockSizeMiB?: number;
+  /** Where the resume journal lives. Default `<dir>/.kxp-restore`. */
+  stateDir?: string;
+  /** Working directory for relative paths. Default process.cwd(). */
+  cwd?: string;
+  /** Per-request retry tuning (tests shorten the backoff). */
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  onEvent?: (event: UploadEvent) => void;
+}
+
+/** What upload and verify report before the first byte moves. */
+export type SetupEvent = { type: 'planned'; plan: PlanReport } | { type: 'listed'; container: string; blobs: number };
+export type UploadEvent = TransferEvent | SetupEvent;
+
+/** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'signal'> & {
+  onEvent?: (event: SetupEvent) => void;
+};
+
+export interface UploadResult {
+  ok: boolean;
+  files: { total: number; uploaded: number; skipped: number; failed: number };
+  bytes: { total: number; sent: number };
+  durationMs: number;
+  errors: Array<{ code: string; path: string | null; message: string }>;
+}
+
+export interface Destinations {
+  plan: PlanReport;
+  db: ContainerSas | null;
+  storage: ContainerSas | null;
+  stateDir: string;
+}
+
+export async function uploadPayload(source: PayloadSource, options: UploadOptions = {}): Promise<UploadResult> {
+  const started = Date.now();
+  const blockSize = blockSizeFromMiB(options.blockSizeMiB);
+  if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 256)) {
+    throw new KxpError('USAGE', `--concurrency must be a whole number from 1 to 256; got ${options.concurrency}.`);
+  }
+  const destinations = await prepareDestinations(source, options, 'upload');
+  const { plan } = destinations;
+  const targets = await openTargets(destinations, options);
+  try {
+    const items = transferItems(source, targets, options);
+    const result = await runTransfer(items, {
+      totals: { files: plan.totals.files, bytes: plan.totals.bytes },
+      largestFile: plan.largest[0]?.bytes ?? 0,
+      concurrency: options.concurrency,
+      blockSize,
+      retry: options.retry,
+      signal: options.signal,
+      onEvent: options.onEvent,
+    });
+    return uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started);
+  } finally {
+    await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
+  }
+}
+
+/**
+ * Everything that must hold before a single byte is sent: the plan passes, each part present has its SAS
+ * URL, and each URL is well-formed, https (unless loopback), not expired and allows what we need.
+ */
+export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
+  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd });
+  options.onEvent?.({ type: 'planned', plan });
+  if (!plan.ok) {
+    const count = plan.errors.length;
+    throw new KxpError('VALIDATION_FAILED', `The payload has ${count} problem${count === 1 ? '' : 's'} that would make the custom restore fail; nothing was sent.`, {
+      hint: 'Fix them (see the list above, or run `kxp-restore plan`) and run again.',
+    });
+  }
+  const needsDb = plan.bacpac !== null;
+  const needsStorage = plan.totals.files > (needsDb ? 1 : 0);
+  const db = needsDb ? requireSas(options.dbSasUrl, 'database SAS URL', '--db-sas-url', 'KXP_DB_SAS_URL', purpose) : null;
+  const storage = needsStorage ? requireSas(options.storageSasUrl, 'storage SAS URL', '--storage-sas-url', 'KXP_STORAGE_SAS_URL', purpose) : null;
+  if (db && storage && db.identity === storage.identity) {
+    throw new KxpError('SAS_INVALID', `The database and storage SAS URLs point at the same container (${db.identity}).`, {
+      hint: 'The custom-restore session hands out two URLs: one for the database container, one for the storage container.',
+    });
+  }
+  return { plan, db, storage, stateDir: defaultStateDir(source, options) };
+}
+
+export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<{ db: ContainerTarget | null; storage: ContainerTarget | null }> {
+  const open = async (sas: ContainerSas | null) => {
+    if (!sas) return null;
+    const target = await openTarget(sas, { stateDir: destinations.stateDir, signal: options.signal, retry: options.retry });
+    options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size });
+    return target;
+  };
+  const db = await open(destinations.db);
+  try {
+    return { db, storage: await open(destinations.storage) };
+  } catch (error) {
+    await db?.journal.close();
+    throw error;
+  }
+}
+
+/** The journal folder: `--state-dir`, else `.kxp-restore` in the migration folder (or beside --storage / --bacpac). */
+export function defaultStateDir(source: PayloadSource, options: { stateDir?: string; cwd?: string }): string {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.stateDir !== undefined) return path.resolve(cwd, options.stateDir);
+  const anchor = source.dir ?? (source.storage !== undefined ? path.dirname(path.resolve(cwd, source.storage)) : path.dirname(path.resolve(cwd, source.bacpac ?? '.')));
+  return path.resolve(cwd, anchor, STATE_DIR_NAME);
+}
+
+/** Streams the payload once more (the plan kept only totals), pairing each file with its container. */
+export async function* payloadFiles(source: PayloadSource, options: { signal?: AbortSignal; cwd?: string }): AsyncGenerator<PayloadFile> {
+  for await (const event of scanPayload(source, { signal: options.signal, cwd: options.cwd })) {
+    if (event.type === 'file') yield event.file;
+  }
+}
+
+async function* transferItems(source: PayloadSource, targets: { db: ContainerTarget | null; storage: ContainerTarget | null }, options: UploadOptions): AsyncGenerator<TransferItem> {
+  for await (const file of payloadFiles(source, options)) {
+    const target = file.kind === 'bacpac' ? targets.db : targets.storage;
+    if (!target) throw new KxpError('INTERNAL', `No container for ${file.displayPath}.`);
+    yield { file, target };
+  }
+}
+
+function requireSas(url: string | undefined, label: string, flag: string, envName: string, purpose: SasPurpose): ContainerSas {
+  if (url === undefined || url.trim() === '') {
+    const part = label.startsWith('database') ? 'a database file (db.bacpac)' : 'storage files';
+    throw new KxpError('USAGE', `The payload has ${part}, so the ${label} is needed.`, {
+      hint: `Pass ${flag} URL, ${flag}-file FILE, or set ${envName}; copy it from the Portal's custom restore session ("Get access").`,
+    });
+  }
+  const sas = parseContainerSasUrl(url, label);
+  checkContainerSas(sas, label, purpose);
+  return sas;
+}
+
+/** The `--json` shape of an upload, also used when a run stops early. */
+export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['errors'], durationMs: number): UploadResult {
+  return {
+    ok: errors.length === 0 && progress.filesFailed === 0,
+    files: { total: progress.filesTotal, uploaded: progress.filesUploaded, skipped: progress.filesSkipped, failed: progress.filesFailed },
+    bytes: { total: progress.bytesTotal, sent: progress.bytesSent },
+    durationMs,
+    errors,
+  };
+}

@@ -1,0 +1,61 @@
+/** Counts files and bytes as the engine reports them, and derives rate and ETA. Pure bookkeeping. */
+import type { FileOutcome, ProgressSnapshot } from './events.js';
+
+const RATE_WINDOW_MS = 10_000;
+
+export class Accounting {
+  private readonly started = Date.now();
+  private filesUploaded = 0;
+  private filesSkipped = 0;
+  private filesFailed = 0;
+  private bytesDone = 0;
+  private bytesSent = 0;
+  /** (time, bytesSent) samples for the sliding-window rate. */
+  private samples: Array<[number, number]> = [[Date.now(), 0]];
+
+  constructor(
+    readonly filesTotal: number,
+    readonly bytesTotal: number,
+  ) {}
+
+  sent(bytes: number): void {
+    this.bytesSent += bytes;
+    this.bytesDone += bytes;
+    const now = Date.now();
+    this.samples.push([now, this.bytesSent]);
+    while (this.samples.length > 2 && (this.samples[1]?.[0] ?? now) < now - RATE_WINDOW_MS) this.samples.shift();
+  }
+
+  /** Bytes that need no sending (already remote). */
+  found(bytes: number): void {
+    this.bytesDone += bytes;
+  }
+
+  /** A failed file's unsent bytes still count as done for the progress total. */
+  fileDone(outcome: FileOutcome, unaccountedBytes = 0): void {
+    if (outcome === 'uploaded') this.filesUploaded++;
+    else if (outcome === 'skipped') this.filesSkipped++;
+    else this.filesFailed++;
+    this.bytesDone += unaccountedBytes;
+  }
+
+  snapshot(): ProgressSnapshot {
+    const now = Date.now();
+    const first = this.samples[0] ?? [now, 0];
+    const span = (now - first[0]) / 1000;
+    const rate = span > 0.2 ? (this.bytesSent - first[1]) / span : 0;
+    const left = Math.max(0, this.bytesTotal - this.bytesDone);
+    return {
+      filesTotal: this.filesTotal,
+      filesUploaded: this.filesUploaded,
+      filesSkipped: this.filesSkipped,
+      filesFailed: this.filesFailed,
+      bytesTotal: this.bytesTotal,
+      bytesDone: this.bytesDone,
+      bytesSent: this.bytesSent,
+      rate,
+      etaSeconds: left === 0 ? 0 : rate > 0 ? left / rate : null,
+      elapsedMs: now - this.started,
+    };
+  }
+}

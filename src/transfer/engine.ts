@@ -1,0 +1,320 @@
+/**
+ * The transfer engine: bounded parallel Put Blob / Put Block / Put Block List.
+ *
+ * Each large file is read sequentially once; every block buffer feeds both its own MD5 (transactional
+ * MD5 and block ID) and the whole-file MD5 (the committed Content-MD5). At most `concurrency` requests are
+ * in flight, each owning one reusable buffer, so memory is bounded by concurrency × block size.
+ * A re-run asks the service which blocks it already holds and sends only the others.
+ */
+import { createHash } from 'node:crypto';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { BlockBlobClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
+import mime from 'mime-types';
+import { KxpError, toKxpError } from '../errors.js';
+import type { RemoteBlob } from '../azure/listing.js';
+import type { PayloadFile } from '../source/types.js';
+import { Accounting } from './accounting.js';
+import { BLOCK_ID_BYTES, blockId, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockLayout } from './blocks.js';
+import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
+import { md5OfFile } from './file-hash.js';
+import type { FileState, Journal } from './journal.js';
+import { abortReason, paced, type RetryPolicy } from './pacer.js';
+import { Slots } from './slots.js';
+
+/** One destination container, with what we know about it before sending. */
+export interface ContainerTarget {
+  client: ContainerClient;
+  journal: Journal;
+  /** The container's blobs at the start of the run (name → size, MD5). */
+  remote: Map<string, RemoteBlob>;
+}
+
+export interface TransferItem {
+  file: PayloadFile;
+  target: ContainerTarget;
+}
+
+export interface EngineOptions {
+  /** What the items add up to (from the plan), for progress and ETA. */
+  totals: { files: number; bytes: number };
+  /** Size of the largest file, so block buffers are sized once for the whole run. */
+  largestFile: number;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number;
+  /** Requested block size in bytes (grown for huge files). Default 8 MiB. */
+  blockSize?: number;
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  onEvent?: (event: TransferEvent) => void;
+}
+
+export interface EngineResult {
+  progress: ProgressSnapshot;
+  errors: KxpError[];
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+/** Stops the whole run rather than one file: nothing else can succeed either. */
+const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'ABORTED']);
+
+/**
+ * Sends every item (streamed: the list of files is never held in memory), `concurrency` requests at a
+ * time. Per-file failures are collected; an access error or an abort stops the run and is thrown.
+ */
+export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<TransferItem>, options: EngineOptions): Promise<EngineResult> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const requested = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const bufferSize = Math.max(1, Math.min(options.largestFile, layoutFor(options.largestFile, requested).blockSize));
+  const accounting = new Accounting(options.totals.files, options.totals.bytes);
+  const controller = new AbortController();
+  const stopRun = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', stopRun, { once: true });
+  if (options.signal?.aborted) stopRun();
+  const emit = (event: TransferEvent) => options.onEvent?.(event);
+  const errors: KxpError[] = [];
+  const context: FileContext = {
+    slots: new Slots(concurrency, bufferSize),
+    accounting,
+    signal: controller.signal,
+    retry: options.retry,
+    emit,
+    progress: () => emit({ type: 'progress', progress: accounting.snapshot() }),
+  };
+
+  emit({ type: 'transfer-start', files: accounting.filesTotal, bytes: accounting.bytesTotal });
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items[Symbol.iterator]() as Iterator<TransferItem>);
+  const worker = async () => {
+    while (!controller.signal.aborted) {
+      // Async generators queue concurrent next() calls, so workers share one iterator safely.
+      const step = await iterator.next();
+      if (step.done) return;
+      const item = step.value;
+      try {
+        await transferFile(item, requested, context);
+      } catch (thrown) {
+        const error = controller.signal.aborted ? abortReason(controller.signal) : toKxpError(thrown);
+        if (RUN_STOPPERS.has(error.code)) {
+          if (!controller.signal.aborted) controller.abort(error);
+          return;
+        }
+        errors.push(error);
+        accounting.fileDone('failed');
+        emit({ type: 'file-done', blobName: item.file.blobName, path: item.file.displayPath, size: item.file.size, outcome: 'failed', error });
+        context.progress();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    options.signal?.removeEventListener('abort', stopRun);
+  }
+  if (controller.signal.aborted) throw abortReason(controller.signal);
+  return { progress: accounting.snapshot(), errors };
+}
+
+interface FileContext {
+  slots: Slots;
+  accounting: Accounting;
+  signal: AbortSignal;
+  retry: Partial<RetryPolicy> | undefined;
+  emit(event: TransferEvent): void;
+  progress(): void;
+}
+
+async function transferFile(item: TransferItem, requestedBlockSize: number, context: FileContext): Promise<void> {
+  const { file, target } = item;
+  const state = await currentState(file);
+  // Block buffers were sized from the scan; a file that grew since is a different file: check it again.
+  if (state.size !== file.size) throw sourceChanged(file);
+  const layout = layoutFor(state.size, requestedBlockSize);
+  context.emit({ type: 'file-start', blobName: file.blobName, path: file.displayPath, size: state.size, blocks: layout.single ? 1 : layout.blockCount });
+  const remote = target.remote.get(file.blobName);
+  const sameSizeRemote = remote !== undefined && remote.size === state.size && remote.md5 !== null ? remote : undefined;
+  let known = target.journal.knownMd5(file.blobName, state);
+  if (sameSizeRemote && known === null && !layout.single) {
+    // Worth one local read to avoid sending a large file the service already holds.
+    known = await md5OfFile(state.path, context.signal);
+    void target.journal.record('hash', file.blobName, state, known).catch(() => undefined);
+  }
+  if (sameSizeRemote && known === sameSizeRemote.md5) {
+    finish(context, file, state.size, 'skipped', state.size);
+    return;
+  }
+  const blob = target.client.getBlockBlobClient(file.blobName);
+  const outcome = layout.single
+    ? await putSingle(blob, file, state, sameSizeRemote, target.journal, context)
+    : await putBlocks(blob, file, state, layout, target.journal, context);
+  finish(context, file, state.size, outcome, outcome === 'skipped' ? state.size : 0);
+}
+
+function finish(context: FileContext, file: PayloadFile, size: number, outcome: FileOutcome, foundBytes: number): void {
+  context.accounting.fileDone(outcome, foundBytes);
+  context.emit({ type: 'file-done', blobName: file.blobName, path: file.displayPath, size, outcome });
+  context.progress();
+}
+
+/** A file that fits one block: one Put Blob with transactional and stored MD5. */
+async function putSingle(blob: BlockBlobClient, file: PayloadFile, state: FileState, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
+  const slot = await context.slots.acquire(context.signal);
+  try {
+    const handle = await open(state.path, 'r');
+    let body: Buffer;
+    try {
+      body = await readExactly(handle, slot.buffer, 0, state.size, file);
+    } finally {
+      await handle.close();
+    }
+    const md5 = createHash('md5').update(body).digest();
+    const md5Text = md5.toString('base64');
+    if (remote && remote.md5 === md5Text) {
+      void journal.record('hash', file.blobName, state, md5Text).catch(() => undefined);
+      return 'skipped';
+    }
+    // transactionalContentMD5 is read by the SDK's upload() at run time but missing from its option type.
+    const uploadOptions: BlockBlobUploadOptions & { transactionalContentMD5: Uint8Array } = {
+      blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 },
+      transactionalContentMD5: md5,
+    };
+    await paced((signal) => blob.upload(body, body.length, { ...uploadOptions, abortSignal: signal }), requestOptions(context, file, body.length));
+    await assertUnchanged(state, file);
+    context.accounting.sent(body.length);
+    void journal.record('committed', file.blobName, state, md5Text).catch(() => undefined);
+    return 'uploaded';
+  } finally {
+    slot.release();
+  }
+}
+
+/** A large file: Put Block for every block the service lacks, then Put Block List with the whole-file MD5. */
+async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileState, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
+  const held = await blocksHeld(blob, file, context);
+  const whole = createHash('md5');
+  const ids: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let fileBytesDone = 0;
+  const fileProgress = (bytes: number) => {
+    fileBytesDone += bytes;
+    context.emit({ type: 'file-progress', blobName: file.blobName, bytesDone: fileBytesDone, size: state.size });
+    context.progress();
+  };
+  const handle = await open(state.path, 'r');
+  try {
+    for (let index = 0; index < layout.blockCount && failure === undefined; index++) {
+      const slot = await context.slots.acquire(context.signal);
+      const offset = index * layout.blockSize;
+      const length = Math.min(layout.blockSize, state.size - offset);
+      let chunk: Buffer;
+      try {
+        chunk = await readExactly(handle, slot.buffer, offset, length, file);
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+      const md5 = createHash('md5').update(chunk).digest();
+      whole.update(chunk);
+      const id = blockId(index, md5);
+      ids.push(id);
+      if (held.get(id) === length) {
+        slot.release();
+        context.accounting.found(length);
+        fileProgress(length);
+        continue;
+      }
+      const request = paced(
+        (signal) => blob.stageBlock(id, chunk, length, { transactionalContentMD5: md5, abortSignal: signal }),
+        requestOptions(context, file, length),
+      )
+        .then(() => {
+          context.accounting.sent(length);
+          fileProgress(length);
+        })
+        .catch((error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          slot.release();
+          inFlight.delete(request);
+        });
+      inFlight.add(request);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await Promise.allSettled(inFlight);
+    await handle.close();
+  }
+  if (failure !== undefined) throw failure;
+  await assertUnchanged(state, file);
+  const md5 = whole.digest();
+  await paced(
+    (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
+    requestOptions(context, file, 0),
+  );
+  await journal.record('committed', file.blobName, state, md5.toString('base64'));
+  return 'uploaded';
+}
+
+/**
+ * The blocks the service already holds for this blob (id → size), committed or not. Blocks staged by
+ * another tool have IDs of a different length, which the service would refuse to mix with ours: they are
+ * discarded first (committing an empty list drops every uncommitted block).
+ */
+async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, context: FileContext): Promise<Map<string, number>> {
+  const options = requestOptions(context, file, 0);
+  let list;
+  try {
+    list = await paced((signal) => blob.getBlockList('all', { abortSignal: signal }), options);
+  } catch (error) {
+    if (error instanceof KxpError && (error.cause as { statusCode?: number } | undefined)?.statusCode === 404) return new Map();
+    throw error;
+  }
+  const blocks = [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])];
+  if ((list.uncommittedBlocks ?? []).some((block) => decodedIdLength(block.name) !== BLOCK_ID_BYTES)) {
+    await paced((signal) => blob.commitBlockList([], { abortSignal: signal }), options);
+    return new Map();
+  }
+  return new Map(blocks.filter((block) => decodedIdLength(block.name) === BLOCK_ID_BYTES).map((block) => [block.name, block.size]));
+}
+
+function requestOptions(context: FileContext, file: PayloadFile, bytes: number) {
+  return {
+    signal: context.signal,
+    policy: context.retry,
+    bytes,
+    where: file.blobName,
+    onRetry: (notice: { attempt: number; delayMs: number; reason: string }) => context.emit({ type: 'retry', blobName: file.blobName, ...notice }),
+  };
+}
+
+async function currentState(file: PayloadFile): Promise<FileState> {
+  const stats = await stat(file.absolutePath);
+  return { path: file.absolutePath, size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+/** The file must not change while it is being sent: what is committed must be one version of it. */
+async function assertUnchanged(state: FileState, file: PayloadFile): Promise<void> {
+  const now = await currentState(file);
+  if (now.size !== state.size || now.mtimeMs !== state.mtimeMs) throw sourceChanged(file);
+}
+
+async function readExactly(handle: FileHandle, buffer: Buffer, position: number, length: number, file: PayloadFile): Promise<Buffer> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw sourceChanged(file);
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+function sourceChanged(file: PayloadFile): KxpError {
+  return new KxpError('SOURCE_CHANGED', 'The file changed while it was being uploaded; nothing of this version was committed.', {
+    path: file.displayPath,
+    hint: 'Stop whatever writes to it and run the same command again: only the changed blocks are sent.',
+  });
+}
+
+export function contentTypeOf(blobName: string): string {
+  return mime.lookup(blobName) || 'application/octet-stream';
+}

@@ -1,0 +1,29 @@
+/** What the transfer core tells the outside world. Renderers in src/report turn these into bars and lines. */
+import type { KxpError } from '../errors.js';
+
+export interface ProgressSnapshot {
+  filesTotal: number;
+  filesUploaded: number;
+  filesSkipped: number;
+  filesFailed: number;
+  bytesTotal: number;
+  /** Bytes accounted for: sent, or found already in place (skipped files, staged blocks). */
+  bytesDone: number;
+  /** Request body bytes the service acknowledged in this run. */
+  bytesSent: number;
+  /** Bytes per second over the last few seconds. */
+  rate: number;
+  /** Seconds left at the current rate; null while unknown. */
+  etaSeconds: number | null;
+  elapsedMs: number;
+}
+
+export type FileOutcome = 'uploaded' | 'skipped' | 'failed';
+
+export type TransferEvent =
+  | { type: 'transfer-start'; files: number; bytes: number }
+  | { type: 'file-start'; blobName: string; path: string; size: number; blocks: number }
+  | { type: 'file-progress'; blobName: string; bytesDone: number; size: number }
+  | { type: 'file-done'; blobName: string; path: string; size: number; outcome: FileOutcome; error?: KxpError }
+  | { type: 'retry'; blobName: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'progress'; progress: ProgressSnapshot };

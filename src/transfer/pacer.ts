@@ -1,0 +1,82 @@
+/**
+ * Retries one request at a time: exponential backoff with full jitter for resets, timeouts, 5xx and
+ * throttling (honouring Retry-After), never for access errors. The file is never restarted: only the
+ * request that failed is sent again.
+ */
+import { KxpError } from '../errors.js';
+import { azureFailure, classifyAzureError } from '../azure/errors.js';
+
+export interface RetryPolicy {
+  /** Attempts per request, first one included. Default 10. */
+  maxAttempts: number;
+  /** First backoff ceiling. Default 500 ms. */
+  baseDelayMs: number;
+  /** Largest backoff ceiling. Default 30 s. */
+  maxDelayMs: number;
+  /** One attempt may take at most this long (plus size / minBytesPerSecond). Default 60 s. */
+  timeoutMs: number;
+  /** Slowest acceptable rate for a request body before the attempt counts as stalled. Default 64 KiB/s. */
+  minBytesPerSecond: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 60_000, minBytesPerSecond: 64 * 1024 };
+
+export interface RetryNotice {
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface PaceOptions {
+  signal?: AbortSignal;
+  policy?: Partial<RetryPolicy>;
+  /** Body size, to stretch the timeout of large requests. */
+  bytes?: number;
+  /** Blob name or redacted URL, for the error. */
+  where: string;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+export async function paced<T>(attempt: (signal: AbortSignal) => Promise<T>, options: PaceOptions): Promise<T> {
+  const policy = { ...DEFAULT_RETRY, ...options.policy };
+  const timeoutMs = policy.timeoutMs + Math.ceil(((options.bytes ?? 0) / policy.minBytesPerSecond) * 1000);
+  for (let tries = 1; ; tries++) {
+    options.signal?.throwIfAborted();
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      return await attempt(signal);
+    } catch (thrown) {
+      if (options.signal?.aborted) throw abortReason(options.signal);
+      if (thrown instanceof KxpError) throw thrown;
+      const classified = classifyAzureError(thrown, timeout.aborted);
+      if (classified.kind !== 'retry' || tries >= policy.maxAttempts) throw azureFailure(thrown, classified, options.where);
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tries - 1));
+      const delayMs = Math.max(classified.retryAfterMs ?? 0, Math.round(Math.random() * ceiling));
+      options.onRetry?.({ attempt: tries, delayMs, reason: classified.reason });
+      await delay(delayMs, options.signal);
+    }
+  }
+}
+
+/** The reason a signal was aborted, as a KxpError (ABORTED unless the caller gave its own KxpError). */
+export function abortReason(signal: AbortSignal): KxpError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof KxpError) return reason;
+  return new KxpError('ABORTED', 'Stopped before the work was finished.', { cause: reason });
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

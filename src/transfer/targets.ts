@@ -1,0 +1,21 @@
+/** Opens one destination container for a run: client, journal and the remote listing taken before sending. */
+import { createContainerClient } from '../azure/client.js';
+import { listRemoteBlobs } from '../azure/listing.js';
+import type { ContainerSas } from '../azure/sas.js';
+import type { ContainerTarget } from './engine.js';
+import { Journal } from './journal.js';
+import { paced, type RetryPolicy } from './pacer.js';
+
+export interface OpenTargetOptions {
+  stateDir: string;
+  signal?: AbortSignal;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
+export async function openTarget(sas: ContainerSas, options: OpenTargetOptions): Promise<ContainerTarget & { sas: ContainerSas }> {
+  const client = createContainerClient(sas);
+  const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted });
+  const journal = await Journal.open(options.stateDir, sas.identity);
+  return { sas, client, journal, remote };
+}

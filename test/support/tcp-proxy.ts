@@ -1,0 +1,169 @@
+/**
+ * A real TCP proxy on 127.0.0.1 for fault injection: counts bytes client→server, can reset connections
+ * every N bytes, and can hold (stall) all upstream traffic once a byte count is reached until released.
+ * Tests wait on its promises (bytes reached, stalled), never on sleeps.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  port: number;
+  /** `http://127.0.0.1:<port>/<path>`: put in front of a SAS URL with createContainerSasUrl's baseUrl. */
+  url(path?: string): string;
+  /** Bytes forwarded client→server so far. */
+  readonly bytesUp: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Connections reset by resetEvery so far. */
+  readonly resets: number;
+  /** Reset (RST) the connection carrying the N-th byte since the last reset; null turns it off. */
+  resetEvery(bytes: number | null): void;
+  /** Resolves once bytesUp reaches `bytes`. */
+  whenBytes(bytes: number): Promise<void>;
+  /** Forward at most up to `bytes` in total, holding the rest; resolves when the stall point is reached. */
+  stallAt(bytes: number): Promise<void>;
+  /** Lets held traffic flow again. */
+  release(): void;
+  /** Resets every open connection now. */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  held: Buffer[];
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const pairs = new Set<Pair>();
+  let bytesUp = 0;
+  let connections = 0;
+  let resets = 0;
+  let resetInterval: number | null = null;
+  let sinceReset = 0;
+  let stallLimit: number | null = null;
+  let onStalled: (() => void) | undefined;
+  const byteWaiters: Array<{ bytes: number; resolve: () => void }> = [];
+
+  const notifyBytes = () => {
+    for (const waiter of [...byteWaiters]) {
+      if (bytesUp >= waiter.bytes) {
+        byteWaiters.splice(byteWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const reset = (pair: Pair) => {
+    pairs.delete(pair);
+    pair.client.resetAndDestroy();
+    pair.upstream.resetAndDestroy();
+  };
+
+  /** Forwards what may go now; returns false when the pair was reset. */
+  const forward = (pair: Pair, chunk: Buffer): boolean => {
+    let data = chunk;
+    if (stallLimit !== null) {
+      const room = Math.max(0, stallLimit - bytesUp);
+      if (room < data.length) {
+        pair.held.push(data.subarray(room));
+        data = data.subarray(0, room);
+        pair.client.pause();
+        onStalled?.();
+        onStalled = undefined;
+      }
+    }
+    if (data.length === 0) return true;
+    if (resetInterval !== null && sinceReset + data.length >= resetInterval) {
+      const part = resetInterval - sinceReset;
+      sinceReset = 0;
+      bytesUp += part;
+      pair.upstream.write(data.subarray(0, part));
+      resets++;
+      notifyBytes();
+      reset(pair);
+      return false;
+    }
+    sinceReset += data.length;
+    bytesUp += data.length;
+    pair.upstream.write(data);
+    notifyBytes();
+    return true;
+  };
+
+  const server: Server = createServer((client) => {
+    connections++;
+    const upstream = connect(targetPort, targetHost);
+    const pair: Pair = { client, upstream, held: [] };
+    pairs.add(pair);
+    client.on('data', (chunk: Buffer) => {
+      if (pair.held.length > 0) {
+        pair.held.push(chunk);
+        client.pause();
+        return;
+      }
+      forward(pair, chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', end);
+    upstream.on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    port,
+    url: (path = '') => `http://127.0.0.1:${port}/${path.replace(/^\/+/, '')}`,
+    get bytesUp() {
+      return bytesUp;
+    },
+    get connections() {
+      return connections;
+    },
+    get resets() {
+      return resets;
+    },
+    resetEvery(bytes) {
+      resetInterval = bytes;
+      sinceReset = 0;
+    },
+    whenBytes(bytes) {
+      return new Promise((resolve) => {
+        byteWaiters.push({ bytes, resolve });
+        notifyBytes();
+      });
+    },
+    stallAt(bytes) {
+      stallLimit = bytes;
+      return new Promise((resolve) => {
+        if (bytesUp >= bytes) return resolve();
+        onStalled = resolve;
+      });
+    },
+    release() {
+      stallLimit = null;
+      for (const pair of [...pairs]) {
+        const held = pair.held.splice(0);
+        for (const chunk of held) if (!forward(pair, chunk)) break;
+        if (pairs.has(pair)) pair.client.resume();
+      }
+    },
+    cutAll() {
+      for (const pair of [...pairs]) reset(pair);
+    },
+    async close() {
+      for (const pair of [...pairs]) reset(pair);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
