@@ -39,6 +39,17 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       .strict()
       .demandCommand(1, 'Name a command; see the list above.')
       .recommendCommands()
+      .epilog(
+        [
+          'A custom restore, step by step:',
+          '  kxp-restore plan ./migration                 check everything locally; nothing is sent',
+          '  kxp-restore upload ./migration …SAS URLs…    send db.bacpac and storage/ (resumable: re-run the same command)',
+          '  kxp-restore verify ./migration …SAS URLs…    prove the containers hold exactly the source',
+          '  kxp-restore restore --env qa                 restore into an environment, then: kxp-restore session close',
+          'Rehearse all of it locally first: kxp-restore rehearse ./migration',
+          'Exit status: 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable.',
+        ].join('\n'),
+      )
       .help()
       .alias('h', 'help')
       .version()
