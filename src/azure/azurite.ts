@@ -32,6 +32,11 @@ export interface AzuriteOptions {
   memoryLimitMiB?: number;
   /** How long to wait for the emulator to listen. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Extra storage accounts beside the development account (Azurite's AZURITE_ACCOUNTS), e.g. one per
+   * Portal environment. Keys are base64, as Azure's are.
+   */
+  accounts?: ReadonlyArray<{ name: string; key: string }>;
   signal?: AbortSignal;
 }
 
@@ -68,7 +73,13 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     args.push('--inMemoryPersistence');
     if (options.memoryLimitMiB !== undefined) args.push('--extentMemoryLimit', String(options.memoryLimitMiB));
   }
-  const child = spawn(process.execPath, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  if (options.accounts?.length) {
+    // Setting AZURITE_ACCOUNTS replaces the default account, so list it again.
+    const all = [{ name: AZURITE_ACCOUNT, key: AZURITE_KEY }, ...options.accounts];
+    env.AZURITE_ACCOUNTS = all.map((account) => `${account.name}:${account.key}`).join(';');
+  }
+  const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
 
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';

@@ -1,6 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext } from './context.js';
 import { planCommand } from './plan.js';
+import { portalEmulatorCommand } from './portal-emulator.js';
+import { restoreCommand } from './restore.js';
+import { sessionCommand } from './session.js';
 
 /** A command module with its argument type erased, so modules of different argument types share one list. */
 export type Command = CommandModule<object, never>;
@@ -12,5 +15,5 @@ export function command<A>(module: CommandModule<object, A>): Command {
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {
-  return [command(planCommand(ctx))];
+  return [command(planCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx))];
 }

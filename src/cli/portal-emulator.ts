@@ -1,0 +1,70 @@
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { KxpError } from '../errors.js';
+import { startPortalEmulator } from '../portal/emulator/start.js';
+import { readTokensFile } from '../portal/emulator/tokens.js';
+import { isEnvironmentName, type EnvironmentName } from '../portal/types.js';
+import { renderEmulatorEvent, renderEmulatorStarted } from '../report/portal-emulator.js';
+import type { CliContext } from './context.js';
+
+interface EmulatorArgs {
+  port: number;
+  'env-version': string[];
+  data?: string;
+  'tokens-file'?: string;
+  'token-dir'?: string;
+  quiet: boolean;
+}
+
+/** `qa=31.1.0 prod=30.2.0` → { qa: '31.1.0', prod: '30.2.0' }. */
+export function parseEnvVersions(values: readonly string[]): Partial<Record<EnvironmentName, string>> {
+  const versions: Partial<Record<EnvironmentName, string>> = {};
+  for (const value of values) {
+    const match = /^([a-z]+)=(\d+(?:\.\d+){1,3})$/.exec(value.trim());
+    if (!match?.[1] || !match[2] || !isEnvironmentName(match[1])) {
+      throw new KxpError('USAGE', `--env-version "${value}" is not <env>=<version>.`, { hint: 'Use e.g. --env-version qa=31.1.0 prod=30.2.0 (environments: qa, uat, stg, prod).' });
+    }
+    versions[match[1]] = match[2];
+  }
+  return versions;
+}
+
+export function portalEmulatorCommand(ctx: CliContext): CommandModule<object, EmulatorArgs> {
+  return {
+    command: 'portal-emulator',
+    describe: "Run a local emulator of the Portal's custom restore (HTTP API + Azurite) until Ctrl-C",
+    builder: (yargs) =>
+      yargs
+        .option('port', { type: 'number', default: 7070, describe: 'Port of the HTTP API on 127.0.0.1 (0 picks a free one)' })
+        .option('env-version', { type: 'string', array: true, default: [], describe: 'Xperience version of an environment, e.g. qa=31.1.0 (default: the bundled example\'s)' })
+        .option('data', { type: 'string', requiresArg: true, describe: 'Keep storage and emulator state in this folder instead of memory' })
+        .option('tokens-file', { type: 'string', requiresArg: true, describe: 'JSON list [{ "role": "devops", "token": "…" }] of tokens to accept instead of generated ones' })
+        .option('token-dir', { type: 'string', requiresArg: true, describe: 'Where to write one <role>.token file per role (default: <data>/tokens or a temporary folder)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'Do not log each request' })
+        .example('$0 portal-emulator', 'Emulator on http://127.0.0.1:7070, in memory')
+        .example('$0 portal-emulator --port 0 --env-version prod=30.2.0 --data ./emu', 'Production on another version, data kept in ./emu')
+        .epilog('Roles: tenant-administrator, devops, developer. The tokens are written to files (paths printed), never printed.') as never,
+    handler: async (args) => {
+      const envVersions = parseEnvVersions(args['env-version']);
+      const tokens = args['tokens-file'] === undefined ? undefined : await readTokensFile(path.resolve(ctx.cwd, args['tokens-file']));
+      const running = await startPortalEmulator({
+        port: args.port,
+        envVersions,
+        dataDir: args.data === undefined ? undefined : path.resolve(ctx.cwd, args.data),
+        tokenDir: args['token-dir'] === undefined ? undefined : path.resolve(ctx.cwd, args['token-dir']),
+        tokens,
+        signal: ctx.signal,
+        onEvent: (event) => {
+          if (!args.quiet) ctx.stderr.write(renderEmulatorEvent(event));
+        },
+      });
+      try {
+        ctx.stdout.write(renderEmulatorStarted(running));
+        if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      } finally {
+        await running.stop();
+      }
+      ctx.stdout.write('Portal emulator stopped.\n');
+    },
+  };
+}

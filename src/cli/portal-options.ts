@@ -1,0 +1,77 @@
+/**
+ * The options every Portal command shares, and the one place that turns them into a driver:
+ * `--portal-url` + a token (the emulator's HTTP API) or `--manual` (a person at the real Portal).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { KxpError } from '../errors.js';
+import { HttpPortal } from '../portal/http-portal.js';
+import { ManualPortal } from '../portal/manual-portal.js';
+import type { Portal } from '../portal/types.js';
+import { renderWarning } from '../report/session.js';
+import type { CliContext } from './context.js';
+import { inquirerPrompter } from './manual-prompter.js';
+
+export interface PortalArgs {
+  'portal-url'?: string;
+  'token-file'?: string;
+  token?: string;
+  manual: boolean;
+}
+
+export function withPortalOptions<T>(yargs: Argv<T>): Argv<T & PortalArgs> {
+  return yargs
+    .option('portal-url', {
+      type: 'string',
+      describe: 'Address of the Portal emulator API (or KXP_PORTAL_URL), e.g. http://127.0.0.1:7070',
+      requiresArg: true,
+    })
+    .option('token-file', {
+      type: 'string',
+      describe: 'File holding the Bearer token (the emulator writes one per role); or set KXP_PORTAL_TOKEN',
+      requiresArg: true,
+    })
+    .option('token', {
+      type: 'string',
+      describe: 'The token itself; works, but lands in your shell history: prefer --token-file',
+      requiresArg: true,
+    })
+    .option('manual', {
+      type: 'boolean',
+      default: false,
+      describe: 'Use the real Xperience Portal: kxp-restore shows each step to click and asks you to confirm',
+    })
+    .conflicts('manual', 'portal-url') as Argv<T & PortalArgs>;
+}
+
+async function readToken(args: PortalArgs, ctx: CliContext): Promise<string> {
+  const file = args['token-file'];
+  if (file !== undefined) {
+    const resolved = path.resolve(ctx.cwd, file);
+    try {
+      return (await readFile(resolved, 'utf8')).trim();
+    } catch (cause) {
+      throw new KxpError('UNREADABLE', `Could not read the token file: ${(cause as Error).message}`, { path: resolved, hint: 'Give the path of a file holding only the token.', cause });
+    }
+  }
+  const fromEnv = ctx.env.KXP_PORTAL_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  if (args.token !== undefined) {
+    ctx.stderr.write(renderWarning('--token puts the token in your shell history; prefer --token-file FILE or the KXP_PORTAL_TOKEN environment variable.'));
+    return args.token.trim();
+  }
+  throw new KxpError('USAGE', 'No Portal token: give --token-file FILE or set KXP_PORTAL_TOKEN.', { hint: 'The emulator prints the path of one token file per role when it starts.' });
+}
+
+/** The driver the options ask for. */
+export async function portalFromArgs(args: PortalArgs, ctx: CliContext): Promise<Portal> {
+  if (args.manual) return new ManualPortal(inquirerPrompter(ctx));
+  const url = args['portal-url'] ?? ctx.env.KXP_PORTAL_URL;
+  if (!url) {
+    throw new KxpError('USAGE', 'Say which Portal to use: --portal-url URL for the emulator, or --manual for the real Xperience Portal.', {
+      hint: 'Start an emulator with `kxp-restore portal-emulator`, or follow the steps yourself with --manual.',
+    });
+  }
+  return new HttpPortal({ url, token: await readToken(args, ctx) });
+}

@@ -1,0 +1,54 @@
+import type { CommandModule } from 'yargs';
+import { errorJson } from '../report/errors.js';
+import { toKxpError } from '../errors.js';
+import { restoreToEnvironment } from '../portal/restore-flow.js';
+import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
+import { renderConfirmationPrompt, renderRestoreEvent, renderRestoreResult } from '../report/restore.js';
+import type { CliContext } from './context.js';
+import { inquirerPrompter } from './manual-prompter.js';
+import { portalFromArgs, withPortalOptions, type PortalArgs } from './portal-options.js';
+
+interface RestoreArgs extends PortalArgs {
+  env: EnvironmentName;
+  'restore-point': boolean;
+  yes: boolean;
+  json: boolean;
+  'poll-interval': number;
+}
+
+export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreArgs> {
+  return {
+    command: 'restore',
+    describe: "Restore the session's uploaded data to an environment, after a restore point, and wait for the result",
+    builder: (yargs) =>
+      withPortalOptions(yargs)
+        .option('env', { choices: ENVIRONMENTS, demandOption: true, describe: 'Target environment' })
+        .option('restore-point', { type: 'boolean', default: true, describe: 'Create a restore point first (--no-restore-point to skip)' })
+        .option('yes', { type: 'boolean', default: false, describe: 'Do not ask to type the environment name back (stg and prod ask otherwise)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the final restore status as JSON' })
+        .option('poll-interval', { type: 'number', default: 500, hidden: true, describe: 'Milliseconds between status polls' })
+        .example('$0 restore --env qa --portal-url http://127.0.0.1:7070 --token-file ~/.kxp/developer.token', 'Restore to QA on the emulator')
+        .example('$0 restore --env prod --manual', 'Real Portal: restore point, typed confirmation, then the Portal steps')
+        .epilog('Exit status: 0 only when the restore succeeded; 1 when it failed (the reason is printed); 2 when not confirmed.') as never,
+    handler: async (args) => {
+      const portal = await portalFromArgs(args, ctx);
+      const prompter = inquirerPrompter(ctx);
+      const progress = args.json ? ctx.stderr : ctx.stdout;
+      try {
+        const restore = await restoreToEnvironment(portal, {
+          env: args.env,
+          restorePoint: args['restore-point'],
+          assumeYes: args.yes,
+          askConfirmation: (env) => prompter.text(renderConfirmationPrompt(env), ctx.signal),
+          intervalMs: portal.kind === 'manual' ? 0 : args['poll-interval'],
+          signal: ctx.signal,
+          onEvent: (event) => progress.write(renderRestoreEvent(event)),
+        });
+        ctx.stdout.write(args.json ? JSON.stringify({ ok: true, restore }, null, 2) + '\n' : renderRestoreResult(restore));
+      } catch (thrown) {
+        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(toKxpError(thrown)) }, null, 2) + '\n');
+        throw thrown;
+      }
+    },
+  };
+}

@@ -1,0 +1,424 @@
+/**
+ * The rules of the Portal's custom restore, enforced over real Azurite storage. The HTTP server in
+ * server.ts is a thin layer over this class; tests may also use it directly (clock, settled restores).
+ *
+ * Storage layout (one Azurite process):
+ * - the development account holds the restore containers of the session (`<session>-database`,
+ *   `<session>-storage`) and each environment's database (`<env>-database/db.bacpac`);
+ * - each environment has its own storage account (`qastorage`, …) whose containers are named exactly
+ *   like the uploaded top-level folders (`default`), as a SaaS environment's Blob storage is.
+ */
+import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  SASProtocol,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from '@azure/storage-blob';
+import { KxpError, toKxpError } from '../../errors.js';
+import type { RunningAzurite } from '../../azure/azurite.js';
+import {
+  ENVIRONMENTS,
+  PROTECTED_ENVIRONMENTS,
+  RESTORE_WINDOW_MS,
+  ROLE_TITLES,
+  UPLOAD_WINDOW_MS,
+  type AccessGrant,
+  type EnvironmentName,
+  type RestoreInfo,
+  type RestorePoint,
+  type Role,
+  type SessionInfo,
+} from '../types.js';
+import { EmulatorClock } from './clock.js';
+import { applyRestore, validateRestoreSource, type BacpacVersionReader, type RestoreSource, type RestoreTarget } from './restore-job.js';
+
+/** Azure allows at most five stored access policies per container; each grant uses one. */
+export const MAX_ACTIVE_GRANTS = 5;
+/** What the issued SAS URLs allow: everything an uploader, a verifier and a tidy-up need. */
+const GRANT_PERMISSIONS = 'racwdl';
+
+export interface StorageAccount {
+  name: string;
+  /** Base64 account key. */
+  key: string;
+}
+
+export interface EnvironmentStatus {
+  name: EnvironmentName;
+  version: string;
+  available: boolean;
+  /** The storage account holding the environment's containers. */
+  storageAccount: string;
+}
+
+interface StoredSession {
+  id: string;
+  createdAt: string;
+  uploadUntil: string;
+  restoreUntil: string;
+  /** Stored access policy ids currently on both containers. */
+  grants: string[];
+}
+
+/** Everything the emulator must remember across a restart with `--data`. */
+export interface EmulatorState {
+  clockOffsetMs: number;
+  session: StoredSession | null;
+  restores: RestoreInfo[];
+  restorePoints: Array<RestorePoint & { snapshot: string | null }>;
+  environments: Record<EnvironmentName, { version: string; available: boolean; account: StorageAccount }>;
+}
+
+export type EmulatorEvent =
+  | { type: 'session-created'; session: SessionInfo }
+  | { type: 'access-granted'; grants: number; allowlist: string | null }
+  | { type: 'access-revoked' }
+  | { type: 'session-closed'; id: string }
+  | { type: 'session-expired'; id: string; uploadsOnly: boolean }
+  | { type: 'restore-point'; point: RestorePoint }
+  | { type: 'restore-updated'; restore: RestoreInfo };
+
+export interface PortalEmulatorOptions {
+  azurite: RunningAzurite;
+  state: EmulatorState;
+  readBacpacVersion: BacpacVersionReader;
+  clock?: EmulatorClock;
+  /** Called after every change of state (the `--data` mode saves it). */
+  persist?: (state: EmulatorState) => Promise<void>;
+  onEvent?: (event: EmulatorEvent) => void;
+}
+
+/** A fresh state: every environment on `versions`, each with a new storage account. */
+export function initialEmulatorState(versions: Record<EnvironmentName, string>): EmulatorState {
+  const environments = {} as EmulatorState['environments'];
+  for (const env of ENVIRONMENTS) {
+    environments[env] = { version: versions[env], available: true, account: { name: `${env}storage`, key: randomBytes(32).toString('base64') } };
+  }
+  return { clockOffsetMs: 0, session: null, restores: [], restorePoints: [], environments };
+}
+
+function canManage(role: Role): boolean {
+  return role === 'tenant-administrator' || role === 'devops';
+}
+
+function forbidden(role: Role, action: string, allowed = 'Tenant administrator or DevOps'): KxpError {
+  return new KxpError('PORTAL_FORBIDDEN', `The ${ROLE_TITLES[role]} role cannot ${action}; only ${allowed} can.`, {
+    hint: 'Ask someone with that role in the Xperience Portal, or use their token.',
+  });
+}
+
+function newId(prefix: string): string {
+  return prefix + randomBytes(4).toString('hex');
+}
+
+function parseAllowlist(allowlist: string): { start: string; end?: string } {
+  const [start, end, extra] = allowlist.trim().split('-').map((part) => part.trim());
+  if (!start || !isIPv4(start) || (end !== undefined && !isIPv4(end)) || extra !== undefined) {
+    throw new KxpError('USAGE', `The allowlist "${allowlist}" is not an IPv4 address or range.`, { hint: 'Give an address (203.0.113.7) or a range (203.0.113.0-203.0.113.255).' });
+  }
+  return end === undefined ? { start } : { start, end };
+}
+
+export class PortalEmulator {
+  readonly clock: EmulatorClock;
+  private readonly azurite: RunningAzurite;
+  private readonly state: EmulatorState;
+  private readonly readBacpacVersion: BacpacVersionReader;
+  private readonly persistState: ((state: EmulatorState) => Promise<void>) | undefined;
+  private readonly onEvent: ((event: EmulatorEvent) => void) | undefined;
+  private readonly jobs = new Map<string, Promise<RestoreInfo>>();
+  private readonly stopJobs = new AbortController();
+  private readonly unsubscribeClock: () => void;
+
+  constructor(options: PortalEmulatorOptions) {
+    this.azurite = options.azurite;
+    this.state = options.state;
+    this.readBacpacVersion = options.readBacpacVersion;
+    this.persistState = options.persist;
+    this.onEvent = options.onEvent;
+    this.clock = options.clock ?? new EmulatorClock(options.state.clockOffsetMs);
+    // A restore that was running when the emulator stopped cannot be resumed: say so.
+    for (const restore of this.state.restores) {
+      if (restore.state === 'validating' || restore.state === 'running') {
+        Object.assign(restore, { state: 'failed', finishedAt: this.clock.now().toISOString(), reasonCode: 'RESTORE_FAILED', reason: 'The emulator stopped while this restore was running.' });
+        this.state.environments[restore.env].available = true;
+      }
+    }
+    this.unsubscribeClock = this.clock.onAdvance(() => {
+      this.state.clockOffsetMs = this.clock.offset;
+    });
+  }
+
+  /** Moves the emulator's time forward and applies what expires on the way (SAS URLs after 7 days, the session after 180). */
+  async advanceClock(ms: number): Promise<Date> {
+    const now = this.clock.advance(ms);
+    await this.applyExpiry();
+    await this.persist();
+    return now;
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  async createSession(role: Role): Promise<SessionInfo> {
+    if (!canManage(role)) throw forbidden(role, 'create a custom restore session');
+    await this.applyExpiry();
+    const current = this.state.session;
+    if (current) {
+      throw new KxpError('PORTAL_CONFLICT', `A custom restore session (${current.id}, created ${current.createdAt}) is already open; only one session can be open at a time.`, {
+        hint: 'Finish with it and close it (kxp-restore session close), then create a new one.',
+      });
+    }
+    const now = this.clock.now();
+    const session: StoredSession = {
+      id: newId('s'),
+      createdAt: now.toISOString(),
+      uploadUntil: new Date(now.getTime() + UPLOAD_WINDOW_MS).toISOString(),
+      restoreUntil: new Date(now.getTime() + RESTORE_WINDOW_MS).toISOString(),
+      grants: [],
+    };
+    await this.sessionContainer(session, 'database').create();
+    await this.sessionContainer(session, 'storage').create();
+    this.state.session = session;
+    await this.persist();
+    const info = this.describe(session);
+    this.onEvent?.({ type: 'session-created', session: info });
+    return info;
+  }
+
+  async getSession(_role: Role): Promise<SessionInfo> {
+    return this.describe(await this.requireSession());
+  }
+
+  async getAccess(_role: Role, options: { allowlist?: string } = {}): Promise<AccessGrant> {
+    // Every role may get access: Developers "access the restore containers" too.
+    const session = await this.requireSession();
+    const now = this.clock.now();
+    if (now >= new Date(session.uploadUntil)) {
+      throw new KxpError('PORTAL_RULE', `The session ${session.id} expired for uploads on ${session.uploadUntil} (uploads are allowed for 7 days after it was created).`, {
+        hint: `You can still restore the data already uploaded until ${session.restoreUntil}. To upload again, close this session and create a new one.`,
+      });
+    }
+    if (session.grants.length >= MAX_ACTIVE_GRANTS) {
+      throw new KxpError('PORTAL_RULE', `This session already has ${MAX_ACTIVE_GRANTS} valid access grants; Azure allows at most ${MAX_ACTIVE_GRANTS} stored access policies per container, and each grant is bound to one.`, {
+        hint: 'Keep using SAS URLs you already have, or revoke access (kxp-restore session revoke) and get access again.',
+      });
+    }
+    const ipRange = options.allowlist ? parseAllowlist(options.allowlist) : undefined;
+    const grantId = newId('grant-');
+    // Azurite checks expiry on the real clock: translate the end of the upload window.
+    const expiresOn = this.clock.toRealTime(new Date(session.uploadUntil));
+    const urls: string[] = [];
+    for (const part of ['database', 'storage'] as const) {
+      const container = this.sessionContainer(session, part);
+      const existing = (await container.getAccessPolicy()).signedIdentifiers.map((identifier) => ({
+        id: identifier.id,
+        accessPolicy: { permissions: identifier.accessPolicy.permissions, expiresOn: identifier.accessPolicy.expiresOn, startsOn: identifier.accessPolicy.startsOn },
+      }));
+      await container.setAccessPolicy(undefined, [...existing, { id: grantId, accessPolicy: { permissions: GRANT_PERMISSIONS, expiresOn } }]);
+      // The URL repeats the policy's permissions and expiry (sp, se) so the uploader can check them before sending;
+      // Azurite accepts this form and refuses every such URL once the policy is deleted (revoke).
+      const sas = generateBlobSASQueryParameters(
+        { containerName: container.containerName, identifier: grantId, permissions: ContainerSASPermissions.parse(GRANT_PERMISSIONS), expiresOn, ipRange, protocol: SASProtocol.HttpsAndHttp },
+        this.azurite.credential,
+      ).toString();
+      urls.push(`${container.url}?${sas}`);
+    }
+    session.grants.push(grantId);
+    await this.persist();
+    this.onEvent?.({ type: 'access-granted', grants: session.grants.length, allowlist: options.allowlist ?? null });
+    return { databaseSasUrl: urls[0] ?? '', storageSasUrl: urls[1] ?? '', expiresOn: session.uploadUntil };
+  }
+
+  async revokeAccess(role: Role): Promise<void> {
+    if (!canManage(role)) throw forbidden(role, 'revoke access to the restore containers');
+    const session = await this.requireSession();
+    await this.deletePolicies(session);
+    await this.persist();
+    this.onEvent?.({ type: 'access-revoked' });
+  }
+
+  async closeSession(role: Role): Promise<void> {
+    if (!canManage(role)) throw forbidden(role, 'close a custom restore session');
+    const session = await this.requireSession();
+    const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+    if (running) {
+      throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is still running; the session cannot be closed until it ends.`, {
+        hint: 'Wait for it (kxp-restore restore waits) and close afterwards.',
+      });
+    }
+    await this.discardSession(session);
+    this.onEvent?.({ type: 'session-closed', id: session.id });
+  }
+
+  // ---- restores -------------------------------------------------------------------------------
+
+  async createRestorePoint(role: Role, env: EnvironmentName): Promise<RestorePoint> {
+    this.assertCanRestore(role, env, 'create a restore point of');
+    const database = this.environmentDatabase(env).getBlobClient('db.bacpac');
+    const snapshot = (await database.exists()) ? ((await database.createSnapshot()).snapshot ?? null) : null;
+    const point = { id: newId('rp-'), env, createdAt: this.clock.now().toISOString() };
+    this.state.restorePoints.push({ ...point, snapshot });
+    await this.persist();
+    this.onEvent?.({ type: 'restore-point', point });
+    return point;
+  }
+
+  async restore(role: Role, env: EnvironmentName): Promise<string> {
+    this.assertCanRestore(role, env, 'restore to');
+    const session = await this.requireSession();
+    const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+    if (running) {
+      throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is already running; wait until it ends.`);
+    }
+    const restore: RestoreInfo = { id: newId('r'), env, state: 'validating', startedAt: this.clock.now().toISOString(), step: 'checking the uploaded data' };
+    this.state.restores.push(restore);
+    await this.persist();
+    this.onEvent?.({ type: 'restore-updated', restore: { ...restore } });
+    this.jobs.set(restore.id, this.runRestore(session, restore));
+    return restore.id;
+  }
+
+  async getRestore(_role: Role, restoreId: string): Promise<RestoreInfo> {
+    const restore = this.state.restores.find((candidate) => candidate.id === restoreId);
+    if (!restore) throw new KxpError('PORTAL_NOT_FOUND', `No restore with id ${restoreId}.`);
+    return { ...restore };
+  }
+
+  /** Resolves when the restore has succeeded or failed (for tests and the rehearsal; the HTTP client polls). */
+  async whenRestoreSettled(restoreId: string): Promise<RestoreInfo> {
+    await this.jobs.get(restoreId);
+    return this.getRestore('tenant-administrator', restoreId);
+  }
+
+  environments(): EnvironmentStatus[] {
+    return ENVIRONMENTS.map((name) => {
+      const env = this.state.environments[name];
+      return { name, version: env.version, available: env.available, storageAccount: env.account.name };
+    });
+  }
+
+  /** The environment's storage account, signed with its key (rehearsal checks and tests read it). */
+  environmentStorage(env: EnvironmentName): BlobServiceClient {
+    const { name, key } = this.state.environments[env].account;
+    return new BlobServiceClient(`http://${this.azurite.host}:${this.azurite.port}/${name}`, new StorageSharedKeyCredential(name, key));
+  }
+
+  environmentDatabase(env: EnvironmentName): ContainerClient {
+    return this.azurite.serviceClient.getContainerClient(`${env}-database`);
+  }
+
+  /** Stops running restores (they are recorded as failed) and detaches from the clock. */
+  async close(): Promise<void> {
+    this.unsubscribeClock();
+    this.stopJobs.abort(new KxpError('ABORTED', 'The emulator stopped while this restore was running.'));
+    await Promise.allSettled(this.jobs.values());
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private assertCanRestore(role: Role, env: EnvironmentName, action: string): void {
+    if (PROTECTED_ENVIRONMENTS.has(env) && !canManage(role)) {
+      throw forbidden(role, `${action} the ${env} environment`, 'Tenant administrator or DevOps (Developers may restore to qa and uat)');
+    }
+  }
+
+  private async runRestore(session: StoredSession, restore: RestoreInfo): Promise<RestoreInfo> {
+    const signal = this.stopJobs.signal;
+    const environment = this.state.environments[restore.env];
+    const update = (changes: Partial<RestoreInfo>) => {
+      Object.assign(restore, changes);
+      this.onEvent?.({ type: 'restore-updated', restore: { ...restore } });
+    };
+    const source: RestoreSource = {
+      database: this.sessionContainer(session, 'database'),
+      storage: this.sessionContainer(session, 'storage'),
+      copySourceUrl: (container, blobName) => {
+        const sas = generateBlobSASQueryParameters(
+          { containerName: container.containerName, permissions: ContainerSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000), protocol: SASProtocol.HttpsAndHttp },
+          this.azurite.credential,
+        ).toString();
+        return `${container.getBlobClient(blobName).url}?${sas}`;
+      },
+    };
+    const target: RestoreTarget = {
+      database: this.environmentDatabase(restore.env),
+      storage: this.environmentStorage(restore.env),
+      version: environment.version,
+      name: restore.env,
+    };
+    try {
+      const validated = await validateRestoreSource(source, target, this.readBacpacVersion, signal);
+      environment.available = false;
+      update({ state: 'running', databaseVersion: validated.databaseVersion, step: 'starting' });
+      await this.persist();
+      await applyRestore(source, target, validated, (step) => update({ step }), signal);
+      if (validated.databaseVersion !== null) environment.version = validated.databaseVersion;
+      update({ state: 'succeeded', step: 'done', finishedAt: this.clock.now().toISOString() });
+    } catch (thrown) {
+      const error = toKxpError(signal.aborted ? signal.reason : thrown);
+      const touched = restore.state === 'running';
+      update({
+        state: 'failed',
+        finishedAt: this.clock.now().toISOString(),
+        reasonCode: error.code,
+        reason: error.message + (error.hint ? ` ${error.hint}` : '') + (touched ? ' The environment may be partly restored: use its restore point to go back.' : ''),
+      });
+    } finally {
+      environment.available = true;
+      await this.persist();
+    }
+    return { ...restore };
+  }
+
+  private sessionContainer(session: StoredSession, part: 'database' | 'storage'): ContainerClient {
+    return this.azurite.serviceClient.getContainerClient(`${session.id}-${part}`);
+  }
+
+  private describe(session: StoredSession): SessionInfo {
+    const open = this.clock.now() < new Date(session.uploadUntil);
+    const { id, createdAt, uploadUntil, restoreUntil } = session;
+    return { id, state: open ? 'open' : 'expired', createdAt, uploadUntil, restoreUntil, activeGrants: session.grants.length };
+  }
+
+  private async requireSession(): Promise<StoredSession> {
+    await this.applyExpiry();
+    const session = this.state.session;
+    if (!session) {
+      throw new KxpError('PORTAL_NOT_FOUND', 'There is no open custom restore session.', { hint: 'Create one first (kxp-restore session create).' });
+    }
+    return session;
+  }
+
+  /** Past 7 days the SAS URLs stop working (policies deleted); past 180 days the session and its data are gone. */
+  private async applyExpiry(): Promise<void> {
+    const session = this.state.session;
+    if (!session) return;
+    const now = this.clock.now();
+    if (now >= new Date(session.restoreUntil)) {
+      await this.discardSession(session);
+      this.onEvent?.({ type: 'session-expired', id: session.id, uploadsOnly: false });
+    } else if (now >= new Date(session.uploadUntil) && session.grants.length > 0) {
+      await this.deletePolicies(session);
+      this.onEvent?.({ type: 'session-expired', id: session.id, uploadsOnly: true });
+    }
+  }
+
+  private async deletePolicies(session: StoredSession): Promise<void> {
+    for (const part of ['database', 'storage'] as const) await this.sessionContainer(session, part).setAccessPolicy(undefined, []);
+    session.grants = [];
+  }
+
+  private async discardSession(session: StoredSession): Promise<void> {
+    for (const part of ['database', 'storage'] as const) await this.sessionContainer(session, part).deleteIfExists();
+    this.state.session = null;
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    await this.persistState?.(this.state);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Starts the whole Portal emulator: Azurite (with one storage account per environment), the rules
+ * engine and its HTTP API. In memory unless `dataDir` is given, in which case Azurite's data and the
+ * emulator's state (sessions, restores, clock, account keys) survive a restart.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startAzurite, type RunningAzurite } from '../../azure/azurite.js';
+import { KxpError } from '../../errors.js';
+// TEMP until src/bacpac/index.ts and write.ts land (helper H1).
+const readXperienceVersion: BacpacVersionReader = async () => null;
+const EXAMPLE_XPERIENCE_VERSION = '31.1.0';
+import { ENVIRONMENTS, type EnvironmentName, type Role } from '../types.js';
+import { initialEmulatorState, PortalEmulator, type EmulatorEvent, type EmulatorState } from './portal-emulator.js';
+import { startPortalServer, type RequestEvent } from './server.js';
+import { generateTokens, writeTokenFiles, type RoleToken } from './tokens.js';
+import type { BacpacVersionReader } from './restore-job.js';
+
+/** Every environment starts on the version of the bundled example, so the rehearsal matches out of the box. */
+export const DEFAULT_ENVIRONMENT_VERSION = EXAMPLE_XPERIENCE_VERSION;
+
+export interface StartPortalEmulatorOptions {
+  host?: string;
+  /** HTTP API port; 0 (default) picks a free one. */
+  port?: number;
+  /** Xperience version of each environment (default: the example's). */
+  envVersions?: Partial<Record<EnvironmentName, string>>;
+  /** Keep Azurite's data and the emulator's state here instead of in memory. */
+  dataDir?: string;
+  /** Tokens to accept; generated when absent. */
+  tokens?: RoleToken[];
+  /** Where to write one `<role>.token` file per role (default: `<dataDir>/tokens`, or a temp folder removed at stop). */
+  tokenDir?: string;
+  readBacpacVersion?: BacpacVersionReader;
+  onEvent?: (event: EmulatorEvent | RequestEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunningPortalEmulator {
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  emulator: PortalEmulator;
+  azurite: RunningAzurite;
+  tokens: RoleToken[];
+  /** Path of the token file of each role. */
+  tokenFiles: Partial<Record<Role, string>>;
+  tokenFor(role: Role): string;
+  stop(): Promise<void>;
+}
+
+const STATE_FILE = 'portal-state.json';
+
+async function loadState(dataDir: string | undefined, versions: Record<EnvironmentName, string>, explicit: Partial<Record<EnvironmentName, string>>): Promise<EmulatorState> {
+  if (dataDir !== undefined) {
+    try {
+      const state = JSON.parse(await readFile(path.join(dataDir, STATE_FILE), 'utf8')) as EmulatorState;
+      for (const [env, version] of Object.entries(explicit)) state.environments[env as EnvironmentName].version = version;
+      return state;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new KxpError('UNREADABLE', `The emulator state in ${dataDir} is unreadable: ${(error as Error).message}`, {
+          path: path.join(dataDir, STATE_FILE),
+          hint: 'Remove the file (the emulator starts afresh) or use another --data folder.',
+        });
+      }
+    }
+  }
+  return initialEmulatorState(versions);
+}
+
+export async function startPortalEmulator(options: StartPortalEmulatorOptions = {}): Promise<RunningPortalEmulator> {
+  const explicit = options.envVersions ?? {};
+  const versions = Object.fromEntries(ENVIRONMENTS.map((env) => [env, explicit[env] ?? DEFAULT_ENVIRONMENT_VERSION])) as Record<EnvironmentName, string>;
+  const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
+  const state = await loadState(dataDir, versions, explicit);
+  const azurite = await startAzurite({
+    host: options.host,
+    dataDir: dataDir === undefined ? undefined : path.join(dataDir, 'azurite'),
+    accounts: ENVIRONMENTS.map((env) => state.environments[env].account),
+    signal: options.signal,
+  });
+  const ownTokenDir = options.tokenDir === undefined && dataDir === undefined ? await mkdtemp(path.join(tmpdir(), 'kxp-portal-tokens-')) : undefined;
+  const tokenDir = options.tokenDir ?? ownTokenDir ?? path.join(dataDir ?? '', 'tokens');
+  const stateFile = dataDir === undefined ? undefined : path.join(dataDir, STATE_FILE);
+  let emulator: PortalEmulator | undefined;
+  try {
+    emulator = new PortalEmulator({
+      azurite,
+      state,
+      readBacpacVersion: options.readBacpacVersion ?? readXperienceVersion,
+      persist: stateFile === undefined ? undefined : (current) => writeFile(stateFile, JSON.stringify(current, null, 2), { mode: 0o600 }),
+      onEvent: options.onEvent,
+    });
+    const tokens = options.tokens ?? generateTokens();
+    const tokenFiles = await writeTokenFiles(tokenDir, tokens);
+    const server = await startPortalServer(emulator, tokens, { host: options.host, port: options.port, onRequest: options.onEvent });
+    const running = emulator;
+    let stopped: Promise<void> | undefined;
+    return {
+      url: server.url,
+      emulator: running,
+      azurite,
+      tokens,
+      tokenFiles,
+      tokenFor(role) {
+        const found = tokens.find((token) => token.role === role);
+        if (!found) throw new KxpError('USAGE', `The emulator has no token for the role ${role}.`);
+        return found.token;
+      },
+      stop() {
+        stopped ??= (async () => {
+          await server.close();
+          await running.close();
+          await azurite.stop();
+          if (ownTokenDir !== undefined) await rm(ownTokenDir, { recursive: true, force: true });
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await emulator?.close();
+    await azurite.stop();
+    if (ownTokenDir !== undefined) await rm(ownTokenDir, { recursive: true, force: true });
+    throw error;
+  }
+}

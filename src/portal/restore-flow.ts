@@ -1,0 +1,76 @@
+/**
+ * "Restore to environment" as a careful person does it: a restore point first (unless declined), the
+ * environment's name typed back for staging and production, then start the restore and wait for it.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { KxpError } from '../errors.js';
+import { PROTECTED_ENVIRONMENTS, type EnvironmentName, type Portal, type RestoreInfo, type RestorePoint } from './types.js';
+
+export type RestoreFlowEvent =
+  | { type: 'restore-point-created'; point: RestorePoint }
+  | { type: 'restore-point-skipped'; env: EnvironmentName }
+  | { type: 'restore-started'; env: EnvironmentName; restoreId: string }
+  | { type: 'restore-status'; restore: RestoreInfo };
+
+export interface WaitForRestoreOptions {
+  /** Pause between polls. Default 500 ms (0 for the manual driver, where each poll is a question). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: RestoreFlowEvent) => void;
+}
+
+/** Polls the restore until it succeeds or fails, reporting each change of state or step. Never throws on a failed restore. */
+export async function waitForRestore(portal: Portal, restoreId: string, options: WaitForRestoreOptions = {}): Promise<RestoreInfo> {
+  const interval = options.intervalMs ?? (portal.kind === 'manual' ? 0 : 500);
+  let last = '';
+  for (;;) {
+    const restore = await portal.getRestore(restoreId, { signal: options.signal });
+    const seen = `${restore.state}|${restore.step ?? ''}`;
+    if (seen !== last) {
+      last = seen;
+      options.onEvent?.({ type: 'restore-status', restore });
+    }
+    if (restore.state === 'succeeded' || restore.state === 'failed') return restore;
+    if (interval > 0) await delay(interval, undefined, { signal: options.signal });
+  }
+}
+
+export interface RestoreFlowOptions extends WaitForRestoreOptions {
+  env: EnvironmentName;
+  /** Create a restore point first. Default true. */
+  restorePoint?: boolean;
+  /**
+   * Asks the person to type the environment's name back; resolves to what they typed. Needed for stg and
+   * prod unless `assumeYes`.
+   */
+  askConfirmation?: (env: EnvironmentName) => Promise<string>;
+  /** `--yes`: skip the typed confirmation. */
+  assumeYes?: boolean;
+}
+
+/** Runs the whole restore and resolves with its final state; throws RESTORE_FAILED when it failed. */
+export async function restoreToEnvironment(portal: Portal, options: RestoreFlowOptions): Promise<RestoreInfo> {
+  const { env, signal } = options;
+  if (PROTECTED_ENVIRONMENTS.has(env) && !options.assumeYes) {
+    const typed = options.askConfirmation ? (await options.askConfirmation(env)).trim() : '';
+    if (typed !== env) {
+      throw new KxpError('NOT_CONFIRMED', `Restoring to ${env} overwrites its database and storage, so it needs the environment's name typed back; ${typed ? `"${typed}" does not match` : 'nothing was typed'}. Nothing was changed.`, {
+        hint: `Type "${env}" when asked, or pass --yes in scripts that have been checked.`,
+      });
+    }
+  }
+  if (options.restorePoint === false) {
+    options.onEvent?.({ type: 'restore-point-skipped', env });
+  } else {
+    options.onEvent?.({ type: 'restore-point-created', point: await portal.createRestorePoint(env, { signal }) });
+  }
+  const restoreId = await portal.restore({ env, signal });
+  options.onEvent?.({ type: 'restore-started', env, restoreId });
+  const restore = await waitForRestore(portal, restoreId, options);
+  if (restore.state === 'failed') {
+    throw new KxpError(restore.reasonCode === 'VERSION_MISMATCH' ? 'VERSION_MISMATCH' : 'RESTORE_FAILED', `The restore to ${env} failed: ${restore.reason ?? 'no reason given'}`, {
+      exitCode: 1,
+    });
+  }
+  return restore;
+}
