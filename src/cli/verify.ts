@@ -1,0 +1,47 @@
+import type { CommandModule } from 'yargs';
+import { ExitCode, toKxpError } from '../errors.js';
+import { verifyPayload } from '../operations/verify.js';
+import { errorJson } from '../report/errors.js';
+import { renderFindings } from '../report/plan.js';
+import { renderVerifyResult, verifyJson } from '../report/verify.js';
+import type { CliContext } from './context.js';
+import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { resolveSasUrls, withSasOptions, type SasArgs } from './upload.js';
+
+type VerifyArgs = SourceArgs & SasArgs;
+
+export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs> {
+  return {
+    command: 'verify [dir]',
+    describe: 'Compare the custom-restore containers with the source by name, size and Content-MD5',
+    builder: (yargs) =>
+      withSasOptions(withSourceOptions(yargs))
+        .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL"', 'Check what upload sent')
+        .example('$0 verify ./migration --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
+        .epilog(
+          'The local MD5 is taken from the journal when a file is unchanged since it was hashed, else computed. Blobs in a container that the ' +
+            'source does not have (e.g. a stray DB.bacpac) are reported as extra.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
+        ) as never,
+    handler: async (args) => {
+      const urls = await resolveSasUrls(args, ctx);
+      try {
+        const result = await verifyPayload(sourceFromArgs(args), {
+          dbSasUrl: urls.dbSasUrl,
+          storageSasUrl: urls.storageSasUrl,
+          stateDir: args['state-dir'],
+          cwd: ctx.cwd,
+          signal: ctx.signal,
+          onEvent: (event) => {
+            if (event.type === 'planned' && !event.plan.ok && !args.json) ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
+          },
+        });
+        ctx.stdout.write(args.json ? JSON.stringify(verifyJson(result), null, 2) + '\n' : renderVerifyResult(result));
+        ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
+      } catch (thrown) {
+        const error = toKxpError(thrown);
+        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, missing: [], extra: [], mismatched: [], errors: [errorJson(error)] }, null, 2) + '\n');
+        throw error;
+      }
+    },
+  };
+}

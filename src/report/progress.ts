@@ -1,0 +1,129 @@
+/**
+ * Upload progress for people: on a terminal, cli-progress bars (the whole run, plus one per large file in
+ * flight); elsewhere (CI logs, pipes), one plain line every few seconds. Draws only; decides nothing.
+ */
+import cliProgress from 'cli-progress';
+import type { Writable } from 'node:stream';
+import type { UploadEvent } from '../operations/upload.js';
+import type { ProgressSnapshot } from '../transfer/events.js';
+import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
+
+export interface TransferProgressView {
+  handle(event: UploadEvent): void;
+  stop(): void;
+}
+
+export interface ProgressViewOptions {
+  /** Lines off a terminal: one every this many ms. Default 5000. */
+  intervalMs?: number;
+}
+
+type Stream = Writable & { isTTY?: boolean; columns?: number };
+
+export function createTransferProgress(stream: Stream, options: ProgressViewOptions = {}): TransferProgressView {
+  return stream.isTTY ? new BarsView(stream) : new LinesView(stream, options.intervalMs ?? 5000);
+}
+
+/** "12 MiB of 40 MiB (30%) · 3/10 files · 4.0 MiB/s · ETA 7 s". */
+export function progressLine(progress: ProgressSnapshot, retries = 0): string {
+  const percent = progress.bytesTotal > 0 ? Math.floor((progress.bytesDone / progress.bytesTotal) * 100) : 100;
+  const files = progress.filesUploaded + progress.filesSkipped + progress.filesFailed;
+  const parts = [
+    `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)} (${percent}%)`,
+    `${formatCount(files)}/${formatCount(progress.filesTotal)} files`,
+    formatRate(progress.rate),
+    `ETA ${progress.etaSeconds === null ? '?' : formatDuration(progress.etaSeconds)}`,
+  ];
+  if (progress.filesFailed > 0) parts.push(`${formatCount(progress.filesFailed)} failed`);
+  if (retries > 0) parts.push(`${formatCount(retries)} retries`);
+  return parts.join(' · ');
+}
+
+class LinesView implements TransferProgressView {
+  private last: ProgressSnapshot | undefined;
+  private retries = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly stream: Stream,
+    intervalMs: number,
+  ) {
+    this.timer = setInterval(() => this.print(), intervalMs);
+    this.timer.unref();
+  }
+
+  handle(event: UploadEvent): void {
+    if (event.type === 'progress') this.last = event.progress;
+    else if (event.type === 'retry') this.retries++;
+    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${formatCount(event.blobs)} blobs already there.\n`);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private print(): void {
+    if (this.last) this.stream.write(`${progressLine(this.last, this.retries)}\n`);
+  }
+}
+
+class BarsView implements TransferProgressView {
+  private readonly bars: cliProgress.MultiBar;
+  private overall: cliProgress.SingleBar | undefined;
+  private readonly files = new Map<string, cliProgress.SingleBar>();
+  private retries = 0;
+
+  constructor(stream: Stream) {
+    this.bars = new cliProgress.MultiBar(
+      {
+        stream,
+        hideCursor: true,
+        clearOnComplete: false,
+        autopadding: true,
+        fps: 5,
+        format: (options, params, payload: { label?: string; line?: string }) => {
+          const size = options.barsize ?? 30;
+          const complete = Math.round(params.progress * size);
+          const bar = '█'.repeat(complete) + '░'.repeat(Math.max(0, size - complete));
+          return `${bar} ${payload.label ?? ''} ${payload.line ?? ''}`;
+        },
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  handle(event: UploadEvent): void {
+    switch (event.type) {
+      case 'transfer-start':
+        this.overall = this.bars.create(Math.max(1, event.bytes), 0, { label: 'total', line: '' });
+        break;
+      case 'file-start':
+        if (event.blocks > 1) this.files.set(event.blobName, this.bars.create(Math.max(1, event.size), 0, { label: event.blobName, line: formatBytes(event.size) }));
+        break;
+      case 'file-progress':
+        this.files.get(event.blobName)?.update(event.bytesDone, { line: `${formatBytes(event.bytesDone)} of ${formatBytes(event.size)}` });
+        break;
+      case 'file-done': {
+        const bar = this.files.get(event.blobName);
+        if (bar) {
+          this.files.delete(event.blobName);
+          this.bars.remove(bar);
+        }
+        if (event.outcome === 'failed' && event.error) this.bars.log(`failed ${event.blobName}: ${event.error.message}\n`);
+        break;
+      }
+      case 'retry':
+        this.retries++;
+        break;
+      case 'progress':
+        this.overall?.update(event.progress.bytesDone, { line: progressLine(event.progress, this.retries) });
+        break;
+      default:
+        break;
+    }
+  }
+
+  stop(): void {
+    this.bars.stop();
+  }
+}
