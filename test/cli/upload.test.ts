@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ContainerClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContainerSasUrl } from '../../src/azure/azurite.js';
+import { useAzurite } from '../support/azurite.js';
+import { runCli } from '../support/cli.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { useTempDirs, writeTree } from '../support/tree.js';
+
+async function blobNames(sasUrl: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of new ContainerClient(sasUrl).listBlobsFlat()) names.push(blob.name);
+  return names.sort();
+}
+
+describe('kxp-restore upload / verify (CLI, in process)', () => {
+  const storage = useAzurite();
+  const tempDir = useTempDirs();
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(storage.azurite.port);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+  let count = 0;
+  /** A fresh storage container reached through the proxy, so tests can count what is sent. */
+  const container = async (options: Parameters<typeof createContainerSasUrl>[2] = {}) => {
+    const name = `cli-${++count}`;
+    await storage.containerSasUrl(name);
+    return createContainerSasUrl(storage.azurite, name, { baseUrl: proxy.url('devstoreaccount1'), ...options });
+  };
+  const payload = async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/sub/b.bin': randomBytes(3000) });
+    return dir;
+  };
+
+  it('uploads storage files with the URL from the environment, prints the --json shape, and verify passes', async () => {
+    const dir = await payload();
+    const url = await container();
+    const upload = await runCli(['upload', dir, '--json', '--no-progress'], { env: { KXP_STORAGE_SAS_URL: url } });
+    expect(upload.stderr).toBe('');
+    expect(upload.exitCode).toBe(0);
+    const json = JSON.parse(upload.stdout);
+    expect(json).toEqual({
+      ok: true,
+      files: { total: 2, uploaded: 2, skipped: 0, failed: 0 },
+      bytes: { total: 3005, sent: 3005 },
+      durationMs: expect.any(Number),
+      errors: [],
+    });
+    expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
+
+    const urlFile = path.join(dir, 'files.url');
+    await writeFile(urlFile, `${url}\n`);
+    const verify = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--json']);
+    expect(verify.exitCode).toBe(0);
+    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, missing: [], extra: [], mismatched: [] });
+    const text = await runCli(['verify', dir, '--storage-sas-url', url]);
+    expect(text.stdout).toMatch(/^Identical: 2 files match/);
+  });
+
+  it('refuses an expired SAS with exit 2 before sending anything', async () => {
+    const dir = await payload();
+    const url = await container({ expiresOn: new Date(Date.now() - 60_000) });
+    const before = proxy.bytesUp;
+    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/SAS_EXPIRED.*expired at/);
+    expect(result.stderr).toMatch(/Get access/);
+    expect(proxy.bytesUp).toBe(before);
+  });
+
+  it('refuses a SAS without write permission, plain http to a remote host, and a missing URL, all with exit 2', async () => {
+    const dir = await payload();
+    const readOnly = await runCli(['upload', dir, '--storage-sas-url', await container({ permissions: 'rl' })]);
+    expect(readOnly.exitCode).toBe(2);
+    expect(readOnly.stderr).toMatch(/SAS_PERMISSION.*does not allow write/);
+
+    const remote = (await container()).replace(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1/, 'http://example.blob.core.windows.net');
+    const insecure = await runCli(['upload', dir, '--storage-sas-url', remote]);
+    expect(insecure.exitCode).toBe(2);
+    expect(insecure.stderr).toMatch(/SAS_INSECURE.*must use https/);
+    expect(insecure.stderr).toContain('sig=REDACTED');
+
+    const missing = await runCli(['upload', dir]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/storage SAS URL is needed[\s\S]*--storage-sas-url/);
+  });
+
+  it('sends nothing when the plan finds an error (exit 2, findings listed)', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/Upper.txt': 'x' });
+    const url = await container();
+    const result = await runCli(['upload', dir, '--storage-sas-url', url]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/NOT_LOWERCASE/);
+    expect(result.stderr).toMatch(/VALIDATION_FAILED.*nothing was sent/);
+    expect(await blobNames(url)).toEqual([]);
+    const lowered = await runCli(['upload', dir, '--storage-sas-url', url, '--lowercase', '--no-progress']);
+    expect(lowered.exitCode).toBe(0);
+    expect(await blobNames(url)).toEqual(['default/upper.txt']);
+  });
+});
