@@ -1,0 +1,72 @@
+/** Needs dist/ built (`npm test` builds first). Greps every output and state file for the real SAS signature. */
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContainerSasUrl } from '../../src/azure/azurite.js';
+import { useAzurite } from '../support/azurite.js';
+import { spawnCli, type CliResult } from '../support/cli.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { useTempDirs, writeTree } from '../support/tree.js';
+
+const MiB = 1024 * 1024;
+
+describe('SAS signatures never leak', () => {
+  const storage = useAzurite();
+  const tempDir = useTempDirs();
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(storage.azurite.port);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  it('appear in no output, log, journal or report file, whatever happens, and stopping prints a redacted resume command', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/big.bin': randomBytes(8 * MiB), 'storage/default/a.txt': 'alpha' });
+    await storage.containerSasUrl('secrets');
+    const url = createContainerSasUrl(storage.azurite, 'secrets', { baseUrl: proxy.url('devstoreaccount1') });
+    const signature = new URL(url).searchParams.get('sig') ?? '';
+    expect(signature.length).toBeGreaterThan(20);
+    const state = path.join(dir, 'state');
+    const common = ['--storage-sas-url', url, '--state-dir', state, '--block-size', '0.25', '--concurrency', '2'];
+    const outputs: CliResult[] = [];
+
+    // Stopped by SIGTERM while requests are held by the proxy.
+    const stalled = proxy.stallAt(proxy.bytesUp + 2 * MiB);
+    const stopped = spawnCli(['upload', dir, ...common]);
+    await stalled;
+    stopped.child.kill('SIGTERM');
+    const stoppedResult = await stopped.done;
+    proxy.release();
+    outputs.push(stoppedResult);
+    expect(stoppedResult.exitCode).toBe(3);
+    expect(stoppedResult.stderr).toMatch(/ABORTED/);
+    expect(stoppedResult.stderr).toMatch(/To resume, run:\n  kxp-restore upload .* --storage-sas-url '[^']*sig=REDACTED[^']*'/);
+
+    // A tampered signature: refused by the service (exit 3, "Get access"), the URL still redacted.
+    const tampered = url.replace(/sig=[^&]+/, `sig=${encodeURIComponent(signature.slice(0, -4) + 'AAA=')}`);
+    const denied = await spawnCli(['upload', dir, '--storage-sas-url', tampered, '--state-dir', state, '--json']).done;
+    outputs.push(denied);
+    expect(denied.exitCode).toBe(3);
+    expect(denied.stderr).toMatch(/ACCESS_DENIED[\s\S]*Get access/);
+    expect(JSON.parse(denied.stdout)).toMatchObject({ ok: false, errors: [{ code: 'ACCESS_DENIED' }] });
+
+    // Refused before sending (plain http to a remote host), then a full run (text and JSON), then verify.
+    outputs.push(await spawnCli(['upload', dir, '--storage-sas-url', url.replace('127.0.0.1', 'example.com'), '--state-dir', state]).done);
+    const done = await spawnCli(['upload', dir, ...common]).done;
+    expect(done.exitCode).toBe(0);
+    outputs.push(done);
+    outputs.push(await spawnCli(['upload', dir, ...common, '--json']).done);
+    outputs.push(await spawnCli(['verify', dir, '--storage-sas-url', url, '--state-dir', state, '--json']).done);
+    outputs.push(await spawnCli(['verify', dir, '--storage-sas-url', url, '--state-dir', state]).done);
+
+    const texts = outputs.flatMap((result) => [result.stdout, result.stderr]);
+    for (const file of await readdir(state)) texts.push(await readFile(path.join(state, file), 'utf8'));
+    expect(texts.join('\n')).toContain('sig=REDACTED');
+    for (const form of new Set([signature, encodeURIComponent(signature), signature.slice(0, 16)])) {
+      for (const text of texts) expect(text).not.toContain(form);
+    }
+  });
+});
