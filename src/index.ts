@@ -9,3 +9,4 @@ export { uploadPayload, type UploadOptions, type UploadResult, type UploadEvent,
 export { verifyPayload, type VerifyOptions, type VerifyResult, type VerifyEvent, type Mismatch } from './operations/verify.js';
 export type { TransferEvent, ProgressSnapshot, FileOutcome } from './transfer/events.js';
 export { parseContainerSasUrl, checkContainerSas, redactUrl, type ContainerSas } from './azure/sas.js';
+export { inspectBacpac, readXperienceVersion, quickCheckBacpac, writeBacpac, EXAMPLE_XPERIENCE_VERSION, type BacpacReport, type BacpacTableReport, type BacpacEvent, type BacpacQuickCheck, type BacpacIssue, type WriteBacpacOptions, type WriterTable, type WriterColumn, type CellValue } from './bacpac/index.js';

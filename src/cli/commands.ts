@@ -6,6 +6,7 @@ import { verifyCommand } from './verify.js';
 import { portalEmulatorCommand } from './portal-emulator.js';
 import { restoreCommand } from './restore.js';
 import { sessionCommand } from './session.js';
+import { inspectCommand } from './inspect.js';
 
 /** A command module with its argument type erased, so modules of different argument types share one list. */
 export type Command = CommandModule<object, never>;
@@ -17,5 +18,5 @@ export function command<A>(module: CommandModule<object, A>): Command {
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {
-  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx))];
+  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx))];
 }
