@@ -41,8 +41,7 @@ export function withPortalOptions<T>(yargs: Argv<T>): Argv<T & PortalArgs> {
       type: 'boolean',
       default: false,
       describe: 'Use the real Xperience Portal: kxp-restore shows each step to click and asks you to confirm',
-    })
-    .conflicts('manual', 'portal-url') as Argv<T & PortalArgs>;
+    }) as Argv<T & PortalArgs>;
 }
 
 async function readToken(args: PortalArgs, ctx: CliContext): Promise<string> {
@@ -66,6 +65,9 @@ async function readToken(args: PortalArgs, ctx: CliContext): Promise<string> {
 
 /** The driver the options ask for. */
 export async function portalFromArgs(args: PortalArgs, ctx: CliContext): Promise<Portal> {
+  if (args.manual && args['portal-url'] !== undefined) {
+    throw new KxpError('USAGE', '--manual (the real Portal) and --portal-url (the emulator) exclude each other; give one.');
+  }
   if (args.manual) return new ManualPortal(inquirerPrompter(ctx));
   const url = args['portal-url'] ?? ctx.env.KXP_PORTAL_URL;
   if (!url) {

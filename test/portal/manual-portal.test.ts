@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { StorageSharedKeyCredential } from '@azure/storage-blob';
+import { describe, expect, it } from 'vitest';
+import { AZURITE_ACCOUNT, AZURITE_KEY, createContainerSasUrl } from '../../src/azure/azurite.js';
+import { sasSignature } from '../../src/azure/sas.js';
+import { useTempDirs } from '../support/tree.js';
+import { runInteractive } from './interactive.js';
+
+// Signed locally as the Portal would hand them out; the manual driver only checks and saves them.
+const account = { blobEndpoint: `https://${AZURITE_ACCOUNT}.blob.core.windows.net`, credential: new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY) };
+const dbUrl = createContainerSasUrl(account, 'restore-db');
+const storageUrl = createContainerSasUrl(account, 'restore-storage');
+const ENTER = '\r';
+const ERASE = '\x7f'.repeat(40);
+
+describe('manual driver (real Portal steps, through real stdin)', () => {
+  const tempDir = useTempDirs();
+
+  it('shows the Get access steps, re-asks on a bad paste, and saves both SAS URLs without echoing them', async () => {
+    const cwd = await tempDir();
+    const result = await runInteractive(['session', 'access', '--manual', '--allowlist', '203.0.113.7', '--out', 'sas'], [
+      ['Paste the database container SAS URL', 'not a url' + ENTER],
+      ['is not a URL', ERASE + dbUrl + ENTER],
+      ['Paste the storage container SAS URL', storageUrl + ENTER],
+    ], { cwd });
+    expect(result.unanswered).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('Data Management → Custom restore');
+    expect(result.stderr).toContain('Enter 203.0.113.7 in the allowlist and confirm with Get access');
+    for (const url of [dbUrl, storageUrl]) expect(result.stdout + result.stderr).not.toContain(sasSignature(url));
+    expect(result.stdout).toContain('sig=REDACTED');
+    expect((await readFile(path.join(cwd, 'sas', 'database.sas-url'), 'utf8')).trim()).toBe(dbUrl);
+    expect((await readFile(path.join(cwd, 'sas', 'storage.sas-url'), 'utf8')).trim()).toBe(storageUrl);
+  });
+
+  it('stops with NOT_CONFIRMED when a step is not done', async () => {
+    const result = await runInteractive(['session', 'create', '--manual'], [['Is the session created?', 'n' + ENTER]]);
+    expect(result.stderr).toContain('Select Create session');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('NOT_CONFIRMED');
+  });
+
+  it('walks a production restore: typed name, restore point, the restore steps, and the outcome', async () => {
+    const result = await runInteractive(['restore', '--env', 'prod', '--manual'], [
+      ['Type "prod" to continue', 'prod' + ENTER],
+      ['Is the restore point created?', 'y' + ENTER],
+      ['Has the restore started', 'y' + ENTER],
+      ['where is the restore to PROD now?', ENTER], // still running
+      ['where is the restore to PROD now?', '\x1b[B' + ENTER], // arrow down: succeeded
+    ]);
+    expect(result.unanswered).toEqual([]);
+    expect(result.stderr).toContain('Select the PROD environment and select Create');
+    expect(result.stdout).toContain('Restore to prod succeeded');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('refuses a production restore when the typed name does not match', async () => {
+    const result = await runInteractive(['restore', '--env', 'prod', '--manual'], [['Type "prod" to continue', 'qa' + ENTER]]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('"qa" does not match');
+    expect(result.stderr).not.toContain('restore point');
+  });
+});
