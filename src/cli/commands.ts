@@ -4,6 +4,7 @@ import { planCommand } from './plan.js';
 import { uploadCommand } from './upload.js';
 import { verifyCommand } from './verify.js';
 import { portalEmulatorCommand } from './portal-emulator.js';
+import { rehearseCommand } from './rehearse.js';
 import { restoreCommand } from './restore.js';
 import { sessionCommand } from './session.js';
 import { inspectCommand } from './inspect.js';
@@ -18,5 +19,5 @@ export function command<A>(module: CommandModule<object, A>): Command {
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {
-  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx))];
+  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx))];
 }

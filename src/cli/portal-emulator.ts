@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { KxpError } from '../errors.js';
 import { startPortalEmulator } from '../portal/emulator/start.js';
 import { readTokensFile } from '../portal/emulator/tokens.js';
-import { isEnvironmentName, type EnvironmentName } from '../portal/types.js';
 import { renderEmulatorEvent, renderEmulatorStarted } from '../report/portal-emulator.js';
 import type { CliContext } from './context.js';
+import { envVersionOption, parseEnvVersions } from './portal-options.js';
 
 interface EmulatorArgs {
   port: number;
@@ -16,19 +15,6 @@ interface EmulatorArgs {
   quiet: boolean;
 }
 
-/** `qa=31.1.0 prod=30.2.0` → { qa: '31.1.0', prod: '30.2.0' }. */
-export function parseEnvVersions(values: readonly string[]): Partial<Record<EnvironmentName, string>> {
-  const versions: Partial<Record<EnvironmentName, string>> = {};
-  for (const value of values) {
-    const match = /^([a-z]+)=(\d+(?:\.\d+){1,3})$/.exec(value.trim());
-    if (!match?.[1] || !match[2] || !isEnvironmentName(match[1])) {
-      throw new KxpError('USAGE', `--env-version "${value}" is not <env>=<version>.`, { hint: 'Use e.g. --env-version qa=31.1.0 prod=30.2.0 (environments: qa, uat, stg, prod).' });
-    }
-    versions[match[1]] = match[2];
-  }
-  return versions;
-}
-
 export function portalEmulatorCommand(ctx: CliContext): CommandModule<object, EmulatorArgs> {
   return {
     command: 'portal-emulator',
@@ -36,7 +22,7 @@ export function portalEmulatorCommand(ctx: CliContext): CommandModule<object, Em
     builder: (yargs) =>
       yargs
         .option('port', { type: 'number', default: 7070, describe: 'Port of the HTTP API on 127.0.0.1 (0 picks a free one)' })
-        .option('env-version', { type: 'string', array: true, default: [], describe: 'Xperience version of an environment, e.g. qa=31.1.0 (default: the bundled example\'s)' })
+        .option('env-version', envVersionOption)
         .option('data', { type: 'string', requiresArg: true, describe: 'Keep storage and emulator state in this folder instead of memory' })
         .option('tokens-file', { type: 'string', requiresArg: true, describe: 'JSON list [{ "role": "devops", "token": "…" }] of tokens to accept instead of generated ones' })
         .option('token-dir', { type: 'string', requiresArg: true, describe: 'Where to write one <role>.token file per role (default: <data>/tokens or a temporary folder)' })

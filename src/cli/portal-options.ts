@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { KxpError } from '../errors.js';
 import { HttpPortal } from '../portal/http-portal.js';
 import { ManualPortal } from '../portal/manual-portal.js';
-import type { Portal } from '../portal/types.js';
+import { isEnvironmentName, type EnvironmentName, type Portal } from '../portal/types.js';
 import { renderWarning } from '../report/session.js';
 import type { CliContext } from './context.js';
 import { inquirerPrompter } from './manual-prompter.js';
@@ -77,3 +77,24 @@ export async function portalFromArgs(args: PortalArgs, ctx: CliContext): Promise
   }
   return new HttpPortal({ url, token: await readToken(args, ctx) });
 }
+
+export const envVersionOption = {
+  type: 'string',
+  array: true,
+  default: [] as string[],
+  describe: "Xperience version of an environment, e.g. qa=31.1.0 (default: the bundled example's)",
+} as const;
+
+/** `qa=31.1.0 prod=30.2.0` → { qa: '31.1.0', prod: '30.2.0' }. */
+export function parseEnvVersions(values: readonly string[]): Partial<Record<EnvironmentName, string>> {
+  const versions: Partial<Record<EnvironmentName, string>> = {};
+  for (const value of values) {
+    const match = /^([a-z]+)=(\d+(?:\.\d+){1,3})$/.exec(value.trim());
+    if (!match?.[1] || !match[2] || !isEnvironmentName(match[1])) {
+      throw new KxpError('USAGE', `--env-version "${value}" is not <env>=<version>.`, { hint: 'Use e.g. --env-version qa=31.1.0 prod=30.2.0 (environments: qa, uat, stg, prod).' });
+    }
+    versions[match[1]] = match[2];
+  }
+  return versions;
+}
+

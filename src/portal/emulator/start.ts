@@ -8,9 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../azure/azurite.js';
 import { KxpError } from '../../errors.js';
-// TEMP until src/bacpac/index.ts and write.ts land (helper H1).
-const readXperienceVersion: BacpacVersionReader = async () => null;
-const EXAMPLE_XPERIENCE_VERSION = '31.1.0';
+import { EXAMPLE_XPERIENCE_VERSION, readXperienceVersion } from '../../bacpac/index.js';
 import { ENVIRONMENTS, type EnvironmentName, type Role } from '../types.js';
 import { initialEmulatorState, PortalEmulator, type EmulatorEvent, type EmulatorState } from './portal-emulator.js';
 import { startPortalServer, type RequestEvent } from './server.js';

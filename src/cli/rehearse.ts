@@ -1,0 +1,44 @@
+import type { CommandModule } from 'yargs';
+import { ExitCode } from '../errors.js';
+import { rehearse } from '../operations/rehearse.js';
+import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
+import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/rehearse.js';
+import type { CliContext } from './context.js';
+import { envVersionOption, parseEnvVersions } from './portal-options.js';
+import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+
+interface RehearseArgs extends SourceArgs {
+  env: EnvironmentName;
+  'env-version': string[];
+  concurrency?: number;
+  json: boolean;
+}
+
+export function rehearseCommand(ctx: CliContext): CommandModule<object, RehearseArgs> {
+  return {
+    command: 'rehearse [dir]',
+    describe: 'Rehearse the whole custom restore locally: emulator, session, upload, verify, restore, check, close',
+    builder: (yargs) =>
+      withSourceOptions(yargs)
+        .option('env', { choices: ENVIRONMENTS, default: 'qa' as EnvironmentName, describe: 'Environment of the emulator to restore to' })
+        .option('env-version', envVersionOption)
+        .option('concurrency', { type: 'number', requiresArg: true, describe: 'Parallel requests of the upload (as in upload)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
+        .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
+        .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
+        .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
+    handler: async (args) => {
+      const live = args.json ? ctx.stderr : ctx.stdout;
+      const report = await rehearse(sourceFromArgs(args), {
+        env: args.env,
+        envVersions: parseEnvVersions(args['env-version']),
+        concurrency: args.concurrency,
+        cwd: ctx.cwd,
+        signal: ctx.signal,
+        onEvent: (event) => live.write(renderRehearseEvent(event)),
+      });
+      ctx.stdout.write(args.json ? JSON.stringify(rehearsalJson(report), null, 2) + '\n' : renderRehearsal(report));
+      ctx.setExitCode(report.ok ? ExitCode.ok : (report.error?.exitCode ?? ExitCode.failed));
+    },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * `rehearse`: the whole custom restore, end to end, against a Portal emulator started for the occasion:
+ * plan → start emulator → create session → get access → upload → verify → restore point + restore →
+ * check the environment holds exactly the source files → close → stop. Every step is timed. Nothing is
+ * sent when the plan (or the bacpac's version against the environment's) says the restore would fail.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readXperienceVersion } from '../bacpac/index.js';
+import { KxpError, toKxpError } from '../errors.js';
+import { errorJson } from '../report/errors.js';
+import type { Finding } from '../rules/finding.js';
+import type { PayloadFile, PayloadSource } from '../source/types.js';
+import { md5OfFile } from '../transfer/file-hash.js';
+import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
+import { HttpPortal } from '../portal/http-portal.js';
+import { restoreToEnvironment, type RestoreFlowEvent } from '../portal/restore-flow.js';
+import type { EnvironmentName, RestoreInfo } from '../portal/types.js';
+import { planPayload } from './plan.js';
+import { payloadFiles, uploadPayload, type UploadEvent, type UploadResult } from './upload.js';
+import { verifyPayload, type VerifyEvent, type VerifyResult } from './verify.js';
+
+export interface RehearseOptions {
+  /** Target environment. Default qa. */
+  env?: EnvironmentName;
+  /** Versions of the emulator's environments (default: the bundled example's). */
+  envVersions?: Partial<Record<EnvironmentName, string>>;
+  concurrency?: number;
+  cwd?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: RehearseEvent) => void;
+}
+
+export type RehearseEvent =
+  | { type: 'step-start'; step: string }
+  | { type: 'step-done'; step: RehearseStep }
+  | { type: 'upload'; event: UploadEvent }
+  | { type: 'verify'; event: VerifyEvent }
+  | { type: 'restore'; event: RestoreFlowEvent };
+
+export interface RehearseStep {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  /** One line on what the step found or did. */
+  detail?: string;
+}
+
+/** What the environment holds compared with the source: blob names as `<container>/<path>` (and `db.bacpac`). */
+export interface EnvironmentCheck {
+  ok: boolean;
+  checked: number;
+  missing: string[];
+  extra: string[];
+  mismatched: string[];
+}
+
+export interface RehearseReport {
+  ok: boolean;
+  env: EnvironmentName;
+  steps: RehearseStep[];
+  durationMs: number;
+  /** Errors and warnings of the plan (the reason nothing was sent when it failed). */
+  findings: Finding[];
+  upload: UploadResult | null;
+  verify: Pick<VerifyResult, 'ok' | 'missing' | 'extra' | 'mismatched'> | null;
+  restore: RestoreInfo | null;
+  environment: EnvironmentCheck | null;
+  error: { code: string; path: string | null; message: string; exitCode: number } | null;
+}
+
+/** Runs one rehearsal; never throws for a failed step: the report says which step failed and why. */
+export async function rehearse(source: PayloadSource, options: RehearseOptions = {}): Promise<RehearseReport> {
+  const started = Date.now();
+  const env = options.env ?? 'qa';
+  const { signal, cwd } = options;
+  const report: RehearseReport = { ok: false, env, steps: [], durationMs: 0, findings: [], upload: null, verify: null, restore: null, environment: null, error: null };
+  const step = async <T>(name: string, run: () => Promise<T>, describe: (value: T) => string | undefined = () => undefined): Promise<T> => {
+    options.onEvent?.({ type: 'step-start', step: name });
+    const stepStarted = Date.now();
+    try {
+      const value = await run();
+      const done: RehearseStep = { name, ok: true, durationMs: Date.now() - stepStarted, detail: describe(value) };
+      report.steps.push(done);
+      options.onEvent?.({ type: 'step-done', step: done });
+      return value;
+    } catch (error) {
+      const failed: RehearseStep = { name, ok: false, durationMs: Date.now() - stepStarted, detail: toKxpError(error).message };
+      report.steps.push(failed);
+      options.onEvent?.({ type: 'step-done', step: failed });
+      throw error;
+    }
+  };
+
+  let emulator: RunningPortalEmulator | undefined;
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'kxp-rehearse-state-'));
+  try {
+    await step('plan', async () => {
+      const plan = await planPayload(source, { cwd, signal });
+      report.findings = [...plan.errors, ...plan.warnings];
+      if (!plan.ok) {
+        const count = plan.errors.length;
+        throw new KxpError('VALIDATION_FAILED', `The payload has ${count} problem${count === 1 ? '' : 's'} that would make the custom restore fail; nothing was sent.`, {
+          hint: 'Fix them (listed above) and rehearse again.',
+        });
+      }
+      return plan;
+    }, (plan) => `${plan.totals.files} files, ${plan.totals.bytes} bytes, no errors`);
+    const environmentVersion = options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
+    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal), (detail) => detail);
+
+    emulator = await step('start emulator', () => startPortalEmulator({ envVersions: options.envVersions, signal }), (running) => `${running.url}, ${env} on Xperience ${environmentVersion}`);
+    const running = emulator;
+    const portal = new HttpPortal({ url: running.url, token: running.tokenFor('devops') });
+    await step('create session', () => portal.createSession({ signal }), (session) => session.id);
+    const grant = await step('get access', () => portal.getAccess({ signal }), (access) => `valid until ${access.expiresOn}`);
+
+    const uploadOptions = { dbSasUrl: grant.databaseSasUrl, storageSasUrl: grant.storageSasUrl, stateDir, cwd, signal };
+    report.upload = await step('upload', async () => {
+      const result = await uploadPayload(source, { ...uploadOptions, concurrency: options.concurrency, onEvent: (event) => options.onEvent?.({ type: 'upload', event }) });
+      if (!result.ok) throw new KxpError('TRANSFER_FAILED', `${result.files.failed} file(s) failed to upload: ${result.errors.map((error) => error.message).join('; ')}`);
+      return result;
+    }, (result) => `${result.files.uploaded} files uploaded, ${result.bytes.sent} bytes sent`);
+
+    const verified = await step('verify', async () => {
+      const result = await verifyPayload(source, { ...uploadOptions, onEvent: (event) => options.onEvent?.({ type: 'verify', event }) });
+      if (!result.ok) throw new KxpError('VERIFY_MISMATCH', `The restore containers differ from the source: ${result.missing.length} missing, ${result.extra.length} extra, ${result.mismatched.length} mismatched.`);
+      return result;
+    }, (result) => `${result.checked} files identical`);
+    report.verify = { ok: verified.ok, missing: verified.missing, extra: verified.extra, mismatched: verified.mismatched };
+
+    report.restore = await step(`restore to ${env}`, () =>
+      restoreToEnvironment(portal, { env, assumeYes: true, intervalMs: 50, signal, onEvent: (event) => options.onEvent?.({ type: 'restore', event }) }),
+    (restore) => `restore ${restore.id} succeeded`);
+
+    report.environment = await step(`check ${env}`, async () => {
+      const check = await checkEnvironment(running, env, payloadFiles(source, { signal, cwd }), signal);
+      if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.missing.length} missing, ${check.extra.length} extra, ${check.mismatched.length} mismatched.`);
+      return check;
+    }, (check) => `${check.checked} blobs identical to the source`);
+
+    await step('close session', () => portal.closeSession({ signal }));
+    report.ok = true;
+  } catch (thrown) {
+    const error = toKxpError(thrown);
+    report.error = { ...errorJson(error), exitCode: error.exitCode };
+  } finally {
+    if (emulator) {
+      const running = emulator;
+      await step('stop emulator', () => running.stop()).catch(() => undefined);
+    }
+    await rm(stateDir, { recursive: true, force: true });
+    report.durationMs = Date.now() - started;
+  }
+  return report;
+}
+
+/** Stops before anything is sent when the bacpac's Xperience version differs from the environment's. */
+async function checkVersion(source: PayloadSource, env: EnvironmentName, environmentVersion: string, cwd: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+  for await (const file of payloadFiles(source, { signal, cwd })) {
+    if (file.kind !== 'bacpac') continue;
+    const version = await readXperienceVersion(file.absolutePath, { signal });
+    if (version !== null && version !== environmentVersion) {
+      throw new KxpError('VERSION_MISMATCH', `${file.displayPath} is an Xperience ${version} database but the ${env} environment runs ${environmentVersion}; the restore would fail, so nothing was sent.`, {
+        path: file.displayPath,
+        hint: `Export the database from a site on ${environmentVersion}, or rehearse against an environment on ${version} (--env-version ${env}=${version}).`,
+      });
+    }
+    return version === null ? `${file.displayPath}: not an Xperience database (version not checked)` : `Xperience ${version} = ${env}`;
+  }
+  return 'no database in this payload';
+}
+
+/** Compares the environment's database and storage containers with the source files by name, size and MD5. */
+async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
+  const remote = new Map<string, { size: number; md5: string | null }>();
+  const storage = running.emulator.environmentStorage(env);
+  for await (const container of storage.listContainers({ abortSignal: signal })) {
+    for await (const blob of storage.getContainerClient(container.name).listBlobsFlat({ abortSignal: signal })) {
+      const md5 = blob.properties.contentMD5 ? Buffer.from(blob.properties.contentMD5).toString('base64') : null;
+      remote.set(`${container.name}/${blob.name}`, { size: blob.properties.contentLength ?? -1, md5 });
+    }
+  }
+  const database = await running.emulator.environmentDatabase(env).getBlobClient('db.bacpac').getProperties({ abortSignal: signal }).catch(() => null);
+  const check: EnvironmentCheck = { ok: false, checked: 0, missing: [], extra: [], mismatched: [] };
+  for await (const file of files) {
+    check.checked++;
+    const found = file.kind === 'bacpac'
+      ? database && { size: database.contentLength ?? -1, md5: database.contentMD5 ? Buffer.from(database.contentMD5).toString('base64') : null }
+      : remote.get(file.blobName);
+    remote.delete(file.blobName);
+    if (!found) check.missing.push(file.blobName);
+    else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) check.mismatched.push(file.blobName);
+  }
+  check.extra = [...remote.keys()].sort();
+  check.ok = check.missing.length === 0 && check.extra.length === 0 && check.mismatched.length === 0;
+  return check;
+}
