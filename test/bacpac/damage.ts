@@ -16,7 +16,12 @@ export const fixtures = {
  * Rewrites a zip part by part into a new, valid zip: `edit` returns the new content of a part,
  * or null to leave the part out. The zip itself stays sound, so only the bacpac checks can object.
  */
-export async function rewriteZip(source: string, target: string, edit: (name: string, data: Buffer) => Buffer | null = (_n, d) => d): Promise<void> {
+export async function rewriteZip(
+  source: string,
+  target: string,
+  edit: (name: string, data: Buffer) => Buffer | null = (_n, d) => d,
+  options: { zip64?: boolean } = {},
+): Promise<void> {
   const zip = await yauzl.openPromise(source, { lazyEntries: true });
   const out = new yazl.ZipFile();
   const written = finished(out.outputStream.pipe(createWriteStream(target)));
@@ -25,10 +30,10 @@ export async function rewriteZip(source: string, target: string, edit: (name: st
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const data = edit(entry.fileName, Buffer.concat(chunks));
-    if (data) out.addBuffer(data, entry.fileName, { mtime: new Date(2024, 0, 1) });
+    if (data) out.addBuffer(data, entry.fileName, { mtime: new Date(2024, 0, 1), forceZip64Format: options.zip64 ?? false });
   }
   zip.close();
-  out.end();
+  out.end({ forceZip64Format: options.zip64 ?? false });
   await written;
 }
 

@@ -1,11 +1,14 @@
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { inspectBacpac, readXperienceVersion } from '../../src/bacpac/index.js';
+import { EXAMPLE_XPERIENCE_VERSION, inspectBacpac, readXperienceVersion } from '../../src/bacpac/index.js';
+import { repoRoot } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';
 import { fixtures, flipByte, rawFlipCopy, rewriteZip, truncatedCopy } from './damage.js';
 
 describe('inspectBacpac on the real exports', () => {
+  const tempDir = useTempDirs();
+
   it('reads food-sql2019 as sound with exactly 40 rows', async () => {
     const report = await inspectBacpac(fixtures.food.file, { rows: true });
     expect(report.errors).toEqual([]);
@@ -41,6 +44,21 @@ describe('inspectBacpac on the real exports', () => {
     expect(report.ok).toBe(true);
     expect(report.rows).toEqual({ total: null, expected: 40 });
     expect(report.tables.every((t) => t.rows === undefined)).toBe(true);
+  });
+
+  it('reads a ZIP64-format copy (as bacpacs past 4 GB are) the same way', async () => {
+    const file = path.join(await tempDir(), 'zip64.bacpac');
+    await rewriteZip(fixtures.started.file, file, undefined, { zip64: true });
+    expect((await readFile(file)).includes(Buffer.from('PK\x06\x06', 'latin1')), 'ZIP64 end of central directory').toBe(true);
+    const report = await inspectBacpac(file, { rows: true });
+    expect(report.errors).toEqual([]);
+    expect(report.rows).toEqual({ total: 56983, expected: 56983 });
+  });
+
+  it('finds the bundled example sound, at the example version', async () => {
+    const report = await inspectBacpac(path.join(repoRoot, 'examples/migration/db.bacpac'), { rows: true });
+    expect(report).toMatchObject({ ok: true, errors: [], warnings: [], xperienceVersion: EXAMPLE_XPERIENCE_VERSION, checksumOk: true });
+    expect(report.rows.total).toBe(report.rows.expected);
   });
 
   it('says a non-Xperience export has no version', async () => {
