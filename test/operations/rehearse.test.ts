@@ -1,0 +1,64 @@
+import { cp, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeBacpac } from '../../src/bacpac/index.js';
+import { rehearse, type RehearseEvent } from '../../src/operations/rehearse.js';
+import { repoRoot } from '../support/cli.js';
+import { useTempDirs } from '../support/tree.js';
+
+const sample = path.join(repoRoot, 'examples', 'migration');
+
+describe('rehearse (in process)', () => {
+  const tempDir = useTempDirs();
+
+  async function sampleCopy(): Promise<string> {
+    const dir = path.join(await tempDir(), 'migration');
+    await cp(sample, dir, { recursive: true });
+    return dir;
+  }
+
+  it('passes on the sample: every step, timed, and the environment holds exactly the source', async () => {
+    const events: RehearseEvent[] = [];
+    const report = await rehearse({ dir: sample }, { env: 'uat', onEvent: (event) => events.push(event) });
+    expect(report.error).toBeNull();
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((step) => step.name)).toEqual([
+      'plan', 'check version', 'start emulator', 'create session', 'get access', 'upload', 'verify', 'restore to uat', 'check uat', 'close session', 'stop emulator',
+    ]);
+    expect(report.steps.every((step) => step.ok && step.durationMs >= 0)).toBe(true);
+    expect(report.upload?.files.uploaded).toBe(report.environment?.checked);
+    expect(report.environment).toMatchObject({ ok: true, missing: [], extra: [], mismatched: [] });
+    expect(report.restore).toMatchObject({ state: 'succeeded', env: 'uat', databaseVersion: '31.1.0' });
+    expect(events.some((event) => event.type === 'upload')).toBe(true);
+  });
+
+  it('stops before anything is sent on a folder with an uppercase name', async () => {
+    const dir = await sampleCopy();
+    await rename(path.join(dir, 'storage', 'default', 'assets'), path.join(dir, 'storage', 'default', 'Assets'));
+    const report = await rehearse({ dir });
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatchObject({ code: 'VALIDATION_FAILED', exitCode: 2 });
+    expect(report.findings.some((finding) => finding.code === 'NOT_LOWERCASE' && finding.path.includes('Assets'))).toBe(true);
+    expect(report.steps.map((step) => step.name)).toEqual(['plan']);
+    expect(report.upload).toBeNull();
+  });
+
+  it('stops before anything is sent on a misnamed bacpac', async () => {
+    const dir = await sampleCopy();
+    await rename(path.join(dir, 'db.bacpac'), path.join(dir, 'site-export.bacpac'));
+    const report = await rehearse({ dir });
+    expect(report.error).toMatchObject({ code: 'VALIDATION_FAILED', exitCode: 2 });
+    expect(report.findings).toContainEqual(expect.objectContaining({ code: 'BACPAC_NAME', message: expect.stringContaining('must be named exactly db.bacpac') }));
+    expect(report.steps.map((step) => step.name)).toEqual(['plan']);
+  });
+
+  it('fails before anything is sent when the bacpac is of another Xperience version than the environment', async () => {
+    const dir = await sampleCopy();
+    await writeBacpac(path.join(dir, 'db.bacpac'), { xperienceVersion: '30.0.0' });
+    const report = await rehearse({ dir }, { env: 'prod' });
+    expect(report.error).toMatchObject({ code: 'VERSION_MISMATCH', exitCode: 2 });
+    expect(report.error?.message).toContain('Xperience 30.0.0 database but the prod environment runs 31.1.0');
+    expect(report.steps.map((step) => step.name)).toEqual(['plan', 'check version']);
+    expect(report.restore).toBeNull();
+  });
+});
