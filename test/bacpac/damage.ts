@@ -33,7 +33,7 @@ export async function rewriteZip(
     if (data) out.addBuffer(data, entry.fileName, { mtime: new Date(2024, 0, 1), forceZip64Format: options.zip64 ?? false });
   }
   zip.close();
-  out.end({ forceZip64Format: options.zip64 ?? false });
+  out.end({ forceZip64Format: options.zip64 ?? false, comment: '' });
   await written;
 }
 
