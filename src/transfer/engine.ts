@@ -19,6 +19,7 @@ import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
 import { md5OfFile } from './file-hash.js';
 import type { FileState, Journal } from './journal.js';
 import { abortReason, paced, type RetryPolicy } from './pacer.js';
+import { Md5Worker } from './hasher.js';
 import { Slots } from './slots.js';
 
 /** One destination container, with what we know about it before sending. */
@@ -54,6 +55,8 @@ export interface EngineResult {
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+/** Tells apart the files whose running MD5 the hash worker holds. */
+let fileKeys = 0;
 /** Stops the whole run rather than one file: nothing else can succeed either. */
 const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'ABORTED']);
 
@@ -72,8 +75,10 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
   if (options.signal?.aborted) stopRun();
   const emit = (event: TransferEvent) => options.onEvent?.(event);
   const errors: KxpError[] = [];
+  let hasher: Md5Worker | undefined;
   const context: FileContext = {
     slots: new Slots(concurrency, bufferSize),
+    hasher: () => (hasher ??= new Md5Worker()),
     accounting,
     signal: controller.signal,
     retry: options.retry,
@@ -108,6 +113,7 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     options.signal?.removeEventListener('abort', stopRun);
+    await hasher?.close();
   }
   if (controller.signal.aborted) throw abortReason(controller.signal);
   return { progress: accounting.snapshot(), errors };
@@ -115,6 +121,7 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
 
 interface FileContext {
   slots: Slots;
+  hasher(): Md5Worker;
   accounting: Accounting;
   signal: AbortSignal;
   retry: Partial<RetryPolicy> | undefined;
@@ -189,7 +196,8 @@ async function putSingle(blob: BlockBlobClient, file: PayloadFile, state: FileSt
 /** A large file: Put Block for every block the service lacks, then Put Block List with the whole-file MD5. */
 async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileState, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
   const held = await blocksHeld(blob, file, context);
-  const whole = createHash('md5');
+  const hasher = context.hasher();
+  const fileKey = ++fileKeys;
   const ids: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -201,6 +209,7 @@ async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileSt
   };
   const handle = await open(state.path, 'r');
   try {
+    // Reading stays sequential (one pass over the file); hashing and sending overlap with it.
     for (let index = 0; index < layout.blockCount && failure === undefined; index++) {
       const slot = await context.slots.acquire(context.signal);
       const offset = index * layout.blockSize;
@@ -212,21 +221,17 @@ async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileSt
         slot.release();
         throw error;
       }
-      const md5 = createHash('md5').update(chunk).digest();
-      whole.update(chunk);
-      const id = blockId(index, md5);
-      ids.push(id);
-      if (held.get(id) === length) {
-        slot.release();
-        context.accounting.found(length);
-        fileProgress(length);
-        continue;
-      }
-      const request = paced(
-        (signal) => blob.stageBlock(id, chunk, length, { transactionalContentMD5: md5, abortSignal: signal }),
-        requestOptions(context, file, length),
-      )
-        .then(() => {
+      const work = hasher
+        .block(fileKey, slot.buffer, length)
+        .then(async (md5) => {
+          const id = blockId(index, md5);
+          ids[index] = id;
+          if (held.get(id) === length) {
+            context.accounting.found(length);
+            fileProgress(length);
+            return;
+          }
+          await paced((signal) => blob.stageBlock(id, chunk, length, { transactionalContentMD5: md5, abortSignal: signal }), requestOptions(context, file, length));
           context.accounting.sent(length);
           fileProgress(length);
         })
@@ -235,18 +240,21 @@ async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileSt
         })
         .finally(() => {
           slot.release();
-          inFlight.delete(request);
+          inFlight.delete(work);
         });
-      inFlight.add(request);
+      inFlight.add(work);
     }
     await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+  } catch (error) {
+    hasher.drop(fileKey);
+    throw error;
   } finally {
     await Promise.allSettled(inFlight);
     await handle.close();
   }
-  if (failure !== undefined) throw failure;
+  const md5 = await hasher.finish(fileKey);
   await assertUnchanged(state, file);
-  const md5 = whole.digest();
   await paced(
     (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
     requestOptions(context, file, 0),

@@ -1,0 +1,190 @@
+// Upload benchmark: kxp-restore against a plain loop over the SDK's own BlockBlobClient.uploadFile, at the
+// same concurrency, to a fresh in-memory Azurite. Two payloads: one large file (default 2.5 GiB) and 5,000
+// small files of 1–60 KB. Each side runs in its own child process so its CPU seconds and peak RSS are its
+// own; the emulator is a third process. Run through `npm run bench` (builds first).
+// Each pair runs --repeat times (default 3), alternating which side goes first; medians are compared.
+//   node scripts/bench.js [--large-gib 2.5] [--small 5000] [--concurrency 8] [--repeat 3] [--only large|small]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const MiB = 1024 * 1024;
+const self = fileURLToPath(import.meta.url);
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3], process.argv[4], process.argv[5], Number(process.argv[6]), process.argv[7]);
+} else {
+  await parent(options(process.argv.slice(2)));
+}
+
+function options(argv) {
+  const value = (name, fallback) => {
+    const index = argv.indexOf(name);
+    return index >= 0 && argv[index + 1] !== undefined ? argv[index + 1] : fallback;
+  };
+  return {
+    largeBytes: Math.round(Number(value('--large-gib', '2.5')) * 1024 * MiB),
+    smallCount: Number(value('--small', '5000')),
+    concurrency: Number(value('--concurrency', '8')),
+    repeat: Number(value('--repeat', '3')),
+    only: value('--only', 'all'),
+  };
+}
+
+async function parent({ largeBytes, smallCount, concurrency, repeat, only }) {
+  const { startAzurite, createContainerSasUrl } = await import('../dist/index.js');
+  const root = await mkdtemp(path.join(tmpdir(), 'kxp-bench-'));
+  const rows = [];
+  try {
+    const scenarios = [];
+    if (only === 'all' || only === 'large') scenarios.push(['large', await makeLarge(path.join(root, 'large'), largeBytes)]);
+    if (only === 'all' || only === 'small') scenarios.push(['small', await makeSmall(path.join(root, 'small'), smallCount)]);
+    let run = 0;
+    for (const [scenario, dir] of scenarios) {
+      for (let round = 0; round < repeat; round++)
+      for (const side of round % 2 === 0 ? ['baseline', 'kxp-restore'] : ['kxp-restore', 'baseline']) {
+        // A fresh emulator per run: in memory, capped to what the payload needs, nothing left from the other side.
+        const azurite = await startAzurite({ memoryLimitMiB: Math.ceil(largeBytes / MiB) + 1024 });
+        try {
+          const name = `bench-${++run}`;
+          await azurite.serviceClient.getContainerClient(name).create();
+          const url = createContainerSasUrl(azurite, name);
+          const result = await runChild(side, scenario, dir, url, concurrency, path.join(root, `state-${run}`));
+          rows.push({ scenario, side, ...result });
+          process.stdout.write(`${scenario.padEnd(6)} ${side.padEnd(12)} ${describe(result)}\n`);
+        } finally {
+          await azurite.stop();
+        }
+      }
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  process.stdout.write(`\nconcurrency ${concurrency}, ${repeat} rounds, medians; ${new Date().toISOString()}, Node ${process.version}, load ${loadavg()[0].toFixed(2)}\n`);
+  for (const scenario of ['large', 'small']) {
+    const base = median(rows.filter((row) => row.scenario === scenario && row.side === 'baseline'));
+    const ours = median(rows.filter((row) => row.scenario === scenario && row.side === 'kxp-restore'));
+    if (!base || !ours) continue;
+    process.stdout.write(`${scenario.padEnd(6)} ${'baseline'.padEnd(12)} ${describe(base)}\n${scenario.padEnd(6)} ${'kxp-restore'.padEnd(12)} ${describe(ours)}\n`);
+    const ratio = ours.mibPerSecond / base.mibPerSecond;
+    const target = scenario === 'large' ? 0.95 : 1.0;
+    process.stdout.write(
+      `${scenario}: throughput ${ratio.toFixed(2)}× baseline (target ≥ ${target.toFixed(2)}×: ${ratio >= target ? 'met' : 'NOT met'}); ` +
+        `kxp-restore peak RSS ${ours.peakRssMiB.toFixed(0)} MiB (target ≤ 256: ${ours.peakRssMiB <= 256 ? 'met' : 'NOT met'})\n`,
+    );
+  }
+}
+
+/** The run with the median throughput; CPU and RSS are reported from that same run. */
+function median(runs) {
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((a, b) => a.mibPerSecond - b.mibPerSecond);
+  const peak = Math.max(...runs.map((run) => run.peakRssMiB));
+  return { ...sorted[Math.floor(sorted.length / 2)], peakRssMiB: peak };
+}
+
+function describe(result) {
+  return `${(result.wallMs / 1000).toFixed(1).padStart(6)} s  ${result.mibPerSecond.toFixed(1).padStart(7)} MiB/s  cpu ${result.cpuSeconds.toFixed(1).padStart(5)} s  peak RSS ${result.peakRssMiB.toFixed(0).padStart(4)} MiB  (${result.files} files, ${(result.bytes / MiB).toFixed(1)} MiB)`;
+}
+
+async function runChild(side, scenario, dir, url, concurrency, stateDir) {
+  const proc = spawn(process.execPath, [self, '--child', side, dir, url, String(concurrency), stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+  const [code] = await once(proc, 'close');
+  if (code !== 0) throw new Error(`${side} ${scenario} run failed with exit code ${code}: ${out}`);
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+async function child(side, dir, url, concurrency, stateDir) {
+  const files = await listFiles(path.join(dir, 'storage'));
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  const started = performance.now();
+  if (side === 'baseline') {
+    const { ContainerClient } = await import('@azure/storage-blob');
+    const { default: pLimit } = await import('p-limit');
+    const container = new ContainerClient(url);
+    const limit = pLimit(concurrency);
+    if (files.length === 1) {
+      // One large file: the SDK's own parallel block upload at the same concurrency and block size.
+      await container.getBlockBlobClient(files[0].name).uploadFile(files[0].path, { concurrency, blockSize: 8 * MiB });
+    } else {
+      await Promise.all(files.map((file) => limit(() => container.getBlockBlobClient(file.name).uploadFile(file.path))));
+    }
+  } else {
+    const { uploadPayload } = await import('../dist/index.js');
+    const result = await uploadPayload({ storage: path.join(dir, 'storage') }, { storageSasUrl: url, concurrency, stateDir });
+    if (!result.ok || result.files.uploaded !== files.length) throw new Error(`kxp-restore upload incomplete: ${JSON.stringify(result)}`);
+  }
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage();
+  const peakRssMiB = await peakRss();
+  process.stdout.write(
+    JSON.stringify({
+      wallMs,
+      bytes,
+      files: files.length,
+      mibPerSecond: bytes / MiB / (wallMs / 1000),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRssMiB,
+    }) + '\n',
+  );
+}
+
+/**
+ * This process's own peak RSS. getrusage's maxRSS is not used: on Linux it carries over the parent's
+ * high-water mark through fork and exec; /proc's VmHWM belongs to the new address space alone.
+ */
+async function peakRss() {
+  try {
+    const status = await import('node:fs/promises').then((fs) => fs.readFile('/proc/self/status', 'utf8'));
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux: fall back below
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+async function listFiles(root) {
+  const found = [];
+  for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    const { size } = await import('node:fs/promises').then((fs) => fs.stat(full));
+    found.push({ path: full, name: path.relative(root, full).split(path.sep).join('/'), size });
+  }
+  return found.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** One file of random-looking data: a 64 MiB random pattern, each copy stamped with its index. */
+async function makeLarge(dir, bytes) {
+  const target = path.join(dir, 'storage', 'default', 'big.bin');
+  await mkdir(path.dirname(target), { recursive: true });
+  const pattern = randomBytes(64 * MiB);
+  const stream = createWriteStream(target);
+  for (let offset = 0, index = 0; offset < bytes; offset += pattern.length, index++) {
+    const chunk = Buffer.from(pattern.subarray(0, Math.min(pattern.length, bytes - offset)));
+    chunk.writeUInt32LE(index, 0);
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  }
+  stream.end();
+  await once(stream, 'finish');
+  return dir;
+}
+
+/** Small files of 1–60 KB in 50 folders. */
+async function makeSmall(dir, count) {
+  for (let i = 0; i < count; i++) {
+    const file = path.join(dir, 'storage', 'default', `d${String(i % 50).padStart(2, '0')}`, `f${String(i).padStart(5, '0')}.bin`);
+    if (i < 50) await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, randomBytes(1000 + ((i * 7919) % 59_001)));
+  }
+  return dir;
+}
