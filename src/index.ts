@@ -10,3 +10,10 @@ export { verifyPayload, type VerifyOptions, type VerifyResult, type VerifyEvent,
 export type { TransferEvent, ProgressSnapshot, FileOutcome } from './transfer/events.js';
 export { parseContainerSasUrl, checkContainerSas, redactUrl, type ContainerSas } from './azure/sas.js';
 export { inspectBacpac, readXperienceVersion, quickCheckBacpac, writeBacpac, EXAMPLE_XPERIENCE_VERSION, type BacpacReport, type BacpacTableReport, type BacpacEvent, type BacpacQuickCheck, type BacpacIssue, type WriteBacpacOptions, type WriterTable, type WriterColumn, type CellValue } from './bacpac/index.js';
+export { ENVIRONMENTS, ROLES, PROTECTED_ENVIRONMENTS, type Portal, type EnvironmentName, type Role, type SessionInfo, type AccessGrant, type RestoreInfo, type RestorePoint, type RestoreState } from './portal/types.js';
+export { HttpPortal, type HttpPortalOptions } from './portal/http-portal.js';
+export { ManualPortal, type ManualPrompter, type ManualStep } from './portal/manual-portal.js';
+export { restoreToEnvironment, waitForRestore, type RestoreFlowOptions, type RestoreFlowEvent } from './portal/restore-flow.js';
+export { startPortalEmulator, DEFAULT_ENVIRONMENT_VERSION, type StartPortalEmulatorOptions, type RunningPortalEmulator } from './portal/emulator/start.js';
+export { PortalEmulator, type EmulatorEvent, type EnvironmentStatus } from './portal/emulator/portal-emulator.js';
+export { rehearse, type RehearseOptions, type RehearseReport, type RehearseEvent, type RehearseStep, type EnvironmentCheck } from './operations/rehearse.js';
