@@ -1,10 +1,8 @@
 /** Needs dist/ built (`npm test` builds first; alone: `npx tsc -p tsconfig.build.json`). */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContainerSasUrl } from '../../src/azure/azurite.js';
-import { useAzurite } from '../support/azurite.js';
+import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../support/cli.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
 const MiB = 1024 * 1024;
@@ -12,19 +10,9 @@ const BLOCK_MIB = 0.5;
 const CONCURRENCY = 4;
 
 describe('upload killed with SIGKILL mid-file', () => {
-  const storage = useAzurite();
+  const remote = useProxiedAzurite('kill');
   const tempDir = useTempDirs();
-  let proxy: TcpProxy;
-  beforeAll(async () => {
-    proxy = await startTcpProxy(storage.azurite.port);
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-  const container = async (name: string) => {
-    await storage.containerSasUrl(name);
-    return createContainerSasUrl(storage.azurite, name, { baseUrl: proxy.url('devstoreaccount1') });
-  };
+  const container = (name: string) => remote.containerUrl({ name });
   const args = (dir: string, url: string) => ['upload', dir, '--storage-sas-url', url, '--block-size', String(BLOCK_MIB), '--concurrency', String(CONCURRENCY), '--no-progress'];
 
   it('resumes after the kill; the bytes sent in total exceed a clean run by no more than one in-flight window', async () => {
@@ -34,16 +22,16 @@ describe('upload killed with SIGKILL mid-file', () => {
 
     // A clean run of the same payload to another container: payload plus every request's headers.
     const cleanUrl = await container('kill-clean');
-    let start = proxy.bytesUp;
+    let start = remote.proxy.bytesUp;
     const clean = await spawnCli([...args(dir, cleanUrl), '--state-dir', `${dir}/clean-state`]).done;
     expect(clean.exitCode).toBe(0);
-    const cleanBytes = proxy.bytesUp - start;
+    const cleanBytes = remote.proxy.bytesUp - start;
     expect(cleanBytes).toBeGreaterThan(24 * MiB + 200_000);
 
     const url = await container('kill-target');
-    start = proxy.bytesUp;
+    start = remote.proxy.bytesUp;
     const killed = spawnCli([...args(dir, url), '--state-dir', `${dir}/state`]);
-    await proxy.whenBytes(start + 12 * MiB);
+    await remote.proxy.whenBytes(start + 12 * MiB);
     killed.child.kill('SIGKILL');
     const ended = await killed.done;
     expect(ended.signal).toBe('SIGKILL');
@@ -51,7 +39,7 @@ describe('upload killed with SIGKILL mid-file', () => {
     const rerun = await spawnCli([...args(dir, url), '--state-dir', `${dir}/state`]).done;
     expect(rerun.stderr).toBe('');
     expect(rerun.exitCode).toBe(0);
-    const totalBytes = proxy.bytesUp - start;
+    const totalBytes = remote.proxy.bytesUp - start;
     const window = CONCURRENCY * BLOCK_MIB * MiB;
     // Slack for the re-run's own listing and block-list requests (a few KiB of headers).
     expect(totalBytes).toBeLessThanOrEqual(cleanBytes + window + 64 * 1024);

@@ -2,48 +2,38 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContainerSasUrl } from '../../src/azure/azurite.js';
-import { useAzurite } from '../support/azurite.js';
+import { describe, expect, it } from 'vitest';
 import { spawnCli, type CliResult } from '../support/cli.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
 const MiB = 1024 * 1024;
 
 describe('SAS signatures never leak', () => {
-  const storage = useAzurite();
+  const remote = useProxiedAzurite('secrets');
   const tempDir = useTempDirs();
-  let proxy: TcpProxy;
-  beforeAll(async () => {
-    proxy = await startTcpProxy(storage.azurite.port);
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
 
   it('appear in no output, log, journal or report file, whatever happens, and stopping prints a redacted resume command', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/big.bin': randomBytes(8 * MiB), 'storage/default/a.txt': 'alpha' });
-    await storage.containerSasUrl('secrets');
-    const url = createContainerSasUrl(storage.azurite, 'secrets', { baseUrl: proxy.url('devstoreaccount1') });
+    const url = await remote.containerUrl();
     const signature = new URL(url).searchParams.get('sig') ?? '';
     expect(signature.length).toBeGreaterThan(20);
     const state = path.join(dir, 'state');
     const common = ['--storage-sas-url', url, '--state-dir', state, '--block-size', '0.25', '--concurrency', '2'];
     const outputs: CliResult[] = [];
 
-    // Stopped by SIGTERM while requests are held by the proxy.
-    const stalled = proxy.stallAt(proxy.bytesUp + 2 * MiB);
+    // Stopped by SIGTERM while requests are held by the remote.proxy.
+    const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + 2 * MiB);
     const stopped = spawnCli(['upload', dir, ...common]);
     await stalled;
     stopped.child.kill('SIGTERM');
     const stoppedResult = await stopped.done;
-    proxy.release();
+    remote.proxy.release();
     outputs.push(stoppedResult);
     expect(stoppedResult.exitCode).toBe(3);
     expect(stoppedResult.stderr).toMatch(/ABORTED/);
-    expect(stoppedResult.stderr).toMatch(/To resume, run:\n  kxp-restore upload .* --storage-sas-url '[^']*sig=REDACTED[^']*'/);
+    expect(stoppedResult.stderr).toMatch(/To resume, run:\n {2}kxp-restore upload .* --storage-sas-url '[^']*sig=REDACTED[^']*'/);
 
     // A tampered signature: refused by the service (exit 3, "Get access"), the URL still redacted.
     const tampered = url.replace(/sig=[^&]+/, `sig=${encodeURIComponent(signature.slice(0, -4) + 'AAA=')}`);

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContainerSasUrl } from '../../src/azure/azurite.js';
-import { useAzurite } from '../support/azurite.js';
+import { describe, expect, it } from 'vitest';
+import type { ContainerSasOptions } from '../../src/azure/azurite.js';
 import { runCli } from '../support/cli.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
 async function blobNames(sasUrl: string): Promise<string[]> {
@@ -16,22 +15,10 @@ async function blobNames(sasUrl: string): Promise<string[]> {
 }
 
 describe('kxp-restore upload / verify (CLI, in process)', () => {
-  const storage = useAzurite();
+  // Containers are reached through the proxy, so tests can count what is sent.
+  const remote = useProxiedAzurite('cli');
   const tempDir = useTempDirs();
-  let proxy: TcpProxy;
-  beforeAll(async () => {
-    proxy = await startTcpProxy(storage.azurite.port);
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-  let count = 0;
-  /** A fresh storage container reached through the proxy, so tests can count what is sent. */
-  const container = async (options: Parameters<typeof createContainerSasUrl>[2] = {}) => {
-    const name = `cli-${++count}`;
-    await storage.containerSasUrl(name);
-    return createContainerSasUrl(storage.azurite, name, { baseUrl: proxy.url('devstoreaccount1'), ...options });
-  };
+  const container = (options: ContainerSasOptions = {}) => remote.containerUrl(options);
   const payload = async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/sub/b.bin': randomBytes(3000) });
@@ -66,12 +53,12 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
   it('refuses an expired SAS with exit 2 before sending anything', async () => {
     const dir = await payload();
     const url = await container({ expiresOn: new Date(Date.now() - 60_000) });
-    const before = proxy.bytesUp;
+    const before = remote.proxy.bytesUp;
     const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/SAS_EXPIRED.*expired at/);
     expect(result.stderr).toMatch(/Get access/);
-    expect(proxy.bytesUp).toBe(before);
+    expect(remote.proxy.bytesUp).toBe(before);
   });
 
   it('refuses a SAS without write permission, plain http to a remote host, and a missing URL, all with exit 2', async () => {

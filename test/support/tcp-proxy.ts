@@ -4,6 +4,9 @@
  * Tests wait on its promises (bytes reached, stalled), never on sleeps.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { createContainerSasUrl, type ContainerSasOptions } from '../../src/azure/azurite.js';
+import { useAzurite, type AzuriteHarness } from './azurite.js';
 
 export interface TcpProxy {
   port: number;
@@ -166,4 +169,38 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface ProxiedAzurite {
+  readonly storage: AzuriteHarness;
+  /** The proxy in front of the emulator; valid inside tests. */
+  readonly proxy: TcpProxy;
+  /** Creates a container (a fresh name unless given) and returns its SAS URL through the proxy. */
+  containerUrl(options?: ContainerSasOptions & { name?: string }): Promise<string>;
+}
+
+/** One Azurite and one TCP proxy in front of it for the current test file. */
+export function useProxiedAzurite(prefix: string): ProxiedAzurite {
+  const storage = useAzurite();
+  let proxy: TcpProxy | undefined;
+  let count = 0;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(storage.azurite.port);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  const harness: ProxiedAzurite = {
+    storage,
+    get proxy() {
+      if (!proxy) throw new Error('The proxy is not running yet: use it inside a test or hook');
+      return proxy;
+    },
+    async containerUrl(options = {}) {
+      const { name = `${prefix}-${++count}`, ...sas } = options;
+      await storage.containerSasUrl(name);
+      return createContainerSasUrl(storage.azurite, name, { baseUrl: harness.proxy.url('devstoreaccount1'), ...sas });
+    },
+  };
+  return harness;
 }

@@ -2,13 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContainerSasUrl } from '../../src/azure/azurite.js';
+import { describe, expect, it } from 'vitest';
 import { isKxpError } from '../../src/errors.js';
 import { uploadPayload, type UploadEvent } from '../../src/operations/upload.js';
 import { verifyPayload } from '../../src/operations/verify.js';
-import { useAzurite } from '../support/azurite.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
 const MiB = 1024 * 1024;
@@ -16,21 +14,9 @@ const fastRetry = { baseDelayMs: 5, maxDelayMs: 100, timeoutMs: 20_000 };
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
 
 describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
-  const storage = useAzurite();
+  const remote = useProxiedAzurite('faults');
   const tempDir = useTempDirs();
-  let proxy: TcpProxy;
-  beforeAll(async () => {
-    proxy = await startTcpProxy(storage.azurite.port);
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-  let count = 0;
-  const container = async () => {
-    const name = `faults-${++count}`;
-    await storage.containerSasUrl(name);
-    return createContainerSasUrl(storage.azurite, name, { baseUrl: proxy.url('devstoreaccount1') });
-  };
+  const container = () => remote.containerUrl();
 
   it('completes and verifies while the proxy resets connections every 1.5 MiB', async () => {
     const dir = await tempDir();
@@ -39,8 +25,8 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     await writeTree(dir, { 'storage/default/big.bin': big, ...small });
     const url = await container();
     const retries: string[] = [];
-    proxy.resetEvery(1.5 * MiB);
-    const resetsBefore = proxy.resets;
+    remote.proxy.resetEvery(1.5 * MiB);
+    const resetsBefore = remote.proxy.resets;
     try {
       const result = await uploadPayload({ dir }, {
         storageSasUrl: url,
@@ -53,9 +39,9 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
       });
       expect(result).toMatchObject({ ok: true, files: { total: 31, uploaded: 31, failed: 0 } });
     } finally {
-      proxy.resetEvery(null);
+      remote.proxy.resetEvery(null);
     }
-    expect(proxy.resets - resetsBefore).toBeGreaterThanOrEqual(8);
+    expect(remote.proxy.resets - resetsBefore).toBeGreaterThanOrEqual(8);
     expect(retries.length).toBeGreaterThanOrEqual(8);
     const blob = new ContainerClient(url).getBlockBlobClient('default/big.bin');
     expect(Buffer.from((await blob.getProperties()).contentMD5 ?? []).toString('base64')).toBe(md5(big));
@@ -108,21 +94,20 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     const dir = await tempDir();
     const data = randomBytes(6 * MiB);
     await writeTree(dir, { 'storage/default/video.mp4': data });
-    const name = `faults-${++count}`;
-    await storage.containerSasUrl(name);
     const expiresOn = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3000);
-    const shortLived = createContainerSasUrl(storage.azurite, name, { baseUrl: proxy.url('devstoreaccount1'), expiresOn });
-    const stalled = proxy.stallAt(proxy.bytesUp + 2 * MiB);
+    const name = 'faults-expiring';
+    const shortLived = await remote.containerUrl({ name, expiresOn });
+    const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + 2 * MiB);
     const run = uploadPayload({ dir }, { storageSasUrl: shortLived, blockSizeMiB: 0.5, concurrency: 2, retry: fastRetry }).catch((error: unknown) => error);
     await stalled;
     await untilPast(expiresOn);
-    proxy.release();
+    remote.proxy.release();
     const stopped = await run;
     expect(isKxpError(stopped) && stopped.code).toBe('ACCESS_DENIED');
     expect(isKxpError(stopped) && stopped.exitCode).toBe(3);
     expect(isKxpError(stopped) && stopped.hint).toMatch(/Get access/);
 
-    const fresh = createContainerSasUrl(storage.azurite, name, { baseUrl: proxy.url('devstoreaccount1') });
+    const fresh = await remote.containerUrl({ name });
     const resumed = await uploadPayload({ dir }, { storageSasUrl: fresh, blockSizeMiB: 0.5, concurrency: 2 });
     expect(resumed.ok).toBe(true);
     expect(resumed.bytes.sent).toBeLessThanOrEqual(data.length - 1.5 * MiB);
