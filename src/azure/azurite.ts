@@ -4,7 +4,7 @@
  * CPU work out of the uploader's event loop, which keeps rehearsal and benchmark figures honest.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,6 +59,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const mainScript = requireFromHere.resolve('azurite/dist/src/blob/main.js');
   // Azurite may write a small metadata file even in memory mode; keep it out of the user's folder.
   const workDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'kxp-azurite-')));
+  // The data folder is also the child's working directory: a missing one fails the spawn itself.
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
   const args = [
     mainScript,
     '--blobHost', host,
