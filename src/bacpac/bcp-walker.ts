@@ -40,7 +40,12 @@ export class BcpRowWalker {
 
   push(chunk: Buffer): void {
     let at = 0;
+    const fast = this.options.capture === undefined || this.options.capture.size === 0;
     while (at < chunk.length) {
+      if (fast && this.remaining < 0 && this.prefixHave === 0 && !this.plp) {
+        at = this.skipWholeFields(chunk, at);
+        if (at >= chunk.length) break;
+      }
       const field = this.fields[this.field] as BcpField;
       if (this.remaining < 0) {
         const want = this.plp ? 4 : field.prefix === 0 ? 0 : field.prefix;
@@ -70,6 +75,60 @@ export class BcpRowWalker {
     }
   }
 
+  /**
+   * The hot path: skips every field that lies wholly inside the chunk, reading lengths in place.
+   * Returns where it stopped: the end of the chunk, or the start of a field that straddles it (or is PLP).
+   */
+  private skipWholeFields(chunk: Buffer, start: number): number {
+    const fields = this.fields;
+    const end = chunk.length;
+    let at = start;
+    let index = this.field;
+    for (;;) {
+      const field = fields[index] as BcpField;
+      let next: number;
+      if (field.prefix === 0) {
+        next = at + field.size;
+      } else if (field.prefix === 1) {
+        if (at >= end) break;
+        const length = chunk[at] as number;
+        next = at + 1 + (length === 0xff ? 0 : this.checkLength(field, length, this.offset));
+      } else if (field.prefix === 2) {
+        if (at + 2 > end) break;
+        const length = chunk.readUInt16LE(at);
+        next = at + 2 + (length === 0xffff ? 0 : this.checkLength(field, length, this.offset));
+      } else {
+        if (at + 8 > end) break;
+        const low = chunk.readUInt32LE(at);
+        const high = chunk.readUInt32LE(at + 4);
+        if (high === 0xffffffff && low === 0xfffffffe) break; // PLP: the slow path reads its chunks
+        next = at + 8 + (high === 0xffffffff && low === 0xffffffff ? 0 : this.checkLength(field, high * 2 ** 32 + low, this.offset));
+      }
+      if (next > end) break;
+      this.offset += next - at;
+      at = next;
+      index += 1;
+      if (index === fields.length) {
+        index = 0;
+        this.rows += 1;
+        if (this.options.onRow) this.options.onRow(new Map());
+      }
+    }
+    this.field = index;
+    return at;
+  }
+
+  /** Returns a non-NULL length, or throws when the column's type cannot have it; `position` is the field's byte offset in the file. */
+  private checkLength(field: BcpField, length: number, position: number): number {
+    const wrongSize = field.prefix === 1 && field.size > 0 && length !== field.size;
+    if (length > field.maxLength || wrongSize) {
+      throw new BcpFormatError(
+        `row ${this.rows + 1}, column ${field.column} (${field.type}): a value of ${length} bytes is impossible at byte ${position}, so the data is damaged or does not match the table's columns`,
+      );
+    }
+    return length;
+  }
+
   /** Throws unless the data ended exactly at the end of a row. */
   end(): void {
     if (this.field !== 0 || this.remaining >= 0 || this.prefixHave !== 0 || this.plp) {
@@ -90,12 +149,7 @@ export class BcpRowWalker {
       this.plp = true;
       return true;
     }
-    const wrongSize = field.prefix === 1 && field.size > 0 && length !== field.size;
-    if (length > field.maxLength || wrongSize) {
-      throw new BcpFormatError(
-        `row ${this.rows + 1}, column ${field.column} (${field.type}): a value of ${length} bytes is impossible at byte ${this.offset - field.prefix}, so the data is damaged or does not match the table's columns`,
-      );
-    }
+    this.checkLength(field, length, this.offset - field.prefix);
     this.remaining = length;
     if (length === 0) {
       this.fieldDone(this.captureValue());
