@@ -49,7 +49,7 @@ export function classifyAzureError(thrown: unknown, timedOut = false): Classifie
 }
 
 /** The error a caller sees once retries are over or not allowed. `where` is a blob name or a redacted URL. */
-export function azureFailure(thrown: unknown, classified: Classified, where: string): KxpError {
+export function azureFailure(thrown: unknown, classified: Classified, where: string, attempts = 1): KxpError {
   if (classified.kind === 'access') {
     return new KxpError('ACCESS_DENIED', `Azure Storage refused access (${classified.reason}): the SAS URL has expired, was revoked, or does not allow this.`, {
       path: where,
@@ -57,7 +57,7 @@ export function azureFailure(thrown: unknown, classified: Classified, where: str
       cause: thrown,
     });
   }
-  const detail = thrown instanceof Error ? redactUrl(thrown.message.split('\n')[0] ?? '') : String(thrown);
+  const detail = thrown instanceof Error ? redactUrl(thrown.message.split('\n')[0] ?? '').trim() : String(thrown);
   if (classified.status === 404) {
     return new KxpError('TRANSFER_FAILED', `The container was not found (${classified.reason}).`, {
       path: where,
@@ -65,7 +65,13 @@ export function azureFailure(thrown: unknown, classified: Classified, where: str
       cause: thrown,
     });
   }
-  return new KxpError('TRANSFER_FAILED', `${classified.reason}: ${detail}`, { path: where, cause: thrown });
+  const prefix = attempts > 1 ? `Gave up after ${attempts} attempts: ` : '';
+  const text = detail && detail !== classified.reason ? `${classified.reason}: ${detail}` : classified.reason;
+  return new KxpError('TRANSFER_FAILED', `${prefix}${text.replace(/\.?$/, '.')}`, {
+    path: where,
+    hint: classified.kind === 'retry' ? 'The service or the network kept failing; run the same command again later to resume.' : undefined,
+    cause: thrown,
+  });
 }
 
 function parseRetryAfter(value: string | undefined): number | undefined {

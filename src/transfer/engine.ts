@@ -290,7 +290,7 @@ function requestOptions(context: FileContext, file: PayloadFile, bytes: number) 
     signal: context.signal,
     policy: context.retry,
     bytes,
-    where: file.blobName,
+    where: file.displayPath,
     onRetry: (notice: { attempt: number; delayMs: number; reason: string }) => context.emit({ type: 'retry', blobName: file.blobName, ...notice }),
   };
 }

@@ -50,7 +50,7 @@ export async function paced<T>(attempt: (signal: AbortSignal) => Promise<T>, opt
       if (options.signal?.aborted) throw abortReason(options.signal);
       if (thrown instanceof KxpError) throw thrown;
       const classified = classifyAzureError(thrown, timeout.aborted);
-      if (classified.kind !== 'retry' || tries >= policy.maxAttempts) throw azureFailure(thrown, classified, options.where);
+      if (classified.kind !== 'retry' || tries >= policy.maxAttempts) throw azureFailure(thrown, classified, options.where, tries);
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tries - 1));
       const delayMs = Math.max(classified.retryAfterMs ?? 0, Math.round(Math.random() * ceiling));
       options.onRetry?.({ attempt: tries, delayMs, reason: classified.reason });
