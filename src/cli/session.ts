@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { redactUrl } from '../azure/sas.js';
@@ -15,13 +15,25 @@ interface SessionArgs extends PortalArgs {
   json: boolean;
 }
 
-/** Saves the pair of SAS URLs where `upload --db-sas-url-file/--storage-sas-url-file` reads them; owner-only files. */
+function sasFiles(dir: string): AccessSummary['files'] {
+  return { database: path.join(dir, 'database.sas-url'), storage: path.join(dir, 'storage.sas-url') };
+}
+
+/**
+ * The hand-over to `upload --db-sas-url-file/--storage-sas-url-file`: the URLs are never printed, so they
+ * go to owner-only files, which `revoke` and `close` delete again once the URLs are worthless.
+ */
 async function saveSasUrls(dir: string, databaseSasUrl: string, storageSasUrl: string): Promise<AccessSummary['files']> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const files = { database: path.join(dir, 'database.sas-url'), storage: path.join(dir, 'storage.sas-url') };
+  const files = sasFiles(dir);
   await writeFile(files.database, databaseSasUrl + '\n', { mode: 0o600 });
   await writeFile(files.storage, storageSasUrl + '\n', { mode: 0o600 });
   return files;
+}
+
+async function forgetSasUrls(dir: string): Promise<void> {
+  const files = sasFiles(dir);
+  await Promise.all([rm(files.database, { force: true }), rm(files.storage, { force: true })]);
 }
 
 export function sessionCommand(ctx: CliContext): CommandModule<object, SessionArgs> {
@@ -32,7 +44,7 @@ export function sessionCommand(ctx: CliContext): CommandModule<object, SessionAr
       withPortalOptions(yargs)
         .positional('action', { choices: ACTIONS, describe: 'What to do with the session' })
         .option('allowlist', { type: 'string', requiresArg: true, describe: 'access: IP address or range allowed to use the SAS URLs (e.g. 203.0.113.0-203.0.113.255)' })
-        .option('out', { type: 'string', default: '.kxp-restore/access', describe: 'access: folder where the two SAS URLs are saved (files readable by you only; never printed)' })
+        .option('out', { type: 'string', default: '.kxp-restore/access', describe: 'access: folder where the two SAS URLs are saved for upload (owner-only files; revoke and close delete them)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object (SAS URLs redacted)' })
         .example('$0 session create --portal-url http://127.0.0.1:7070 --token-file ~/.kxp/devops.token', 'Create a session on the emulator')
         .example('$0 session access --manual', 'Real Portal: follow the steps, paste the SAS URLs (hidden); they are saved for upload')
@@ -57,6 +69,7 @@ export function sessionCommand(ctx: CliContext): CommandModule<object, SessionAr
         }
         case 'revoke':
           await portal.revokeAccess({ signal });
+          await forgetSasUrls(path.resolve(ctx.cwd, args.out));
           print({ revoked: true }, renderSessionDone('revoke'));
           break;
         case 'status': {
@@ -66,6 +79,7 @@ export function sessionCommand(ctx: CliContext): CommandModule<object, SessionAr
         }
         case 'close':
           await portal.closeSession({ signal });
+          await forgetSasUrls(path.resolve(ctx.cwd, args.out));
           print({ closed: true }, renderSessionDone('close'));
           break;
       }

@@ -40,6 +40,8 @@ describe('session command (emulator)', () => {
     expect(revokeByDeveloper.stderr).toContain('Developer role cannot revoke');
 
     expect((await runCli(['session', 'revoke', ...portalArgs('devops')], { cwd })).exitCode).toBe(0);
+    // The saved URLs are worthless after a revoke: the files holding them are gone too.
+    await expect(stat(summary.files.database)).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await runCli(['session', 'close', ...portalArgs('tenant-administrator')], { cwd })).stdout).toContain('Session closed');
     expect((await runCli(['session', 'status', ...portalArgs('devops')], { cwd })).stdout).toContain('No custom restore session is open');
   });
