@@ -1,4 +1,4 @@
-import { bcpField, type BcpField } from './bcp-layout.js';
+import { bcpField, DEFAULT_VARIANTS, type BcpField, type LayoutVariants } from './bcp-layout.js';
 import type { ModelColumn } from './model.js';
 
 /** A value for a column when writing BCP data: strings for text, GUIDs, decimals and dates (ISO), numbers or bigints, Buffers for binary. */
@@ -11,12 +11,12 @@ const EPOCH_DAYS = 719_162;
 const DAYS_1900 = 25_567;
 
 /** Encodes one row in DacFx's native BCP layout (the layout the reader walks). */
-export function encodeRow(columns: readonly ModelColumn[], values: readonly CellValue[]): Buffer {
+export function encodeRow(columns: readonly ModelColumn[], values: readonly CellValue[], variants: Readonly<LayoutVariants> = DEFAULT_VARIANTS): Buffer {
   const parts: Buffer[] = [];
   const dataColumns = columns.filter((column) => !column.computed);
   if (values.length !== dataColumns.length) throw new Error(`a row has ${values.length} values for ${dataColumns.length} columns`);
   dataColumns.forEach((column, index) => {
-    const field = bcpField(column);
+    const field = bcpField(column, variants);
     if (typeof field === 'string') throw new Error(field);
     parts.push(encodeField(field, column, values[index] ?? null));
   });
@@ -33,6 +33,7 @@ function encodeField(field: BcpField, column: ModelColumn, value: CellValue): Bu
   const prefix = Buffer.alloc(field.prefix);
   if (field.prefix === 1) prefix.writeUInt8(bytes.length);
   else if (field.prefix === 2) prefix.writeUInt16LE(bytes.length);
+  else if (field.prefix === 4) prefix.writeUInt32LE(bytes.length);
   else prefix.writeBigUInt64LE(BigInt(bytes.length));
   return Buffer.concat([prefix, bytes]);
 }
@@ -80,17 +81,13 @@ function encodeValue(column: ModelColumn, value: Exclude<CellValue, null>): Buff
       buffer.writeUInt32LE(Math.round(((date.getTime() - days * DAY_MS) * 300) / 1000), 4);
       return buffer;
     }
-    case 'datetime2': {
-      const date = toDate(value);
-      const scale = column.scale ?? 7;
-      const days = Math.floor(date.getTime() / DAY_MS);
-      const units = BigInt(date.getTime() - days * DAY_MS) * 10n ** BigInt(scale) / 1000n;
-      const timeBytes = scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
-      const buffer = Buffer.alloc(timeBytes + 3);
-      buffer.writeUIntLE(Number(units), 0, timeBytes);
-      buffer.writeUIntLE(days + EPOCH_DAYS, timeBytes, 3);
-      return buffer;
-    }
+    case 'time':
+      return timeOfDay(toDate(value), column.scale ?? 7);
+    case 'datetime2':
+      return Buffer.concat([timeOfDay(toDate(value), column.scale ?? 7), int(3, daysSince0001(toDate(value)))]);
+    case 'datetimeoffset':
+      // UTC time and date, then the offset in minutes (0: written in UTC).
+      return Buffer.concat([timeOfDay(toDate(value), column.scale ?? 7), int(3, daysSince0001(toDate(value))), Buffer.alloc(2)]);
     case 'char':
     case 'nchar':
     case 'varchar':
@@ -100,9 +97,12 @@ function encodeValue(column: ModelColumn, value: Exclude<CellValue, null>): Buff
       return Buffer.from(fixed, 'utf16le');
     }
     case 'xml':
+    case 'ntext':
+    case 'text':
       return Buffer.from(String(value), 'utf16le');
     case 'binary':
     case 'varbinary':
+    case 'image':
       return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'hex');
     default:
       throw new Error(`the writer cannot encode the type ${column.type} of column ${column.name}`);
@@ -118,6 +118,16 @@ function int(size: number, value: Exclude<CellValue, null>): Buffer {
 
 function toDate(value: Exclude<CellValue, null>): Date {
   return value instanceof Date ? value : new Date(String(value));
+}
+
+/** Time since midnight (UTC) in units of 10^-scale seconds, in 3 to 5 bytes as SQL Server stores it. */
+function timeOfDay(date: Date, scale: number): Buffer {
+  const sinceMidnight = date.getTime() - Math.floor(date.getTime() / DAY_MS) * DAY_MS;
+  const units = (BigInt(sinceMidnight) * 10n ** BigInt(scale)) / 1000n;
+  const bytes = scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
+  const buffer = Buffer.alloc(bytes);
+  buffer.writeUIntLE(Number(units), 0, bytes);
+  return buffer;
 }
 
 function daysSince0001(date: Date): number {

@@ -97,6 +97,10 @@ export class BcpRowWalker {
         if (at + 2 > end) break;
         const length = chunk.readUInt16LE(at);
         next = at + 2 + (length === 0xffff ? 0 : this.checkLength(field, length, this.offset));
+      } else if (field.prefix === 4) {
+        if (at + 4 > end) break;
+        const length = chunk.readUInt32LE(at);
+        next = at + 4 + (length === 0xffffffff ? 0 : this.checkLength(field, length, this.offset));
       } else {
         if (at + 8 > end) break;
         const low = chunk.readUInt32LE(at);
@@ -139,7 +143,7 @@ export class BcpRowWalker {
 
   /** Handles a completed length prefix; returns true when the field is already finished (NULL or empty). */
   private lengthRead(field: BcpField): boolean {
-    const length = this.readPrefix(field.prefix as 1 | 2 | 8);
+    const length = this.readPrefix(field.prefix as 1 | 2 | 4 | 8);
     this.offset += field.prefix;
     if (length === null) {
       this.fieldDone(null);
@@ -172,11 +176,15 @@ export class BcpRowWalker {
   }
 
   /** The length in a prefix: null for NULL, 'plp' for a chunked value of unknown length. */
-  private readPrefix(size: 1 | 2 | 8): number | null | 'plp' {
+  private readPrefix(size: 1 | 2 | 4 | 8): number | null | 'plp' {
     if (size === 1) return this.prefix[0] === 0xff ? null : (this.prefix[0] as number);
     if (size === 2) {
       const length = this.prefix.readUInt16LE(0);
       return length === 0xffff ? null : length;
+    }
+    if (size === 4) {
+      const length = this.prefix.readUInt32LE(0);
+      return length === 0xffffffff ? null : length;
     }
     const length = this.prefix.readBigUInt64LE(0);
     if (length === NULL_8) return null;

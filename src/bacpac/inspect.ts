@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Entry } from 'yauzl';
-import { bcpLayout } from './bcp-layout.js';
 import { runCheapChecks } from './cheap-checks.js';
 import { REEXPORT, type BacpacIssue } from './issues.js';
 import { ModelReader, type BacpacModel } from './model.js';
-import { dataFolder, TableDataError, tableDataParts, walkTableData } from './table-data.js';
+import { LayoutResolver } from './layout-resolver.js';
+import { dataFolder, TableDataError, tableDataParts, UnknownLayoutError, walkTableData } from './table-data.js';
 import { readVersionFromData } from './xperience-version.js';
 import { ArchiveError, BacpacArchive } from './zip.js';
 
@@ -70,6 +70,8 @@ export async function inspectBacpac(file: string, options: InspectOptions = {}):
     if (!model) return finish(report, issues);
     report.schemaProvider = model.schemaProvider;
     const parts = tableDataParts(archive);
+    // One resolver per file: layout answers proved by one table's data hold for the others.
+    const resolver = new LayoutResolver();
     report.tables = model.tables.map((table) => ({
       name: table.name,
       bytes: (parts.get(dataFolder(table)) ?? []).reduce((sum, entry) => sum + entry.uncompressedSize, 0),
@@ -77,11 +79,11 @@ export async function inspectBacpac(file: string, options: InspectOptions = {}):
     issues.push(...unknownDataFolders(file, model, parts));
 
     options.onEvent?.({ type: 'step', step: 'version' });
-    issues.push(...(await readVersion(archive, model, report, options.signal)));
+    issues.push(...(await readVersion(archive, model, report, resolver, options.signal)));
 
     if (options.rows) {
       options.onEvent?.({ type: 'step', step: 'rows' });
-      issues.push(...(await countRows(archive, model, parts, report, options)));
+      issues.push(...(await countRows(archive, model, parts, report, resolver, options)));
     }
     return finish(report, issues);
   } finally {
@@ -150,10 +152,10 @@ function unknownDataFolders(file: string, model: BacpacModel, parts: Map<string,
     }));
 }
 
-async function readVersion(archive: BacpacArchive, model: BacpacModel, report: BacpacReport, signal?: AbortSignal): Promise<BacpacIssue[]> {
+async function readVersion(archive: BacpacArchive, model: BacpacModel, report: BacpacReport, resolver: LayoutResolver, signal?: AbortSignal): Promise<BacpacIssue[]> {
   const name = path.basename(archive.file);
   try {
-    const version = await readVersionFromData(archive, model, signal);
+    const version = await readVersionFromData(archive, model, resolver, signal);
     if (version.kind === 'not-xperience') {
       return [{ code: 'BACPAC_WARNING', path: archive.file, message: `${name} is not an Xperience database (it has no CMS_SettingsKey table), so its version cannot be compared with the environment's.` }];
     }
@@ -179,6 +181,7 @@ async function countRows(
   model: BacpacModel,
   parts: Map<string, Entry[]>,
   report: BacpacReport,
+  resolver: LayoutResolver,
   options: InspectOptions,
 ): Promise<BacpacIssue[]> {
   const name = path.basename(archive.file);
@@ -186,15 +189,14 @@ async function countRows(
   let total: number | null = 0;
   for (const [index, table] of model.tables.entries()) {
     const tableReport = report.tables[index] as BacpacTableReport;
-    const fields = bcpLayout(table.columns);
-    if (typeof fields === 'string') {
-      total = null;
-      issues.push({ code: 'BACPAC_WARNING', path: archive.file, message: `${name}: the rows of ${table.name} cannot be counted (${fields}).` });
-      continue;
-    }
     try {
-      tableReport.rows = await walkTableData(archive, parts.get(dataFolder(table)) ?? [], fields, { signal: options.signal });
+      tableReport.rows = await walkTableData(archive, parts.get(dataFolder(table)) ?? [], table.columns, resolver, { signal: options.signal });
     } catch (error) {
+      if (error instanceof UnknownLayoutError) {
+        total = null;
+        issues.push({ code: 'BACPAC_WARNING', path: archive.file, message: `${name}: the rows of ${table.name} cannot be counted (${error.message}).` });
+        continue;
+      }
       if (!(error instanceof TableDataError || error instanceof ArchiveError)) throw error;
       total = null;
       const where = error instanceof TableDataError ? `${archive.file}/${error.part}` : archive.file;

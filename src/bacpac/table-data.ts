@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Entry } from 'yauzl';
 import { BcpFormatError, BcpRowWalker, type CapturedRow } from './bcp-walker.js';
-import type { BcpField } from './bcp-layout.js';
-import type { ModelTable } from './model.js';
+import type { LayoutCandidate, LayoutResolver } from './layout-resolver.js';
+import type { ModelColumn, ModelTable } from './model.js';
 import type { BacpacArchive } from './zip.js';
 
 /** The BCP parts of each table, keyed by data folder ('dbo.CMS_SettingsKey'), each list in file order. */
@@ -35,28 +35,76 @@ export class TableDataError extends Error {
   }
 }
 
+/** A table's columns cannot be walked at all (a type whose layout is unknown); `reason` says which. */
+export class UnknownLayoutError extends Error {
+  override readonly name = 'UnknownLayoutError';
+}
+
 export interface WalkOptions {
   signal?: AbortSignal;
   capture?: ReadonlySet<number>;
   onRow?: (row: CapturedRow) => void;
 }
 
-/** Counts (and optionally captures) the rows of one table across all its BCP files; each file must end on a row boundary. */
-export async function walkTableData(archive: BacpacArchive, parts: readonly Entry[], fields: readonly BcpField[], options: WalkOptions = {}): Promise<number> {
+/** One layout being tried on a file: its walker, and the rows it captured (replayed if it wins). */
+interface Trial {
+  candidate: LayoutCandidate;
+  walker: BcpRowWalker;
+  rows: CapturedRow[];
+  error: BcpFormatError | null;
+}
+
+/**
+ * Counts (and optionally captures) the rows of one table across all its BCP files; each file must end on
+ * a row boundary. When the layout has open questions, the first file is walked under every candidate
+ * layout at once and the one that parses it exactly is kept (and settled in the resolver).
+ */
+export async function walkTableData(
+  archive: BacpacArchive,
+  parts: readonly Entry[],
+  columns: readonly ModelColumn[],
+  resolver: LayoutResolver,
+  options: WalkOptions = {},
+): Promise<number> {
+  const candidates = resolver.candidates(columns);
+  if (typeof candidates === 'string') throw new UnknownLayoutError(candidates);
+  if (candidates[0]?.fields.length === 0) throw new UnknownLayoutError(`it has no columns that hold data`);
+  let chosen = candidates[0] as LayoutCandidate;
   let rows = 0;
-  for (const part of parts) {
-    let walker: BcpRowWalker | undefined;
-    try {
-      walker = new BcpRowWalker(fields, { capture: options.capture, onRow: options.onRow });
-      for await (const chunk of archive.chunks(part, options.signal)) walker.push(chunk);
-      walker.end();
-    } catch (error) {
-      if (error instanceof BcpFormatError) {
-        throw new TableDataError(part.fileName, `${path.basename(archive.file)}: ${part.fileName}: ${error.message}.`);
-      }
-      throw error;
+  for (const [index, part] of parts.entries()) {
+    const trials = (index === 0 ? candidates : [chosen]).map((candidate) => trial(candidate, options, candidates.length > 1 && index === 0));
+    for await (const chunk of archive.chunks(part, options.signal)) {
+      for (const t of trials) if (!t.error) attempt(t, () => t.walker.push(chunk));
+      if (trials.every((t) => t.error)) break;
     }
-    rows += walker?.rows ?? 0;
+    for (const t of trials) if (!t.error) attempt(t, () => t.walker.end());
+    const winner = trials.find((t) => !t.error);
+    if (!winner) {
+      const reason = (trials[0] as Trial).error?.message ?? 'unreadable';
+      throw new TableDataError(part.fileName, `${path.basename(archive.file)}: ${part.fileName}: ${reason}.`);
+    }
+    if (index === 0 && trials.length > 1) {
+      chosen = winner.candidate;
+      if (winner.walker.rows > 0 && trials.filter((t) => !t.error).length === 1) resolver.settle(columns, chosen.variants);
+      for (const row of winner.rows) options.onRow?.(row);
+    }
+    rows += winner.walker.rows;
   }
   return rows;
+}
+
+function trial(candidate: LayoutCandidate, options: WalkOptions, buffered: boolean): Trial {
+  const rows: CapturedRow[] = [];
+  // While several layouts compete, captured rows wait until the winner is known.
+  const onRow = options.onRow && buffered ? (row: CapturedRow) => rows.push(row) : options.onRow;
+  return { candidate, walker: new BcpRowWalker(candidate.fields, { capture: options.capture, onRow }), rows, error: null };
+}
+
+function attempt(t: Trial, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (!(error instanceof BcpFormatError)) throw error;
+    t.error = error;
+  }
 }

@@ -5,6 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { encodeRow, type CellValue } from './bcp-encode.js';
+import { DEFAULT_VARIANTS, type LayoutVariants } from './bcp-layout.js';
 import type { ModelColumn } from './model.js';
 import { contentTypesXml, dacMetadataXml, modelXml, originXml, relsXml, type XmlColumn, type XmlTable } from './package-xml.js';
 
@@ -49,6 +50,8 @@ export interface WriteBacpacOptions {
   compress?: boolean;
   /** Timestamp of every zip entry and of the export, so output is byte-for-byte reproducible. Default 2025-01-01T00:00:00Z. */
   time?: Date;
+  /** BCP layout answers to write with, for tests of the reader's layout detection (default: the reader's best guesses). */
+  bcpVariants?: Partial<LayoutVariants>;
 }
 
 const settingsColumns: WriterColumn[] = [
@@ -107,13 +110,18 @@ function toModelColumn(column: WriterColumn): ModelColumn & XmlColumn {
 }
 
 /** Encodes rows into BCP bytes in ~64 KB pieces, counting them as they pass. */
-function bcpStream(columns: readonly ModelColumn[], rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]>, counter: { rows: number }): Readable {
+function bcpStream(
+  columns: readonly ModelColumn[],
+  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]>,
+  variants: LayoutVariants,
+  counter: { rows: number },
+): Readable {
   return Readable.from(
     (async function* () {
       let pending: Buffer[] = [];
       let size = 0;
       for await (const row of rows) {
-        const bytes = encodeRow(columns, row);
+        const bytes = encodeRow(columns, row, variants);
         counter.rows += 1;
         pending.push(bytes);
         size += bytes.length;
@@ -147,6 +155,7 @@ function splitRows(table: WriterTable): (Iterable<CellValue[]> | AsyncIterable<C
 export async function writeBacpac(file: string, options: WriteBacpacOptions = {}): Promise<void> {
   const time = options.time ?? new Date('2025-01-01T00:00:00Z');
   const compress = options.compress ?? true;
+  const variants = { ...DEFAULT_VARIANTS, ...options.bcpVariants };
   const containsData = options.containsData ?? true;
   const tables = [settingsTable(options, time), ...(options.extraTables ?? [])].filter((table): table is WriterTable => table !== null);
   const described = tables.map((table) => ({ table, schema: table.schema ?? 'dbo', columns: table.columns.map(toModelColumn) }));
@@ -168,7 +177,7 @@ export async function writeBacpac(file: string, options: WriteBacpacOptions = {}
         dataParts.push({ part, schema, table: table.name });
         zip.addReadStreamLazy(part, entry, (callback) => {
           // yazl pipes the stream without watching its errors: fail the whole output instead of hanging.
-          const stream = bcpStream(columns, rows, counter).on('error', (error) => (zip.outputStream as Readable).destroy(error));
+          const stream = bcpStream(columns, rows, variants, counter).on('error', (error) => (zip.outputStream as Readable).destroy(error));
           callback(null, stream);
         });
       });

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { KxpError } from '../errors.js';
-import { bcpLayout } from './bcp-layout.js';
+import { LayoutResolver } from './layout-resolver.js';
 import { REEXPORT } from './issues.js';
 import { ModelReader, type BacpacModel, type ModelTable } from './model.js';
-import { dataFolder, TableDataError, tableDataParts, walkTableData } from './table-data.js';
+import { dataFolder, TableDataError, tableDataParts, UnknownLayoutError, walkTableData } from './table-data.js';
 import { ArchiveError, BacpacArchive } from './zip.js';
 
 /** The settings keys that carry the Xperience database version. */
@@ -21,15 +21,18 @@ export function settingsTable(model: BacpacModel): ModelTable | undefined {
 }
 
 /** Reads CMSDBVersion (and a hotfix key) from the CMS_SettingsKey rows; walks only that table's data. */
-export async function readVersionFromData(archive: BacpacArchive, model: BacpacModel, signal?: AbortSignal): Promise<XperienceVersion> {
+export async function readVersionFromData(
+  archive: BacpacArchive,
+  model: BacpacModel,
+  resolver: LayoutResolver = new LayoutResolver(),
+  signal?: AbortSignal,
+): Promise<XperienceVersion> {
   const table = settingsTable(model);
   if (!table) return { kind: 'not-xperience' };
   const dataColumns = table.columns.filter((column) => !column.computed);
   const nameIndex = dataColumns.findIndex((column) => column.name.toLowerCase() === 'keyname');
   const valueIndex = dataColumns.findIndex((column) => column.name.toLowerCase() === 'keyvalue');
   if (nameIndex < 0 || valueIndex < 0) return { kind: 'unreadable', reason: 'CMS_SettingsKey has no KeyName or KeyValue column' };
-  const fields = bcpLayout(table.columns);
-  if (typeof fields === 'string') return { kind: 'unreadable', reason: `CMS_SettingsKey cannot be read: ${fields}` };
   const text = (fieldIndex: number, value: Buffer | null | undefined): string | null => {
     if (!value) return null;
     const column = dataColumns[fieldIndex];
@@ -38,14 +41,19 @@ export async function readVersionFromData(archive: BacpacArchive, model: BacpacM
   };
   const found = new Map<string, string | null>();
   const wanted = new Set([VERSION_KEY, ...HOTFIX_KEYS].map((key) => key.toLowerCase()));
-  await walkTableData(archive, tableDataParts(archive).get(dataFolder(table)) ?? [], fields, {
-    signal,
-    capture: new Set([nameIndex, valueIndex]),
-    onRow: (row) => {
-      const key = text(nameIndex, row.get(nameIndex))?.trim().toLowerCase();
-      if (key && wanted.has(key)) found.set(key, text(valueIndex, row.get(valueIndex))?.trim() ?? null);
-    },
-  });
+  try {
+    await walkTableData(archive, tableDataParts(archive).get(dataFolder(table)) ?? [], table.columns, resolver, {
+      signal,
+      capture: new Set([nameIndex, valueIndex]),
+      onRow: (row) => {
+        const key = text(nameIndex, row.get(nameIndex))?.trim().toLowerCase();
+        if (key && wanted.has(key)) found.set(key, text(valueIndex, row.get(valueIndex))?.trim() ?? null);
+      },
+    });
+  } catch (error) {
+    if (error instanceof UnknownLayoutError) return { kind: 'unreadable', reason: `CMS_SettingsKey cannot be read: ${error.message}` };
+    throw error;
+  }
   const hotfix = HOTFIX_KEYS.map((key) => found.get(key.toLowerCase())).find((value) => value) ?? null;
   return { kind: 'found', version: found.get(VERSION_KEY.toLowerCase()) || null, hotfix };
 }
@@ -76,7 +84,7 @@ export async function readXperienceVersion(file: string, options: { signal?: Abo
     throw error instanceof ArchiveError ? new KxpError('BACPAC_INVALID', error.message, { path: file, cause: error }) : error;
   }
   try {
-    const version = await readVersionFromData(archive, await readModel(archive, options.signal), options.signal);
+    const version = await readVersionFromData(archive, await readModel(archive, options.signal), undefined, options.signal);
     if (version.kind === 'not-xperience') return null;
     if (version.kind === 'unreadable') throw new KxpError('BACPAC_INVALID', `${path.basename(file)}: the Xperience version cannot be read (${version.reason}).`, { path: file });
     if (version.version === null) throw new KxpError('BACPAC_INVALID', `${path.basename(file)}: CMS_SettingsKey has no CMSDBVersion row, so the Xperience version is unknown.`, { path: file });
