@@ -103,6 +103,7 @@ async function describeOpenFailure(file: string, error: unknown): Promise<Archiv
   if (code === 'EISDIR') return new ArchiveError(`${name} is a folder, not a BACPAC file; name the .bacpac file itself.`);
   if (code === 'EACCES' || code === 'EPERM') return new ArchiveError(`${name} cannot be read (permission denied); give the current user read access.`);
   const head = await readHead(file);
+  if (head.length === 0) return new ArchiveError(`${name} is empty (0 bytes), so it is not a BACPAC; copy it again or ${REEXPORT}.`);
   if (head.equals(Buffer.from('PK\x03\x04', 'latin1'))) {
     return new ArchiveError(
       `${name} is truncated or incomplete: it starts like a zip archive but its directory is missing or cut short (${reason(error)}); copy or download it again in full, or ${REEXPORT}.`,

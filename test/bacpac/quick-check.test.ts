@@ -20,6 +20,12 @@ describe('quickCheckBacpac', () => {
     expect(result.problems).toEqual([expect.stringMatching(/^db\.bacpac is not a zip archive, so it is not a BACPAC; export the database again/)]);
   });
 
+  it('refuses an empty file', async () => {
+    const file = path.join(await tempDir(), 'db.bacpac');
+    await writeFile(file, '');
+    expect((await quickCheckBacpac(file)).problems).toEqual([expect.stringMatching(/^db\.bacpac is empty \(0 bytes\), so it is not a BACPAC/)]);
+  });
+
   it('refuses a truncated copy', async () => {
     const file = path.join(await tempDir(), 'db.bacpac');
     await truncatedCopy(fixtures.started.file, file, 0.6);
