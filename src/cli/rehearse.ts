@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ExitCode } from '../errors.js';
 import { rehearse } from '../operations/rehearse.js';
@@ -11,6 +12,7 @@ interface RehearseArgs extends SourceArgs {
   env: EnvironmentName;
   'env-version': string[];
   concurrency?: number;
+  data?: string;
   json: boolean;
 }
 
@@ -23,6 +25,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('env', { choices: ENVIRONMENTS, default: 'qa' as EnvironmentName, describe: 'Environment of the emulator to restore to' })
         .option('env-version', envVersionOption)
         .option('concurrency', { type: 'number', requiresArg: true, describe: 'Parallel requests of the upload (as in upload)' })
+        .option('data', { type: 'string', requiresArg: true, describe: "Keep the emulator's storage on disk under this folder (removed afterwards) instead of in memory, for large payloads" })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
@@ -33,6 +36,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         env: args.env,
         envVersions: parseEnvVersions(args['env-version']),
         concurrency: args.concurrency,
+        dataDir: args.data === undefined ? undefined : path.resolve(ctx.cwd, args.data),
         cwd: ctx.cwd,
         signal: ctx.signal,
         onEvent: (event) => live.write(renderRehearseEvent(event)),

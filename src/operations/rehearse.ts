@@ -4,7 +4,7 @@
  * check the environment holds exactly the source files → close → stop. Every step is timed. Nothing is
  * sent when the plan (or the bacpac's version against the environment's) says the restore would fail.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readXperienceVersion } from '../bacpac/index.js';
@@ -27,6 +27,11 @@ export interface RehearseOptions {
   /** Versions of the emulator's environments (default: the bundled example's). */
   envVersions?: Partial<Record<EnvironmentName, string>>;
   concurrency?: number;
+  /**
+   * Keep the emulator's storage on disk in a fresh folder under this one (removed afterwards) instead of
+   * in memory: for payloads larger than the memory Azurite may use.
+   */
+  dataDir?: string;
   cwd?: string;
   signal?: AbortSignal;
   onEvent?: (event: RehearseEvent) => void;
@@ -95,6 +100,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 
   let emulator: RunningPortalEmulator | undefined;
   const stateDir = await mkdtemp(path.join(tmpdir(), 'kxp-rehearse-state-'));
+  let storageDir: string | undefined;
   try {
     await step('plan', async () => {
       const plan = await planPayload(source, { cwd, signal });
@@ -110,7 +116,13 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     const environmentVersion = options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
     await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal), (detail) => detail);
 
-    emulator = await step('start emulator', () => startPortalEmulator({ envVersions: options.envVersions, signal }), (running) => `${running.url}, ${env} on Xperience ${environmentVersion}`);
+    emulator = await step('start emulator', async () => {
+      if (options.dataDir !== undefined) {
+        await mkdir(options.dataDir, { recursive: true });
+        storageDir = await mkdtemp(path.join(options.dataDir, 'kxp-rehearse-'));
+      }
+      return startPortalEmulator({ envVersions: options.envVersions, dataDir: storageDir, signal });
+    }, (running) => `${running.url}, ${env} on Xperience ${environmentVersion}${storageDir ? `, storage in ${storageDir}` : ', storage in memory'}`);
     const running = emulator;
     const portal = new HttpPortal({ url: running.url, token: running.tokenFor('devops') });
     await step('create session', () => portal.createSession({ signal }), (session) => session.id);
@@ -151,6 +163,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
       await step('stop emulator', () => running.stop()).catch(() => undefined);
     }
     await rm(stateDir, { recursive: true, force: true });
+    if (storageDir !== undefined) await rm(storageDir, { recursive: true, force: true });
     report.durationMs = Date.now() - started;
   }
   return report;

@@ -1,4 +1,4 @@
-import { cp, rename } from 'node:fs/promises';
+import { cp, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli, spawnCli } from '../support/cli.js';
@@ -33,6 +33,15 @@ describe('rehearse command', () => {
     expect(text.exitCode).toBe(2);
     expect(text.stdout).toContain('Default');
     expect(text.stdout).toContain('Rehearsal failed [VALIDATION_FAILED]');
+  });
+
+  it('keeps storage on disk with --data and leaves the folder clean afterwards', async () => {
+    const data = await tempDir();
+    const result = await runCli(['rehearse', 'examples/migration', '--env', 'stg', '--data', data], { cwd: repoRoot });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`storage in ${data}`);
+    expect(result.stdout).toMatch(/✓ restore to stg/);
+    expect(await readdir(data)).toEqual([]);
   });
 
   it('refuses an unknown --env-version', async () => {

@@ -36,6 +36,7 @@ describe('Portal emulator rules', () => {
     const { HttpPortal } = await import('../../src/portal/http-portal.js');
     const stranger = new HttpPortal({ url: emu.running.url, token: 'not-a-token-of-this-emulator' });
     await expect(stranger.getSession()).rejects.toMatchObject({ code: 'PORTAL_UNAUTHORIZED' });
+    await expect(emu.portal('devops').advanceClock(1000)).rejects.toMatchObject({ code: 'PORTAL_FORBIDDEN' });
   });
 
   it('binds each grant to a stored access policy, so revoke makes every issued URL fail', async () => {
