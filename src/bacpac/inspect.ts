@@ -148,7 +148,7 @@ function unknownDataFolders(file: string, model: BacpacModel, parts: Map<string,
     .map((folder) => ({
       code: 'BACPAC_WARNING' as const,
       path: `${file}/Data/${folder}`,
-      message: `${path.basename(file)}: Data/${folder} holds data for a table model.xml does not define; the import will fail on it, so export the database again.`,
+      message: `${path.basename(file)}: Data/${folder} holds data for a table model.xml does not define, so the file may have been edited or damaged; check it, or export the database again.`,
     }));
 }
 

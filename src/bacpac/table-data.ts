@@ -56,8 +56,8 @@ interface Trial {
 
 /**
  * Counts (and optionally captures) the rows of one table across all its BCP files; each file must end on
- * a row boundary. When the layout has open questions, the first file is walked under every candidate
- * layout at once and the one that parses it exactly is kept (and settled in the resolver).
+ * a row boundary. When the layout has open questions, files are walked under every candidate layout at
+ * once until one holding rows is parsed exactly by a single layout, which is kept (and settled in the resolver).
  */
 export async function walkTableData(
   archive: BacpacArchive,
@@ -69,24 +69,30 @@ export async function walkTableData(
   const candidates = resolver.candidates(columns);
   if (typeof candidates === 'string') throw new UnknownLayoutError(candidates);
   if (candidates[0]?.fields.length === 0) throw new UnknownLayoutError(`it has no columns that hold data`);
-  let chosen = candidates[0] as LayoutCandidate;
+  // Layouts still in the running; narrowed to one by the first file that holds rows.
+  let pool = candidates;
   let rows = 0;
-  for (const [index, part] of parts.entries()) {
-    const trials = (index === 0 ? candidates : [chosen]).map((candidate) => trial(candidate, options, candidates.length > 1 && index === 0));
+  for (const part of parts) {
+    const trials = pool.map((candidate) => trial(candidate, options, pool.length > 1));
     for await (const chunk of archive.chunks(part, options.signal)) {
       for (const t of trials) if (!t.error) attempt(t, () => t.walker.push(chunk));
       if (trials.every((t) => t.error)) break;
     }
     for (const t of trials) if (!t.error) attempt(t, () => t.walker.end());
-    const winner = trials.find((t) => !t.error);
+    const survivors = trials.filter((t) => !t.error);
+    const winner = survivors[0];
     if (!winner) {
       const reason = (trials[0] as Trial).error?.message ?? 'unreadable';
       throw new TableDataError(part.fileName, `${path.basename(archive.file)}: ${part.fileName}: ${reason}.`);
     }
-    if (index === 0 && trials.length > 1) {
-      chosen = winner.candidate;
-      if (winner.walker.rows > 0 && trials.filter((t) => !t.error).length === 1) resolver.settle(columns, chosen.variants);
-      for (const row of winner.rows) options.onRow?.(row);
+    if (pool.length > 1) {
+      if (winner.walker.rows > 0) {
+        pool = [winner.candidate];
+        if (survivors.length === 1) resolver.settle(columns, winner.candidate.variants);
+        for (const row of winner.rows) options.onRow?.(row);
+      } else {
+        pool = survivors.map((t) => t.candidate);
+      }
     }
     rows += winner.walker.rows;
   }
