@@ -188,6 +188,7 @@ async function countRows(
   const issues: BacpacIssue[] = [];
   let total: number | null = 0;
   for (const [index, table] of model.tables.entries()) {
+    options.signal?.throwIfAborted();
     const tableReport = report.tables[index] as BacpacTableReport;
     try {
       tableReport.rows = await walkTableData(archive, parts.get(dataFolder(table)) ?? [], table.columns, resolver, { signal: options.signal });

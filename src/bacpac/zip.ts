@@ -65,11 +65,15 @@ export class BacpacArchive {
 
   /** Every chunk of a part, in order; a damaged part throws an ArchiveError naming it. */
   async *chunks(entry: Entry, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    signal?.throwIfAborted();
     const stream = await this.openStream(entry);
     const onAbort = () => stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('Aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const chunk of stream) yield chunk as Buffer;
+      for await (const chunk of stream) {
+        signal?.throwIfAborted();
+        yield chunk as Buffer;
+      }
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new ArchiveError(`${path.basename(this.file)}: the part ${entry.fileName} is damaged (${reason(error)}); ${REEXPORT}.`);

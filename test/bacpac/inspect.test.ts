@@ -61,6 +61,22 @@ describe('inspectBacpac on the real exports', () => {
     expect(report.rows.total).toBe(report.rows.expected);
   });
 
+  it('stops counting rows when aborted, rejecting with the reason', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const run = inspectBacpac(fixtures.started.file, {
+      rows: true,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type !== 'table-rows') return;
+        seen.push(event.table);
+        controller.abort(new Error('interrupted by the test'));
+      },
+    });
+    await expect(run).rejects.toThrow('interrupted by the test');
+    expect(seen).toHaveLength(1);
+  });
+
   it('says a non-Xperience export has no version', async () => {
     expect(await readXperienceVersion(fixtures.food.file)).toBeNull();
   });
