@@ -1,16 +1,17 @@
 // Writes the bundled sample migration folder, examples/migration/: an Xperience-shaped db.bacpac
 // (version EXAMPLE_XPERIENCE_VERSION) and a few dozen small media files in storage/default/assets/.
-// Byte-for-byte reproducible: fixed content, fixed zip timestamps, and nothing deflated (zlib output
-// may differ between Node builds and CPUs, stored data does not). Run: npm run make-example
+// Run: npm run make-example [-- OUT_DIR]. Byte-for-byte reproducible: fixed content, fixed zip
+// timestamps, and nothing deflated (zlib output may differ between Node builds and CPUs, stored data does not).
 import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
 import { EXAMPLE_XPERIENCE_VERSION, writeBacpac } from '../dist/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const target = path.join(root, 'examples', 'migration');
+// An output folder may be given (the tests compare a fresh copy with the committed one).
+const target = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root, 'examples', 'migration');
 const assets = path.join(target, 'storage', 'default', 'assets');
 const time = new Date('2025-01-01T00:00:00Z');
 
@@ -111,6 +112,12 @@ function stableGuid(text) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+// Replaces only a folder that holds nothing but a previous sample.
+const existing = await readdir(target).catch(() => []);
+if (existing.some((name) => name !== 'db.bacpac' && name !== 'storage')) {
+  console.error(`${target} holds other files than a sample migration folder; not replacing it.`);
+  process.exit(2);
+}
 await rm(target, { recursive: true, force: true });
 const files = [...mediaFiles()].sort(([a], [b]) => (a < b ? -1 : 1));
 for (const [relative, content] of files) {
@@ -144,4 +151,4 @@ await writeBacpac(path.join(target, 'db.bacpac'), {
     },
   ],
 });
-console.log(`examples/migration: db.bacpac (Xperience ${EXAMPLE_XPERIENCE_VERSION}) and ${files.length} media files in storage/default/assets`);
+console.log(`${path.relative(process.cwd(), target) || '.'}: db.bacpac (Xperience ${EXAMPLE_XPERIENCE_VERSION}) and ${files.length} media files in storage/default/assets`);
