@@ -68,6 +68,14 @@ describe('Portal emulator rules', () => {
     await expect(devops.getAccess()).rejects.toMatchObject({ code: 'PORTAL_RULE', message: expect.stringContaining('at most 5 stored access policies') });
   });
 
+  it('keeps every grant when access is requested concurrently (each lands in the container ACL)', async () => {
+    const devops = emu.portal('devops');
+    await devops.createSession();
+    const grants = await Promise.all([1, 2, 3, 4, 5].map(() => emu.portal('developer').getAccess()));
+    expect((await devops.getSession())?.activeGrants).toBe(5);
+    for (const [index, grant] of grants.entries()) await emu.put(grant.storageSasUrl, { [`default/concurrent-${index}.txt`]: 'ok' });
+  });
+
   it('refuses access after 7 days but still restores until 180 days', async () => {
     const devops = emu.portal('devops');
     await devops.createSession();

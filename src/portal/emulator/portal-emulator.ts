@@ -133,6 +133,9 @@ export class PortalEmulator {
   private readonly jobs = new Map<string, Promise<RestoreInfo>>();
   private readonly stopJobs = new AbortController();
   private readonly unsubscribeClock: () => void;
+  /** Requests change shared state (policies, the session) in several awaited steps: one at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private saved: Promise<unknown> = Promise.resolve();
 
   constructor(options: PortalEmulatorOptions) {
     this.azurite = options.azurite;
@@ -155,131 +158,147 @@ export class PortalEmulator {
 
   /** Moves the emulator's time forward and applies what expires on the way (SAS URLs after 7 days, the session after 180). */
   async advanceClock(ms: number): Promise<Date> {
-    const now = this.clock.advance(ms);
-    await this.applyExpiry();
-    await this.persist();
-    return now;
+    return this.exclusive(async () => {
+      const now = this.clock.advance(ms);
+      await this.applyExpiry();
+      await this.persist();
+      return now;
+    });
   }
 
   // ---- sessions -------------------------------------------------------------------------------
 
   async createSession(role: Role): Promise<SessionInfo> {
-    if (!canManage(role)) throw forbidden(role, 'create a custom restore session');
-    await this.applyExpiry();
-    const current = this.state.session;
-    if (current) {
-      throw new KxpError('PORTAL_CONFLICT', `A custom restore session (${current.id}, created ${current.createdAt}) is already open; only one session can be open at a time.`, {
-        hint: 'Finish with it and close it (kxp-restore session close), then create a new one.',
-      });
-    }
-    const now = this.clock.now();
-    const session: StoredSession = {
-      id: newId('s'),
-      createdAt: now.toISOString(),
-      uploadUntil: new Date(now.getTime() + UPLOAD_WINDOW_MS).toISOString(),
-      restoreUntil: new Date(now.getTime() + RESTORE_WINDOW_MS).toISOString(),
-      grants: [],
-    };
-    await this.sessionContainer(session, 'database').create();
-    await this.sessionContainer(session, 'storage').create();
-    this.state.session = session;
-    await this.persist();
-    const info = this.describe(session);
-    this.onEvent?.({ type: 'session-created', session: info });
-    return info;
+    return this.exclusive(async () => {
+      if (!canManage(role)) throw forbidden(role, 'create a custom restore session');
+      await this.applyExpiry();
+      const current = this.state.session;
+      if (current) {
+        throw new KxpError('PORTAL_CONFLICT', `A custom restore session (${current.id}, created ${current.createdAt}) is already open; only one session can be open at a time.`, {
+          hint: 'Finish with it and close it (kxp-restore session close), then create a new one.',
+        });
+      }
+      const now = this.clock.now();
+      const session: StoredSession = {
+        id: newId('s'),
+        createdAt: now.toISOString(),
+        uploadUntil: new Date(now.getTime() + UPLOAD_WINDOW_MS).toISOString(),
+        restoreUntil: new Date(now.getTime() + RESTORE_WINDOW_MS).toISOString(),
+        grants: [],
+      };
+      await this.sessionContainer(session, 'database').create();
+      await this.sessionContainer(session, 'storage').create();
+      this.state.session = session;
+      await this.persist();
+      const info = this.describe(session);
+      this.onEvent?.({ type: 'session-created', session: info });
+      return info;
+    });
   }
 
   async getSession(_role: Role): Promise<SessionInfo> {
-    return this.describe(await this.requireSession());
+    return this.exclusive(async () => {
+      return this.describe(await this.requireSession());
+    });
   }
 
   async getAccess(_role: Role, options: { allowlist?: string } = {}): Promise<AccessGrant> {
-    // Every role may get access: Developers "access the restore containers" too.
-    const session = await this.requireSession();
-    const now = this.clock.now();
-    if (now >= new Date(session.uploadUntil)) {
-      throw new KxpError('PORTAL_RULE', `The session ${session.id} expired for uploads on ${session.uploadUntil} (uploads are allowed for 7 days after it was created).`, {
-        hint: `You can still restore the data already uploaded until ${session.restoreUntil}. To upload again, close this session and create a new one.`,
-      });
-    }
-    if (session.grants.length >= MAX_ACTIVE_GRANTS) {
-      throw new KxpError('PORTAL_RULE', `This session already has ${MAX_ACTIVE_GRANTS} valid access grants; Azure allows at most ${MAX_ACTIVE_GRANTS} stored access policies per container, and each grant is bound to one.`, {
-        hint: 'Keep using SAS URLs you already have, or revoke access (kxp-restore session revoke) and get access again.',
-      });
-    }
-    const ipRange = options.allowlist ? parseAllowlist(options.allowlist) : undefined;
-    const grantId = newId('grant-');
-    // Azurite checks expiry on the real clock: translate the end of the upload window.
-    const expiresOn = this.clock.toRealTime(new Date(session.uploadUntil));
-    const urls: string[] = [];
-    for (const part of ['database', 'storage'] as const) {
-      const container = this.sessionContainer(session, part);
-      const existing = (await container.getAccessPolicy()).signedIdentifiers.map((identifier) => ({
-        id: identifier.id,
-        accessPolicy: { permissions: identifier.accessPolicy.permissions, expiresOn: identifier.accessPolicy.expiresOn, startsOn: identifier.accessPolicy.startsOn },
-      }));
-      await container.setAccessPolicy(undefined, [...existing, { id: grantId, accessPolicy: { permissions: GRANT_PERMISSIONS, expiresOn } }]);
-      // The URL repeats the policy's permissions and expiry (sp, se) so the uploader can check them before sending;
-      // Azurite accepts this form and refuses every such URL once the policy is deleted (revoke).
-      const sas = generateBlobSASQueryParameters(
-        { containerName: container.containerName, identifier: grantId, permissions: ContainerSASPermissions.parse(GRANT_PERMISSIONS), expiresOn, ipRange, protocol: SASProtocol.HttpsAndHttp },
-        this.azurite.credential,
-      ).toString();
-      urls.push(`${container.url}?${sas}`);
-    }
-    session.grants.push(grantId);
-    await this.persist();
-    this.onEvent?.({ type: 'access-granted', grants: session.grants.length, allowlist: options.allowlist ?? null });
-    return { databaseSasUrl: urls[0] ?? '', storageSasUrl: urls[1] ?? '', expiresOn: session.uploadUntil };
+    return this.exclusive(async () => {
+      // Every role may get access: Developers "access the restore containers" too.
+      const session = await this.requireSession();
+      const now = this.clock.now();
+      if (now >= new Date(session.uploadUntil)) {
+        throw new KxpError('PORTAL_RULE', `The session ${session.id} expired for uploads on ${session.uploadUntil} (uploads are allowed for 7 days after it was created).`, {
+          hint: `You can still restore the data already uploaded until ${session.restoreUntil}. To upload again, close this session and create a new one.`,
+        });
+      }
+      if (session.grants.length >= MAX_ACTIVE_GRANTS) {
+        throw new KxpError('PORTAL_RULE', `This session already has ${MAX_ACTIVE_GRANTS} valid access grants; Azure allows at most ${MAX_ACTIVE_GRANTS} stored access policies per container, and each grant is bound to one.`, {
+          hint: 'Keep using SAS URLs you already have, or revoke access (kxp-restore session revoke) and get access again.',
+        });
+      }
+      const ipRange = options.allowlist ? parseAllowlist(options.allowlist) : undefined;
+      const grantId = newId('grant-');
+      // Azurite checks expiry on the real clock: translate the end of the upload window.
+      const expiresOn = this.clock.toRealTime(new Date(session.uploadUntil));
+      const urls: string[] = [];
+      for (const part of ['database', 'storage'] as const) {
+        const container = this.sessionContainer(session, part);
+        const existing = (await container.getAccessPolicy()).signedIdentifiers.map((identifier) => ({
+          id: identifier.id,
+          accessPolicy: { permissions: identifier.accessPolicy.permissions, expiresOn: identifier.accessPolicy.expiresOn, startsOn: identifier.accessPolicy.startsOn },
+        }));
+        await container.setAccessPolicy(undefined, [...existing, { id: grantId, accessPolicy: { permissions: GRANT_PERMISSIONS, expiresOn } }]);
+        // The URL repeats the policy's permissions and expiry (sp, se) so the uploader can check them before sending;
+        // Azurite accepts this form and refuses every such URL once the policy is deleted (revoke).
+        const sas = generateBlobSASQueryParameters(
+          { containerName: container.containerName, identifier: grantId, permissions: ContainerSASPermissions.parse(GRANT_PERMISSIONS), expiresOn, ipRange, protocol: SASProtocol.HttpsAndHttp },
+          this.azurite.credential,
+        ).toString();
+        urls.push(`${container.url}?${sas}`);
+      }
+      session.grants.push(grantId);
+      await this.persist();
+      this.onEvent?.({ type: 'access-granted', grants: session.grants.length, allowlist: options.allowlist ?? null });
+      return { databaseSasUrl: urls[0] ?? '', storageSasUrl: urls[1] ?? '', expiresOn: session.uploadUntil };
+    });
   }
 
   async revokeAccess(role: Role): Promise<void> {
-    if (!canManage(role)) throw forbidden(role, 'revoke access to the restore containers');
-    const session = await this.requireSession();
-    await this.deletePolicies(session);
-    await this.persist();
-    this.onEvent?.({ type: 'access-revoked' });
+    return this.exclusive(async () => {
+      if (!canManage(role)) throw forbidden(role, 'revoke access to the restore containers');
+      const session = await this.requireSession();
+      await this.deletePolicies(session);
+      await this.persist();
+      this.onEvent?.({ type: 'access-revoked' });
+    });
   }
 
   async closeSession(role: Role): Promise<void> {
-    if (!canManage(role)) throw forbidden(role, 'close a custom restore session');
-    const session = await this.requireSession();
-    const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
-    if (running) {
-      throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is still running; the session cannot be closed until it ends.`, {
-        hint: 'Wait for it (kxp-restore restore waits) and close afterwards.',
-      });
-    }
-    await this.discardSession(session);
-    this.onEvent?.({ type: 'session-closed', id: session.id });
+    return this.exclusive(async () => {
+      if (!canManage(role)) throw forbidden(role, 'close a custom restore session');
+      const session = await this.requireSession();
+      const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+      if (running) {
+        throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is still running; the session cannot be closed until it ends.`, {
+          hint: 'Wait for it (kxp-restore restore waits) and close afterwards.',
+        });
+      }
+      await this.discardSession(session);
+      this.onEvent?.({ type: 'session-closed', id: session.id });
+    });
   }
 
   // ---- restores -------------------------------------------------------------------------------
 
   async createRestorePoint(role: Role, env: EnvironmentName): Promise<RestorePoint> {
-    this.assertCanRestore(role, env, 'create a restore point of');
-    const database = this.environmentDatabase(env).getBlobClient('db.bacpac');
-    const snapshot = (await database.exists()) ? ((await database.createSnapshot()).snapshot ?? null) : null;
-    const point = { id: newId('rp-'), env, createdAt: this.clock.now().toISOString() };
-    this.state.restorePoints.push({ ...point, snapshot });
-    await this.persist();
-    this.onEvent?.({ type: 'restore-point', point });
-    return point;
+    return this.exclusive(async () => {
+      this.assertCanRestore(role, env, 'create a restore point of');
+      const database = this.environmentDatabase(env).getBlobClient('db.bacpac');
+      const snapshot = (await database.exists()) ? ((await database.createSnapshot()).snapshot ?? null) : null;
+      const point = { id: newId('rp-'), env, createdAt: this.clock.now().toISOString() };
+      this.state.restorePoints.push({ ...point, snapshot });
+      await this.persist();
+      this.onEvent?.({ type: 'restore-point', point });
+      return point;
+    });
   }
 
   async restore(role: Role, env: EnvironmentName): Promise<string> {
-    this.assertCanRestore(role, env, 'restore to');
-    const session = await this.requireSession();
-    const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
-    if (running) {
-      throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is already running; wait until it ends.`);
-    }
-    const restore: RestoreInfo = { id: newId('r'), env, state: 'validating', startedAt: this.clock.now().toISOString(), step: 'checking the uploaded data' };
-    this.state.restores.push(restore);
-    await this.persist();
-    this.onEvent?.({ type: 'restore-updated', restore: { ...restore } });
-    this.jobs.set(restore.id, this.runRestore(session, restore));
-    return restore.id;
+    return this.exclusive(async () => {
+      this.assertCanRestore(role, env, 'restore to');
+      const session = await this.requireSession();
+      const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+      if (running) {
+        throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is already running; wait until it ends.`);
+      }
+      const restore: RestoreInfo = { id: newId('r'), env, state: 'validating', startedAt: this.clock.now().toISOString(), step: 'checking the uploaded data' };
+      this.state.restores.push(restore);
+      await this.persist();
+      this.onEvent?.({ type: 'restore-updated', restore: { ...restore } });
+      this.jobs.set(restore.id, this.runRestore(session, restore));
+      return restore.id;
+    });
   }
 
   async getRestore(_role: Role, restoreId: string): Promise<RestoreInfo> {
@@ -319,6 +338,12 @@ export class PortalEmulator {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 
   private assertCanRestore(role: Role, env: EnvironmentName, action: string): void {
     if (PROTECTED_ENVIRONMENTS.has(env) && !canManage(role)) {
@@ -418,7 +443,12 @@ export class PortalEmulator {
     await this.persist();
   }
 
-  private async persist(): Promise<void> {
-    await this.persistState?.(this.state);
+  /** Saves the state; writes are chained so a restore's updates and a request's never interleave in the file. */
+  private persist(): Promise<void> {
+    const save = this.persistState;
+    if (!save) return Promise.resolve();
+    const written = this.saved.then(() => save(this.state));
+    this.saved = written.catch(() => undefined);
+    return written;
   }
 }
