@@ -5,7 +5,16 @@ import { usePortalEmulator } from './emulator-harness.js';
 const DAY = 24 * 3600 * 1000;
 
 describe('Portal emulator rules', () => {
-  const emu = usePortalEmulator({ readBacpacVersion: async () => null });
+  // What each restore update saw of its environment's availability, by restore id and state.
+  const availability: string[] = [];
+  const emu = usePortalEmulator({
+    readBacpacVersion: async () => null,
+    onEvent: (event) => {
+      if (event.type !== 'restore-updated') return;
+      const env = emu.running.emulator.environments().find((candidate) => candidate.name === event.restore.env);
+      availability.push(`${event.restore.id} ${event.restore.state} ${env?.available ? 'available' : 'unavailable'}`);
+    },
+  });
 
   it('allows one open session at a time', async () => {
     const devops = emu.portal('devops');
@@ -136,14 +145,19 @@ describe('Portal emulator rules', () => {
     const point = await devops.createRestorePoint('stg');
     expect(point.env).toBe('stg');
 
-    const updates: string[] = [];
     const id = await devops.restore({ env: 'stg' });
     const done = await emu.running.emulator.whenRestoreSettled(id);
-    updates.push(done.state);
     expect(done).toMatchObject({ state: 'succeeded', env: 'stg' });
     expect(await emu.environmentBlobs('stg')).toEqual({ 'default/assets/a.txt': 3, 'default/assets/b/c.txt': 2, 'media/x.bin': 1000 });
     const database = await emu.running.emulator.environmentDatabase('stg').getBlobClient('db.bacpac').downloadToBuffer();
     expect(database.toString()).toBe('the database');
+    // Unavailable from the moment the data checks passed until the restore ended.
+    const seen = availability.filter((line) => line.startsWith(id)).map((line) => line.slice(id.length + 1));
+    expect(seen[0]).toBe('validating available');
+    expect(seen.filter((line) => line.startsWith('running')).every((line) => line.endsWith(' unavailable'))).toBe(true);
+    expect(seen.some((line) => line.startsWith('running'))).toBe(true);
+    expect(seen.at(-1)).toBe('succeeded available');
+    expect(emu.running.emulator.environments().find((env) => env.name === 'stg')?.available).toBe(true);
     await expect(devops.getRestore(id)).resolves.toMatchObject({ state: 'succeeded' });
   });
 });

@@ -382,10 +382,12 @@ export class PortalEmulator {
       await this.persist();
       await applyRestore(source, target, validated, (step) => update({ step }), signal);
       if (validated.databaseVersion !== null) environment.version = validated.databaseVersion;
+      environment.available = true;
       update({ state: 'succeeded', step: 'done', finishedAt: this.clock.now().toISOString() });
     } catch (thrown) {
       const error = toKxpError(signal.aborted ? signal.reason : thrown);
       const touched = restore.state === 'running';
+      environment.available = true;
       update({
         state: 'failed',
         finishedAt: this.clock.now().toISOString(),
