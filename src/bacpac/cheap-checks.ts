@@ -38,7 +38,7 @@ export async function runCheapChecks(archive: BacpacArchive, options: CheapCheck
   }
   const origin = await readOrigin(archive, issues, options.signal);
   const modelSha256 = await hashModel(archive, issues, options);
-  if (origin) issues.push(...originIssues(archive.file, origin, modelSha256));
+  if (origin) issues.push(...originIssues(archive.file, origin, modelSha256), ...missingDataIssues(archive, origin));
   return { issues, origin, modelSha256 };
 }
 
@@ -111,4 +111,17 @@ function originIssues(file: string, origin: OriginInfo, modelSha256: string | nu
     });
   }
   return issues;
+}
+
+/** Origin.xml counts rows but the archive has no table data parts at all: they were stripped or never written. */
+function missingDataIssues(archive: BacpacArchive, origin: OriginInfo): BacpacIssue[] {
+  if (origin.containsData !== true || !origin.rowTotal) return [];
+  for (const name of archive.entries.keys()) if (/^Data\/[^/]+\/[^/]+\.bcp$/i.test(name)) return [];
+  return [
+    {
+      code: 'BACPAC_NO_DATA',
+      path: archive.file,
+      message: `${path.basename(archive.file)} holds no table data (no Data/…/*.BCP parts) although Origin.xml records ${origin.rowTotal} rows, so the data was lost after export; copy the original again or ${REEXPORT}.`,
+    },
+  ];
 }

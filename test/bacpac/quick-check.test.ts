@@ -64,6 +64,12 @@ describe('quickCheckBacpac', () => {
     expect(result.problems).toEqual([expect.stringMatching(/^db\.bacpac holds no table data \(Origin\.xml ContainsExportedData is false\)/)]);
   });
 
+  it('refuses a copy whose table data parts were all removed', async () => {
+    const file = path.join(await tempDir(), 'db.bacpac');
+    await rewriteZip(fixtures.food.file, file, (name, data) => (name.startsWith('Data/') ? null : data));
+    expect((await quickCheckBacpac(file)).problems).toEqual([expect.stringMatching(/^db\.bacpac holds no table data \(no Data\/…\/\*\.BCP parts\) although Origin\.xml records 40 rows/)]);
+  });
+
   it('rejects with the reason when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop now'));
