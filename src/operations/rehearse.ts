@@ -155,7 +155,10 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     await step('close session', () => portal.closeSession({ signal }));
     report.ok = true;
   } catch (thrown) {
-    const error = toKxpError(thrown);
+    // Whatever an interrupted step threw, the rehearsal was stopped: say so (exit 3), not "internal error".
+    const error = signal?.aborted && toKxpError(thrown).code !== 'ABORTED'
+      ? new KxpError('ABORTED', 'The rehearsal was interrupted; everything it started was stopped and removed.', { cause: thrown })
+      : toKxpError(thrown);
     report.error = { ...errorJson(error), exitCode: error.exitCode };
   } finally {
     if (emulator) {

@@ -32,6 +32,20 @@ describe('rehearse (in process)', () => {
     expect(events.some((event) => event.type === 'upload')).toBe(true);
   });
 
+  it('stops cleanly when interrupted during the upload: exit 3, the emulator stopped', async () => {
+    const controller = new AbortController();
+    const report = await rehearse({ dir: sample }, {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'step-start' && event.step === 'upload') controller.abort(new Error('Ctrl-C'));
+      },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatchObject({ exitCode: 3 });
+    expect(report.steps.find((step) => step.name === 'upload')?.ok).toBe(false);
+    expect(report.steps.at(-1)).toMatchObject({ name: 'stop emulator', ok: true });
+  });
+
   it('stops before anything is sent on a folder with an uppercase name', async () => {
     const dir = await sampleCopy();
     await rename(path.join(dir, 'storage', 'default', 'assets'), path.join(dir, 'storage', 'default', 'Assets'));
