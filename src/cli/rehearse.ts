@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { ExitCode } from '../errors.js';
 import { rehearse } from '../operations/rehearse.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
+import { createTransferProgress, type TransferProgressView } from '../report/progress.js';
 import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/rehearse.js';
 import type { CliContext } from './context.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
@@ -14,6 +15,7 @@ interface RehearseArgs extends SourceArgs {
   concurrency?: number;
   data?: string;
   json: boolean;
+  progress: boolean;
 }
 
 export function rehearseCommand(ctx: CliContext): CommandModule<object, RehearseArgs> {
@@ -27,11 +29,13 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('concurrency', { type: 'number', requiresArg: true, describe: 'Parallel requests of the upload (as in upload)' })
         .option('data', { type: 'string', requiresArg: true, describe: "Keep the emulator's storage on disk under this folder (removed afterwards) instead of in memory, for large payloads" })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
+        .option('progress', { type: 'boolean', default: true, describe: 'Show the upload progress as upload does (--no-progress for the step lines only)' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
         .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;
+      let progress: TransferProgressView | undefined;
       const report = await rehearse(sourceFromArgs(args), {
         env: args.env,
         envVersions: parseEnvVersions(args['env-version']),
@@ -39,8 +43,17 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         dataDir: args.data === undefined ? undefined : path.resolve(ctx.cwd, args.data),
         cwd: ctx.cwd,
         signal: ctx.signal,
-        onEvent: (event) => live.write(renderRehearseEvent(event)),
+        onEvent: (event) => {
+          if (event.type === 'step-start' && event.step === 'upload' && args.progress) progress = createTransferProgress(live);
+          if (event.type === 'upload') progress?.handle(event.event);
+          if (event.type === 'step-done' && event.step.name === 'upload') {
+            progress?.stop();
+            progress = undefined;
+          }
+          live.write(renderRehearseEvent(event));
+        },
       });
+      progress?.stop();
       ctx.stdout.write(args.json ? JSON.stringify(rehearsalJson(report), null, 2) + '\n' : renderRehearsal(report));
       ctx.setExitCode(report.ok ? ExitCode.ok : (report.error?.exitCode ?? ExitCode.failed));
     },
