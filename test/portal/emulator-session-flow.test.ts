@@ -57,5 +57,10 @@ describe('emulator with real uploads and bacpacs', () => {
 
     const match = await emu.running.emulator.whenRestoreSettled(await devops.restore({ env: 'qa' }));
     expect(match).toMatchObject({ state: 'succeeded', databaseVersion: '31.1.0' });
+
+    // A damaged upload: the import would fail, so the restore fails with the reader's reason.
+    await new ContainerClient(grant.databaseSasUrl).getBlockBlobClient('db.bacpac').upload('not a zip', 9);
+    const damaged = await emu.running.emulator.whenRestoreSettled(await devops.restore({ env: 'qa' }));
+    expect(damaged).toMatchObject({ state: 'failed', reasonCode: 'BACPAC_INVALID' });
   });
 });
