@@ -93,7 +93,7 @@ async function compare(file: string, blobName: string, remote: RemoteBlob, targe
   const hashed = md5 === null;
   if (md5 === null) {
     md5 = await md5OfFile(file, signal);
-    void target.journal.record('hash', blobName, state, md5).catch(() => undefined);
+    target.journal.record('hash', blobName, state, md5);
   }
   return { reason: md5 === remote.md5 ? null : `content differs: local MD5 ${md5}, remote Content-MD5 ${remote.md5}`, hashed };
 }

@@ -2,6 +2,8 @@
 import type { FileOutcome, ProgressSnapshot } from './events.js';
 
 const RATE_WINDOW_MS = 10_000;
+/** One rate sample per this many ms is plenty, and keeps the window short whatever the request rate. */
+const SAMPLE_EVERY_MS = 250;
 
 export class Accounting {
   private readonly started = Date.now();
@@ -22,7 +24,9 @@ export class Accounting {
     this.bytesSent += bytes;
     this.bytesDone += bytes;
     const now = Date.now();
-    this.samples.push([now, this.bytesSent]);
+    const last = this.samples.at(-1);
+    if (last && now - last[0] < SAMPLE_EVERY_MS && this.samples.length > 1) last[1] = this.bytesSent;
+    else this.samples.push([now, this.bytesSent]);
     while (this.samples.length > 2 && (this.samples[1]?.[0] ?? now) < now - RATE_WINDOW_MS) this.samples.shift();
   }
 

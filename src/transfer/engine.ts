@@ -83,7 +83,7 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
     signal: controller.signal,
     retry: options.retry,
     emit,
-    progress: () => emit({ type: 'progress', progress: accounting.snapshot() }),
+    progress: () => options.onEvent && emit({ type: 'progress', progress: accounting.snapshot() }),
   };
 
   emit({ type: 'transfer-start', files: accounting.filesTotal, bytes: accounting.bytesTotal });
@@ -130,8 +130,19 @@ interface FileContext {
 }
 
 async function transferFile(item: TransferItem, requestedBlockSize: number, context: FileContext): Promise<void> {
+  // One open per file; its fstat is the state the journal and the change checks refer to.
+  const handle = await open(item.file.absolutePath, 'r');
+  try {
+    await transferOpenFile(item, handle, requestedBlockSize, context);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function transferOpenFile(item: TransferItem, handle: FileHandle, requestedBlockSize: number, context: FileContext): Promise<void> {
   const { file, target } = item;
-  const state = await currentState(file);
+  const stats = await handle.stat();
+  const state: FileState = { path: file.absolutePath, size: stats.size, mtimeMs: stats.mtimeMs };
   // Block buffers were sized from the scan; a file that grew since is a different file: check it again.
   if (state.size !== file.size) throw sourceChanged(file);
   const layout = layoutFor(state.size, requestedBlockSize);
@@ -142,7 +153,7 @@ async function transferFile(item: TransferItem, requestedBlockSize: number, cont
   if (sameSizeRemote && known === null && !layout.single) {
     // Worth one local read to avoid sending a large file the service already holds.
     known = await md5OfFile(state.path, context.signal);
-    void target.journal.record('hash', file.blobName, state, known).catch(() => undefined);
+    target.journal.record('hash', file.blobName, state, known);
   }
   if (sameSizeRemote && known === sameSizeRemote.md5) {
     finish(context, file, state.size, 'skipped', state.size);
@@ -150,8 +161,8 @@ async function transferFile(item: TransferItem, requestedBlockSize: number, cont
   }
   const blob = target.client.getBlockBlobClient(file.blobName);
   const outcome = layout.single
-    ? await putSingle(blob, file, state, sameSizeRemote, target.journal, context)
-    : await putBlocks(blob, file, state, layout, target.journal, context);
+    ? await putSingle(blob, handle, file, state, sameSizeRemote, target.journal, context)
+    : await putBlocks(blob, handle, file, state, layout, target.journal, context);
   finish(context, file, state.size, outcome, outcome === 'skipped' ? state.size : 0);
 }
 
@@ -162,20 +173,15 @@ function finish(context: FileContext, file: PayloadFile, size: number, outcome: 
 }
 
 /** A file that fits one block: one Put Blob with transactional and stored MD5. */
-async function putSingle(blob: BlockBlobClient, file: PayloadFile, state: FileState, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
+async function putSingle(blob: BlockBlobClient, handle: FileHandle, file: PayloadFile, state: FileState, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
   const slot = await context.slots.acquire(context.signal);
   try {
-    const handle = await open(state.path, 'r');
-    let body: Buffer;
-    try {
-      body = await readExactly(handle, slot.buffer, 0, state.size, file);
-    } finally {
-      await handle.close();
-    }
+    // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file.
+    const body = await readExactly(handle, slot.buffer, 0, state.size, file);
     const md5 = createHash('md5').update(body).digest();
     const md5Text = md5.toString('base64');
     if (remote && remote.md5 === md5Text) {
-      void journal.record('hash', file.blobName, state, md5Text).catch(() => undefined);
+      journal.record('hash', file.blobName, state, md5Text);
       return 'skipped';
     }
     // transactionalContentMD5 is read by the SDK's upload() at run time but missing from its option type.
@@ -184,9 +190,8 @@ async function putSingle(blob: BlockBlobClient, file: PayloadFile, state: FileSt
       transactionalContentMD5: md5,
     };
     await paced((signal) => blob.upload(body, body.length, { ...uploadOptions, abortSignal: signal }), requestOptions(context, file, body.length));
-    await assertUnchanged(state, file);
     context.accounting.sent(body.length);
-    void journal.record('committed', file.blobName, state, md5Text).catch(() => undefined);
+    journal.record('committed', file.blobName, state, md5Text);
     return 'uploaded';
   } finally {
     slot.release();
@@ -194,7 +199,7 @@ async function putSingle(blob: BlockBlobClient, file: PayloadFile, state: FileSt
 }
 
 /** A large file: Put Block for every block the service lacks, then Put Block List with the whole-file MD5. */
-async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileState, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
+async function putBlocks(blob: BlockBlobClient, handle: FileHandle, file: PayloadFile, state: FileState, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
   const held = await blocksHeld(blob, file, context);
   const hasher = context.hasher();
   const fileKey = ++fileKeys;
@@ -207,7 +212,6 @@ async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileSt
     context.emit({ type: 'file-progress', blobName: file.blobName, bytesDone: fileBytesDone, size: state.size });
     context.progress();
   };
-  const handle = await open(state.path, 'r');
   try {
     // Reading stays sequential (one pass over the file); hashing and sending overlap with it.
     for (let index = 0; index < layout.blockCount && failure === undefined; index++) {
@@ -251,7 +255,6 @@ async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileSt
     throw error;
   } finally {
     await Promise.allSettled(inFlight);
-    await handle.close();
   }
   const md5 = await hasher.finish(fileKey);
   await assertUnchanged(state, file);
@@ -259,7 +262,7 @@ async function putBlocks(blob: BlockBlobClient, file: PayloadFile, state: FileSt
     (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
     requestOptions(context, file, 0),
   );
-  await journal.record('committed', file.blobName, state, md5.toString('base64'));
+  await journal.recordDurably('committed', file.blobName, state, md5.toString('base64'));
   return 'uploaded';
 }
 
@@ -295,14 +298,9 @@ function requestOptions(context: FileContext, file: PayloadFile, bytes: number) 
   };
 }
 
-async function currentState(file: PayloadFile): Promise<FileState> {
-  const stats = await stat(file.absolutePath);
-  return { path: file.absolutePath, size: stats.size, mtimeMs: stats.mtimeMs };
-}
-
-/** The file must not change while it is being sent: what is committed must be one version of it. */
+/** A large file must not change while it is being sent: what is committed must be one version of it. */
 async function assertUnchanged(state: FileState, file: PayloadFile): Promise<void> {
-  const now = await currentState(file);
+  const now = await stat(file.absolutePath);
   if (now.size !== state.size || now.mtimeMs !== state.mtimeMs) throw sourceChanged(file);
 }
 

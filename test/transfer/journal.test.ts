@@ -10,8 +10,8 @@ describe('resume journal', () => {
   it('remembers MD5s per blob at a size and mtime, keyed by container identity, across reopenings', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
-    await journal.record('hash', 'default/a.bin', state, 'md5-a');
-    await journal.record('committed', 'default/a.bin', state, 'md5-a');
+    await journal.recordDurably('hash', 'default/a.bin', state, 'md5-a');
+    await journal.recordDurably('committed', 'default/a.bin', state, 'md5-a');
     await journal.close();
 
     const again = await Journal.open(dir, 'acct/files');
@@ -29,14 +29,14 @@ describe('resume journal', () => {
   it('survives a torn last line (a crash mid-write) and keeps appending whole lines after it', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
-    await journal.record('committed', 'default/a.bin', state, 'md5-a');
+    await journal.recordDurably('committed', 'default/a.bin', state, 'md5-a');
     await journal.close();
     await appendFile(journal.file, '{"v":1,"t":"committed","blob":"default/b.bin","pa');
 
     const reopened = await Journal.open(dir, 'acct/files');
     expect(reopened.knownMd5('default/a.bin', state)).toBe('md5-a');
     expect(reopened.knownMd5('default/b.bin', { ...state, path: 'x' })).toBeNull();
-    await reopened.record('hash', 'default/c.bin', state, 'md5-c');
+    await reopened.recordDurably('hash', 'default/c.bin', state, 'md5-c');
     await reopened.close();
     const lines = (await readFile(journal.file, 'utf8')).split('\n');
     expect(lines.filter((line) => line.startsWith('{"v":1,"t":"hash","blob":"default/c.bin"'))).toHaveLength(1);
