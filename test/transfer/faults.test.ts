@@ -76,6 +76,28 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
   });
 
+  it('retries a request that stalls past its timeout, on a new connection, without restarting the file', async () => {
+    const dir = await tempDir();
+    const data = randomBytes(2 * MiB);
+    await writeTree(dir, { 'storage/default/stall.bin': data });
+    const url = await container();
+    let sawTimeout: () => void = () => undefined;
+    const timedOut = new Promise<void>((resolve) => (sawTimeout = resolve));
+    const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + MiB);
+    const run = uploadPayload({ dir }, {
+      storageSasUrl: url,
+      blockSizeMiB: 0.25,
+      concurrency: 2,
+      retry: { ...fastRetry, timeoutMs: 300, minBytesPerSecond: 1e12 },
+      onEvent: (event) => event.type === 'retry' && event.reason === 'timeout' && sawTimeout(),
+    });
+    await stalled;
+    await timedOut;
+    remote.proxy.release();
+    expect(await run).toMatchObject({ ok: true, bytes: { sent: data.length } });
+    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
+  });
+
   it('verify reports a blob altered behind the tool, a stray DB.bacpac-like extra and a missing blob', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/b.txt': 'bravo', 'storage/default/c.txt': 'charlie' });
