@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { redactUrl } from '../azure/sas.js';
 import { ExitCode, KxpError, toKxpError } from '../errors.js';
+import type { PlanReport } from '../operations/plan.js';
 import { uploadPayload, type UploadEvent } from '../operations/upload.js';
 import { errorJson } from '../report/errors.js';
-import { renderFindings } from '../report/plan.js';
+import { findingJson, renderFindings } from '../report/plan.js';
 import { createTransferProgress } from '../report/progress.js';
 import { renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
 import type { CliContext } from './context.js';
@@ -119,10 +120,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'progress') last = event.progress;
-            if (event.type === 'planned' && !event.plan.ok) {
-              if (args.json) ctx.stdout.write(JSON.stringify(stoppedUploadJson(undefined, event.plan.errors.map((finding) => ({ ...finding })), Date.now() - started), null, 2) + '\n');
-              else ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
-            }
+            if (event.type === 'planned') reportPlan(ctx, event.plan, args.json, started);
             progress?.handle(event);
           },
         });
@@ -140,6 +138,15 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
       }
     },
   };
+}
+
+/** Plan errors stop the run (listed, or in the JSON); warnings are shown but do not stop it. */
+function reportPlan(ctx: CliContext, plan: PlanReport, json: boolean, started: number): void {
+  if (json) {
+    if (!plan.ok) ctx.stdout.write(JSON.stringify(stoppedUploadJson(undefined, plan.errors.map(findingJson), Date.now() - started), null, 2) + '\n');
+    return;
+  }
+  if (plan.errors.length > 0 || plan.warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, plan.warnings) + '\n');
 }
 
 /** The command line to run again, SAS signatures redacted; URLs from files or the environment are not repeated. */

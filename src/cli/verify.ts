@@ -32,7 +32,9 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           cwd: ctx.cwd,
           signal: ctx.signal,
           onEvent: (event) => {
-            if (event.type === 'planned' && !event.plan.ok && !args.json) ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
+            if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
+              ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
+            }
           },
         });
         ctx.stdout.write(args.json ? JSON.stringify(verifyJson(result), null, 2) + '\n' : renderVerifyResult(result));

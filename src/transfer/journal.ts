@@ -6,11 +6,13 @@
  * It never holds a SAS URL or signature: only blob names, local paths, sizes, times and MD5s.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export const JOURNAL_VERSION = 1;
 const FLUSH_DELAY_MS = 200;
+/** Re-runs append a record per file; past twice the live records (plus this), the journal is rewritten. */
+const COMPACT_SLACK = 1000;
 
 export interface JournalRecord {
   v: typeof JOURNAL_VERSION;
@@ -55,14 +57,24 @@ export class Journal {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    for (const line of text.split('\n')) {
+    const lines = text.split('\n');
+    for (const line of lines) {
       const record = parseRecord(line);
       if (record) journal.remember(record);
     }
     // A crash can leave a torn last line; start the next record on a line of its own.
     journal.needsNewline = text.length > 0 && !text.endsWith('\n');
+    if (lines.length > 2 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
     journal.handle = await open(journal.file, 'a');
     return journal;
+  }
+
+  /** Rewrites the file with the last record of each blob only (atomically: temporary file, then rename). */
+  private async compact(): Promise<void> {
+    const temporary = `${this.file}.compact`;
+    await writeFile(temporary, [...this.byBlob.values()].map((record) => JSON.stringify(record) + '\n').join(''), { flush: true });
+    await rename(temporary, this.file);
+    this.needsNewline = false;
   }
 
   /** The MD5 of a local file, if the journal saw it at exactly this size and mtime. */

@@ -17,26 +17,27 @@ describe('upload killed with SIGKILL mid-file', () => {
 
   it('resumes after the kill; the bytes sent in total exceed a clean run by no more than one in-flight window', async () => {
     const dir = await tempDir();
+    const stateRoot = await tempDir();
     const small = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`storage/default/s/${i}.txt`, randomBytes(10_000)]));
     await writeTree(dir, { 'storage/default/big.bin': randomBytes(24 * MiB), ...small });
 
     // A clean run of the same payload to another container: payload plus every request's headers.
     const cleanUrl = await container('kill-clean');
     let start = remote.proxy.bytesUp;
-    const clean = await spawnCli([...args(dir, cleanUrl), '--state-dir', `${dir}/clean-state`]).done;
+    const clean = await spawnCli([...args(dir, cleanUrl), '--state-dir', `${stateRoot}/clean`]).done;
     expect(clean.exitCode).toBe(0);
     const cleanBytes = remote.proxy.bytesUp - start;
     expect(cleanBytes).toBeGreaterThan(24 * MiB + 200_000);
 
     const url = await container('kill-target');
     start = remote.proxy.bytesUp;
-    const killed = spawnCli([...args(dir, url), '--state-dir', `${dir}/state`]);
+    const killed = spawnCli([...args(dir, url), '--state-dir', `${stateRoot}/state`]);
     await remote.proxy.whenBytes(start + 12 * MiB);
     killed.child.kill('SIGKILL');
     const ended = await killed.done;
     expect(ended.signal).toBe('SIGKILL');
 
-    const rerun = await spawnCli([...args(dir, url), '--state-dir', `${dir}/state`]).done;
+    const rerun = await spawnCli([...args(dir, url), '--state-dir', `${stateRoot}/state`]).done;
     expect(rerun.stderr).toBe('');
     expect(rerun.exitCode).toBe(0);
     const totalBytes = remote.proxy.bytesUp - start;

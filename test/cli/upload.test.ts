@@ -78,6 +78,25 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     expect(missing.stderr).toMatch(/storage SAS URL is needed[\s\S]*--storage-sas-url/);
   });
 
+  it('accepts a stored-access-policy SAS (checked by the first read-only request) and stops with exit 3 when the policy is gone', async () => {
+    const dir = await payload();
+    const url = await container({ identifier: 'restore-policy' });
+    const name = new URL(url).pathname.split('/').at(-1) ?? '';
+    const client = remote.storage.azurite.serviceClient.getContainerClient(name);
+    const before = remote.proxy.bytesUp;
+    const refused = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toMatch(/ACCESS_DENIED[\s\S]*Get access/);
+    // Only the read-only listing went out: no write was attempted.
+    expect(remote.proxy.bytesUp - before).toBeLessThan(2000);
+    await client.setAccessPolicy(undefined, [
+      { id: 'restore-policy', accessPolicy: { permissions: 'racwdl', startsOn: new Date(Date.now() - 60_000), expiresOn: new Date(Date.now() + 3_600_000) } },
+    ]);
+    const accepted = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    expect(accepted.exitCode).toBe(0);
+    expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
+  });
+
   it('sends nothing when the plan finds an error (exit 2, findings listed)', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/Upper.txt': 'x' });

@@ -44,4 +44,21 @@ describe('resume journal', () => {
     expect(last.knownMd5('default/c.bin', state)).toBe('md5-c');
     await last.close();
   });
+
+  it('compacts itself when re-runs have piled up records', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    for (let run = 0; run < 4; run++) {
+      for (let i = 0; i < 600; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeMs: run }, `md5-${run}`);
+      await journal.flush();
+    }
+    await journal.close();
+    expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(2401);
+    const compacted = await Journal.open(dir, 'acct/files');
+    await compacted.close();
+    expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(601);
+    const reread = await Journal.open(dir, 'acct/files');
+    expect(reread.knownMd5('default/f599', { ...state, mtimeMs: 3 })).toBe('md5-3');
+    await reread.close();
+  });
 });

@@ -81,7 +81,7 @@ describe('throttling, server errors and foreign blocks', () => {
     expect(result.errors).toEqual([{ code: 'TRANSFER_FAILED', path: expect.stringMatching(/storage\/default\/a\.txt$/), message: expect.stringMatching(/^Gave up after 3 attempts: HTTP 5\d\d \w+\. .*run the same command again/) }]);
   });
 
-  it('discards uncommitted blocks another tool staged with IDs of another length, then uploads', async () => {
+  it('replaces blocks another tool staged or committed with IDs of another length', async () => {
     const dir = await tempDir();
     const data = randomBytes(MiB);
     await writeTree(dir, { 'storage/default/big.bin': data });
@@ -91,5 +91,13 @@ describe('throttling, server errors and foreign blocks', () => {
     const result = await uploadPayload({ dir }, { storageSasUrl: url, blockSizeMiB: 0.25 });
     expect(result).toMatchObject({ ok: true, files: { uploaded: 1 } });
     expect(Buffer.from(await blob.downloadToBuffer()).equals(data)).toBe(true);
+
+    // A blob committed by the SDK's own chunked upload (its own block IDs) is replaced cleanly too.
+    const other = new ContainerClient(url).getBlockBlobClient('default/other.bin');
+    await other.uploadData(randomBytes(MiB + 5), { blockSize: 256 * 1024, maxSingleShotSize: 1024 });
+    const replacement = randomBytes(MiB);
+    await writeTree(dir, { 'storage/default/other.bin': replacement });
+    expect(await uploadPayload({ dir }, { storageSasUrl: url, blockSizeMiB: 0.25 })).toMatchObject({ ok: true, files: { uploaded: 1, skipped: 1 } });
+    expect(Buffer.from(await other.downloadToBuffer()).equals(replacement)).toBe(true);
   });
 });
