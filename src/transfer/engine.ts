@@ -90,8 +90,15 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
   const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items[Symbol.iterator]() as Iterator<TransferItem>);
   const worker = async () => {
     while (!controller.signal.aborted) {
-      // Async generators queue concurrent next() calls, so workers share one iterator safely.
-      const step = await iterator.next();
+      let step: IteratorResult<TransferItem>;
+      try {
+        // Async generators queue concurrent next() calls, so workers share one iterator safely.
+        step = await iterator.next();
+      } catch (thrown) {
+        // The payload could not be walked any further: stop everything, then report why.
+        if (!controller.signal.aborted) controller.abort(toKxpError(thrown));
+        return;
+      }
       if (step.done) return;
       const item = step.value;
       try {
@@ -131,7 +138,14 @@ interface FileContext {
 
 async function transferFile(item: TransferItem, requestedBlockSize: number, context: FileContext): Promise<void> {
   // One open per file; its fstat is the state the journal and the change checks refer to.
-  const handle = await open(item.file.absolutePath, 'r');
+  let handle: FileHandle;
+  try {
+    handle = await open(item.file.absolutePath, 'r');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') throw new KxpError('SOURCE_CHANGED', 'The file disappeared after the check; it was not uploaded.', { path: item.file.displayPath, exitCode: 1, cause });
+    throw new KxpError('UNREADABLE', `Cannot read the file (${code}).`, { path: item.file.displayPath, hint: 'Fix its permissions and run again.', exitCode: 1, cause });
+  }
   try {
     await transferOpenFile(item, handle, requestedBlockSize, context);
   } finally {

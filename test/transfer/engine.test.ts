@@ -1,0 +1,60 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseContainerSasUrl } from '../../src/azure/sas.js';
+import type { PayloadFile } from '../../src/source/types.js';
+import { runTransfer, type TransferItem } from '../../src/transfer/engine.js';
+import type { TransferEvent } from '../../src/transfer/events.js';
+import { openTarget } from '../../src/transfer/targets.js';
+import { useAzurite } from '../support/azurite.js';
+import { useTempDirs } from '../support/tree.js';
+
+const payloadFile = (dir: string, name: string, size: number): PayloadFile => ({
+  kind: 'storage',
+  absolutePath: path.join(dir, name),
+  displayPath: name,
+  sourceName: `default/${name}`,
+  blobName: `default/${name}`,
+  container: 'default',
+  size,
+  mtimeMs: 0,
+});
+
+describe('runTransfer', () => {
+  const storage = useAzurite();
+  const tempDir = useTempDirs();
+
+  it('reports a file that vanished or grew since the scan as failed, and still sends the others', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'kept.txt'), 'kept');
+    await writeFile(path.join(dir, 'grew.txt'), 'grew a lot since the scan');
+    const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
+    const items: TransferItem[] = [payloadFile(dir, 'kept.txt', 4), payloadFile(dir, 'gone.txt', 10), payloadFile(dir, 'grew.txt', 4)].map((file) => ({ file, target }));
+    const events: TransferEvent[] = [];
+    try {
+      const result = await runTransfer(items, { totals: { files: 3, bytes: 18 }, largestFile: 10, concurrency: 1, onEvent: (event) => events.push(event) });
+      expect(result.progress).toMatchObject({ filesUploaded: 1, filesFailed: 2, bytesSent: 4 });
+      expect(result.errors.map((error) => [error.code, error.path])).toEqual([
+        ['SOURCE_CHANGED', 'gone.txt'],
+        ['SOURCE_CHANGED', 'grew.txt'],
+      ]);
+      expect(events.filter((event) => event.type === 'file-done').map((event) => event.type === 'file-done' && event.outcome)).toEqual(['uploaded', 'failed', 'failed']);
+    } finally {
+      await target.journal.close();
+    }
+  });
+
+  it('stops everything with the reason when the payload cannot be walked further', async () => {
+    const dir = await tempDir();
+    const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine-walk'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
+    async function* broken(): AsyncGenerator<TransferItem> {
+      yield* [];
+      throw new Error('folder vanished');
+    }
+    try {
+      await expect(runTransfer(broken(), { totals: { files: 1, bytes: 1 }, largestFile: 1 })).rejects.toMatchObject({ code: 'INTERNAL', message: 'folder vanished' });
+    } finally {
+      await target.journal.close();
+    }
+  });
+});
