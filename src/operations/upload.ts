@@ -10,7 +10,7 @@ import { errorJson } from '../report/errors.js';
 import { scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
-import { runTransfer, type ContainerTarget, type TransferItem } from '../transfer/engine.js';
+import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferItem } from '../transfer/engine.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
 import type { RetryPolicy } from '../transfer/pacer.js';
 import { openTarget } from '../transfer/targets.js';
@@ -40,7 +40,7 @@ export type SetupEvent = { type: 'planned'; plan: PlanReport } | { type: 'listed
 export type UploadEvent = TransferEvent | SetupEvent;
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'signal'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'signal' | 'concurrency'> & {
   onEvent?: (event: SetupEvent) => void;
 };
 
@@ -113,7 +113,8 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
 export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<{ db: ContainerTarget | null; storage: ContainerTarget | null }> {
   const open = async (sas: ContainerSas | null) => {
     if (!sas) return null;
-    const target = await openTarget(sas, { stateDir: destinations.stateDir, signal: options.signal, retry: options.retry });
+    const maxSockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 1;
+    const target = await openTarget(sas, { stateDir: destinations.stateDir, signal: options.signal, retry: options.retry, maxSockets });
     options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size });
     return target;
   };

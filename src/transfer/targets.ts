@@ -10,11 +10,13 @@ export interface OpenTargetOptions {
   stateDir: string;
   signal?: AbortSignal;
   retry?: Partial<RetryPolicy>;
+  /** Connections to keep open: the request concurrency plus one. */
+  maxSockets?: number;
 }
 
 /** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
 export async function openTarget(sas: ContainerSas, options: OpenTargetOptions): Promise<ContainerTarget & { sas: ContainerSas }> {
-  const client = createContainerClient(sas);
+  const client = createContainerClient(sas, { maxSockets: options.maxSockets });
   const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted });
   const journal = await Journal.open(options.stateDir, sas.identity);
   return { sas, client, journal, remote };
