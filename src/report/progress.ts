@@ -31,7 +31,7 @@ export function progressLine(progress: ProgressSnapshot, retries = 0): string {
   const parts = [
     `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)} (${percent}%)`,
     `${formatCount(files)}/${formatCount(progress.filesTotal)} files`,
-    formatRate(progress.rate),
+    formatRate(Math.round(progress.rate)),
     `ETA ${progress.etaSeconds === null ? '?' : formatDuration(progress.etaSeconds)}`,
   ];
   if (progress.filesFailed > 0) parts.push(`${formatCount(progress.filesFailed)} failed`);

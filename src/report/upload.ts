@@ -7,7 +7,7 @@ export function renderUploadResult(result: UploadResult): string {
   const seconds = result.durationMs / 1000;
   const lines = [
     `${result.ok ? 'Upload complete' : 'Upload finished with failures'}: ${plural(result.files.uploaded, 'file')} uploaded, ${formatCount(result.files.skipped)} already in place, ${formatCount(result.files.failed)} failed.`,
-    `Sent ${formatBytes(result.bytes.sent)} of ${formatBytes(result.bytes.total)} in ${formatDuration(seconds)}${seconds > 0 ? ` (${formatRate(result.bytes.sent / seconds)})` : ''}.`,
+    `Sent ${formatBytes(result.bytes.sent)} of ${formatBytes(result.bytes.total)} in ${formatDuration(seconds)}${seconds > 0 ? ` (${formatRate(Math.round(result.bytes.sent / seconds))})` : ''}.`,
   ];
   for (const error of result.errors) lines.push(`  failed ${error.code}  ${error.path ?? ''}`, `         ${error.message}`);
   if (!result.ok) lines.push('Run the same command again to retry the failed files; everything else is skipped.');
