@@ -61,7 +61,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     expect(remote.proxy.bytesUp).toBe(before);
   });
 
-  it('refuses a SAS without write permission, plain http to a remote host, and a missing URL, all with exit 2', async () => {
+  it('refuses a SAS without write permission, plain http to a remote host, bad options and a missing URL, all with exit 2', async () => {
     const dir = await payload();
     const readOnly = await runCli(['upload', dir, '--storage-sas-url', await container({ permissions: 'rl' })]);
     expect(readOnly.exitCode).toBe(2);
@@ -72,6 +72,17 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     expect(insecure.exitCode).toBe(2);
     expect(insecure.stderr).toMatch(/SAS_INSECURE.*must use https/);
     expect(insecure.stderr).toContain('sig=REDACTED');
+
+    const url = await container();
+    const badConcurrency = await runCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '0']);
+    expect(badConcurrency.exitCode).toBe(2);
+    expect(badConcurrency.stderr).toMatch(/USAGE.*--concurrency must be a whole number from 1 to 256/);
+    const badBlock = await runCli(['upload', dir, '--storage-sas-url', url, '--block-size', '5000']);
+    expect(badBlock.exitCode).toBe(2);
+    expect(badBlock.stderr).toMatch(/--block-size must be between 0.0625 and 4000 MiB/);
+    const bothSources = await runCli(['upload', dir, '--storage-sas-url', url, '--storage-sas-url-file', 'x.url']);
+    expect(bothSources.exitCode).toBe(2);
+    expect(bothSources.stderr).toMatch(/Pass --storage-sas-url or --storage-sas-url-file, not both/);
 
     const missing = await runCli(['upload', dir]);
     expect(missing.exitCode).toBe(2);
