@@ -36,10 +36,10 @@ import {
 import { EmulatorClock } from './clock.js';
 import { applyRestore, validateRestoreSource, type BacpacVersionReader, type RestoreSource, type RestoreTarget } from './restore-job.js';
 
-/** Azure allows at most five stored access policies per container; each grant uses one. */
-export const MAX_ACTIVE_GRANTS = 5;
 /** What the issued SAS URLs allow: everything an uploader, a verifier and a tidy-up need. */
 const GRANT_PERMISSIONS = 'racwdl';
+/** SAS start times reach this far back, for clock skew between machines (Azure's advice for `st`). */
+const START_SKEW_MS = 15 * 60 * 1000;
 
 export interface StorageAccount {
   name: string;
@@ -60,8 +60,19 @@ interface StoredSession {
   createdAt: string;
   uploadUntil: string;
   restoreUntil: string;
-  /** Stored access policy ids currently on both containers. */
-  grants: string[];
+  /**
+   * The stored access policy of the current access generation, on both containers: created by the first
+   * "Get access" after the session's creation or a revoke, deleted by the revoke. Null when there is none.
+   * Every grant of a generation is bound to it, so Azure's limit of 5 policies per container never bites.
+   * `expiresOn` is on the real clock (Azurite's), fixed when the policy was made; the URLs repeat it.
+   */
+  policy: { id: string; expiresOn: string } | null;
+  /** Generations so far; the next policy is `access-<generations + 1>`. */
+  generations: number;
+  /** Grants issued in the current generation (all valid until the revoke or day 7). */
+  grants: number;
+  /** Start time (`st`, real clock, whole seconds) of the last grant; each grant starts later, so no two grants are the same URL. */
+  lastStart: string | null;
 }
 
 /** Everything the emulator must remember across a restart with `--data`. */
@@ -121,6 +132,21 @@ function parseAllowlist(allowlist: string): { start: string; end?: string } {
     throw new KxpError('USAGE', `The allowlist "${allowlist}" is not an IPv4 address or range.`, { hint: 'Give an address (203.0.113.7) or a range (203.0.113.0-203.0.113.255).' });
   }
   return end === undefined ? { start } : { start, end };
+}
+
+/**
+ * The start time of a new grant (real clock: Azurite checks it): whole seconds, as the SAS format has no
+ * finer unit, and strictly after the previous grant's, so grants issued in the same second still differ.
+ * Starting 15 minutes back leaves room for bursts; only a burst faster than that is refused.
+ */
+function nextStart(session: StoredSession): Date {
+  const realNow = Date.now();
+  const earliest = Math.floor((realNow - START_SKEW_MS) / 1000) * 1000;
+  const start = Math.max(earliest, session.lastStart === null ? 0 : Date.parse(session.lastStart) + 1000);
+  if (start > realNow) {
+    throw new KxpError('PORTAL_RULE', 'Too many access grants in a short time.', { hint: 'Keep using the SAS URLs you already have, or wait a moment and get access again.' });
+  }
+  return new Date(start);
 }
 
 export class PortalEmulator {
@@ -184,7 +210,10 @@ export class PortalEmulator {
         createdAt: now.toISOString(),
         uploadUntil: new Date(now.getTime() + UPLOAD_WINDOW_MS).toISOString(),
         restoreUntil: new Date(now.getTime() + RESTORE_WINDOW_MS).toISOString(),
-        grants: [],
+        policy: null,
+        generations: 0,
+        grants: 0,
+        lastStart: null,
       };
       await this.sessionContainer(session, 'database').create();
       await this.sessionContainer(session, 'storage').create();
@@ -212,34 +241,24 @@ export class PortalEmulator {
           hint: `You can still restore the data already uploaded until ${session.restoreUntil}. To upload again, close this session and create a new one.`,
         });
       }
-      if (session.grants.length >= MAX_ACTIVE_GRANTS) {
-        throw new KxpError('PORTAL_RULE', `This session already has ${MAX_ACTIVE_GRANTS} valid access grants; Azure allows at most ${MAX_ACTIVE_GRANTS} stored access policies per container, and each grant is bound to one.`, {
-          hint: 'Keep using SAS URLs you already have, or revoke access (kxp-restore session revoke) and get access again.',
-        });
-      }
       const ipRange = options.allowlist ? parseAllowlist(options.allowlist) : undefined;
-      const grantId = newId('grant-');
-      // Azurite checks expiry on the real clock: translate the end of the upload window.
-      const expiresOn = this.clock.toRealTime(new Date(session.uploadUntil));
-      const urls: string[] = [];
-      for (const part of ['database', 'storage'] as const) {
+      const startsOn = nextStart(session);
+      const policy = session.policy ?? (await this.createPolicy(session));
+      const expiresOn = new Date(policy.expiresOn);
+      // The URL repeats the policy's permissions and expiry (sp, se) so the uploader can check them before sending;
+      // Azurite accepts this form and refuses every such URL once the policy is deleted (revoke).
+      const urls = (['database', 'storage'] as const).map((part) => {
         const container = this.sessionContainer(session, part);
-        const existing = (await container.getAccessPolicy()).signedIdentifiers.map((identifier) => ({
-          id: identifier.id,
-          accessPolicy: { permissions: identifier.accessPolicy.permissions, expiresOn: identifier.accessPolicy.expiresOn, startsOn: identifier.accessPolicy.startsOn },
-        }));
-        await container.setAccessPolicy(undefined, [...existing, { id: grantId, accessPolicy: { permissions: GRANT_PERMISSIONS, expiresOn } }]);
-        // The URL repeats the policy's permissions and expiry (sp, se) so the uploader can check them before sending;
-        // Azurite accepts this form and refuses every such URL once the policy is deleted (revoke).
         const sas = generateBlobSASQueryParameters(
-          { containerName: container.containerName, identifier: grantId, permissions: ContainerSASPermissions.parse(GRANT_PERMISSIONS), expiresOn, ipRange, protocol: SASProtocol.HttpsAndHttp },
+          { containerName: container.containerName, identifier: policy.id, permissions: ContainerSASPermissions.parse(GRANT_PERMISSIONS), startsOn, expiresOn, ipRange, protocol: SASProtocol.HttpsAndHttp },
           this.azurite.credential,
         ).toString();
-        urls.push(`${container.url}?${sas}`);
-      }
-      session.grants.push(grantId);
+        return `${container.url}?${sas}`;
+      });
+      session.grants += 1;
+      session.lastStart = startsOn.toISOString();
       await this.persist();
-      this.onEvent?.({ type: 'access-granted', grants: session.grants.length, allowlist: options.allowlist ?? null });
+      this.onEvent?.({ type: 'access-granted', grants: session.grants, allowlist: options.allowlist ?? null });
       return { databaseSasUrl: urls[0] ?? '', storageSasUrl: urls[1] ?? '', expiresOn: session.uploadUntil };
     });
   }
@@ -408,7 +427,7 @@ export class PortalEmulator {
   private describe(session: StoredSession): SessionInfo {
     const open = this.clock.now() < new Date(session.uploadUntil);
     const { id, createdAt, uploadUntil, restoreUntil } = session;
-    return { id, state: open ? 'open' : 'expired', createdAt, uploadUntil, restoreUntil, activeGrants: session.grants.length };
+    return { id, state: open ? 'open' : 'expired', createdAt, uploadUntil, restoreUntil, activeGrants: session.grants };
   }
 
   private async requireSession(): Promise<StoredSession> {
@@ -428,15 +447,30 @@ export class PortalEmulator {
     if (now >= new Date(session.restoreUntil)) {
       await this.discardSession(session);
       this.onEvent?.({ type: 'session-expired', id: session.id, uploadsOnly: false });
-    } else if (now >= new Date(session.uploadUntil) && session.grants.length > 0) {
+    } else if (now >= new Date(session.uploadUntil) && session.policy !== null) {
       await this.deletePolicies(session);
       this.onEvent?.({ type: 'session-expired', id: session.id, uploadsOnly: true });
     }
   }
 
+  /** Starts an access generation: one policy, same id, on both containers, holding the upload window. */
+  private async createPolicy(session: StoredSession): Promise<NonNullable<StoredSession['policy']>> {
+    const id = `access-${session.generations + 1}`;
+    // Azurite checks expiry on the real clock: translate the end of the upload window. Azurite 3.35 takes
+    // permissions and expiry from the policy (a policy that leaves them to the URL answers 500).
+    const expiresOn = this.clock.toRealTime(new Date(session.uploadUntil));
+    const identifier = { id, accessPolicy: { permissions: GRANT_PERMISSIONS, expiresOn } };
+    for (const part of ['database', 'storage'] as const) await this.sessionContainer(session, part).setAccessPolicy(undefined, [identifier]);
+    session.policy = { id, expiresOn: expiresOn.toISOString() };
+    session.generations += 1;
+    session.grants = 0;
+    return session.policy;
+  }
+
   private async deletePolicies(session: StoredSession): Promise<void> {
     for (const part of ['database', 'storage'] as const) await this.sessionContainer(session, part).setAccessPolicy(undefined, []);
-    session.grants = [];
+    session.policy = null;
+    session.grants = 0;
   }
 
   private async discardSession(session: StoredSession): Promise<void> {
