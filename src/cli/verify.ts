@@ -4,26 +4,27 @@ import { verifyPayload } from '../operations/verify.js';
 import { errorJson } from '../report/errors.js';
 import { renderFindings } from '../report/plan.js';
 import { renderVerifyResult, verifyJson } from '../report/verify.js';
+import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
-import { resolveSasUrls, withSasOptions, type SasArgs } from './upload.js';
 
-type VerifyArgs = SourceArgs & SasArgs;
+type VerifyArgs = SourceArgs & AccessArgs;
 
 export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs> {
   return {
     command: 'verify [dir]',
     describe: 'Compare the custom-restore containers with the source by name, size and Content-MD5',
     builder: (yargs) =>
-      withSasOptions(withSourceOptions(yargs))
+      withAccessOptions(withSourceOptions(yargs))
         .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL"', 'Check what upload sent')
         .example('$0 verify ./migration --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
+        .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run')
         .epilog(
           'The local MD5 is taken from the journal when a file is unchanged since it was hashed, else computed. Blobs in a container that the ' +
             'source does not have (e.g. a stray DB.bacpac) are reported as extra.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
         ) as never,
     handler: async (args) => {
-      const urls = await resolveSasUrls(args, ctx);
+      const urls = await resolveAccess(args, ctx);
       try {
         const result = await verifyPayload(sourceFromArgs(args), {
           dbSasUrl: urls.dbSasUrl,

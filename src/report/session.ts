@@ -26,27 +26,45 @@ export function renderSession(session: SessionInfo | null, manual = false): stri
 
 export interface AccessSummary {
   expiresOn: string;
+  /** Redacted (`sig=REDACTED`): the real URLs are never printed or stored. */
   databaseSasUrl: string;
   storageSasUrl: string;
-  files: { database: string; storage: string };
 }
 
-export function renderAccess(access: AccessSummary): string {
+/**
+ * After `session access`: the expiry, the redacted URLs, and how `upload` gets access. `portal` is how the
+ * command named the Portal (`--portal-url … --token-file …`, or `--manual` for the real one).
+ */
+export function renderAccess(access: AccessSummary, portal: { manual: boolean; words: string[] }): string {
+  const how = portal.manual
+    ? [
+        'kxp-restore keeps no copy of them. To upload, either:',
+        '  kxp-restore upload <dir> --manual     (paste the URLs again when asked; input hidden)',
+        '  or put them in KXP_DB_SAS_URL and KXP_STORAGE_SAS_URL, or in files you make, and pass',
+        '  --db-sas-url-file FILE --storage-sas-url-file FILE',
+      ]
+    : [
+        'kxp-restore keeps no copy of them: upload and verify get access themselves, in memory only:',
+        `  kxp-restore upload <dir> ${portal.words.join(' ')}`.trimEnd(),
+        `  kxp-restore verify <dir> ${portal.words.join(' ')}`.trimEnd(),
+      ];
   return [
     `Access granted; the SAS URLs work until ${access.expiresOn} (or until access is revoked).`,
     `  database: ${access.databaseSasUrl}`,
-    `            saved to ${access.files.database}`,
     `  storage:  ${access.storageSasUrl}`,
-    `            saved to ${access.files.storage}`,
-    'Upload with:',
-    `  kxp-restore upload <dir> --db-sas-url-file ${access.files.database} --storage-sas-url-file ${access.files.storage}`,
+    ...how,
     '',
   ].join('\n');
 }
 
+/** `upload`/`verify` got their SAS URLs from the Portal: say so, since each run is a new "Get access". */
+export function renderAccessFromPortal(expiresOn: string): string {
+  return `Got access from the Portal (new SAS URLs, kept in memory only; valid until ${expiresOn}).\n`;
+}
+
 const DONE: Record<'create' | 'revoke' | 'close', string> = {
   create: 'Session created. Next: kxp-restore session access',
-  revoke: 'Access revoked: every SAS URL of the session now fails. Get new ones with: kxp-restore session access',
+  revoke: 'Access revoked: every SAS URL of the session now fails. upload and verify with --portal-url (or --manual) get new ones themselves.',
   close: 'Session closed.',
 };
 
