@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ExitCode, toKxpError } from '../errors.js';
 import type { PlanReport } from '../operations/plan.js';
 import { uploadPayload, type UploadEvent } from '../operations/upload.js';
-import { errorJson } from '../report/errors.js';
+import { errorJson, formatError } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/plan.js';
 import { createTransferProgress } from '../report/progress.js';
 import { renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
@@ -70,8 +70,10 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         if (args.json && error.code !== 'VALIDATION_FAILED') {
           ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started), null, 2) + '\n');
         }
-        if (error.exitCode === ExitCode.resumable) ctx.stderr.write(renderResumeCommand(resumeArgs(args, urls)));
-        throw error;
+        if (error.exitCode !== ExitCode.resumable) throw error;
+        // The error first, then how to resume: the last thing on screen is what to do next.
+        ctx.stderr.write(formatError(error) + renderResumeCommand(resumeArgs(args, urls)));
+        ctx.setExitCode(error.exitCode);
       }
     },
   };

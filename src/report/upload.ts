@@ -26,7 +26,8 @@ export function stoppedUploadJson(progress: ProgressSnapshot | undefined, errors
 export function renderResumeCommand(words: string[]): string {
   const line = words.map(shellQuote).join(' ');
   const note = words.some((word) => word.includes('sig=REDACTED'))
-    ? '\n  (put the real SAS URLs back in place of the redacted ones, or pass them with --db-sas-url-file / --storage-sas-url-file or KXP_DB_SAS_URL / KXP_STORAGE_SAS_URL)'
+    ? '\n  (replace each redacted URL with the full SAS URL, a new one from "Get access" if it expired or was revoked;' +
+      '\n   or pass it with --db-sas-url-file / --storage-sas-url-file or KXP_DB_SAS_URL / KXP_STORAGE_SAS_URL)'
     : '';
   return `Progress is kept. To resume, run:\n  ${line}${note}\n`;
 }
