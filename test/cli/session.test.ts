@@ -1,7 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { sasSignature } from '../../src/azure/sas.js';
 import { runCli } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';
 import { usePortalEmulator } from '../portal/emulator-harness.js';
@@ -11,7 +9,7 @@ describe('session command (emulator)', () => {
   const tempDir = useTempDirs();
   const portalArgs = (role: 'devops' | 'developer' | 'tenant-administrator') => ['--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles[role] ?? ''];
 
-  it('creates, grants access into owner-only files without printing the signature, revokes and closes', async () => {
+  it('creates, grants access without printing or storing the signature, revokes and closes', async () => {
     const cwd = await tempDir();
     const created = await runCli(['session', 'create', ...portalArgs('devops')], { cwd });
     expect(created.exitCode).toBe(0);
@@ -23,27 +21,30 @@ describe('session command (emulator)', () => {
 
     const access = await runCli(['session', 'access', ...portalArgs('developer'), '--json'], { cwd });
     expect(access.exitCode).toBe(0);
-    const summary = JSON.parse(access.stdout) as { databaseSasUrl: string; files: { database: string; storage: string } };
+    const summary = JSON.parse(access.stdout) as Record<string, string>;
+    expect(Object.keys(summary).sort()).toEqual(['databaseSasUrl', 'expiresOn', 'storageSasUrl']);
     expect(summary.databaseSasUrl).toContain('sig=REDACTED');
-    const saved = (await readFile(summary.files.database, 'utf8')).trim();
-    const signature = sasSignature(saved);
-    expect(signature).toBeTruthy();
-    expect(access.stdout + access.stderr).not.toContain(signature);
-    expect((await stat(summary.files.storage)).mode & 0o777).toBe(0o600);
-    expect(path.dirname(summary.files.database)).toBe(path.join(cwd, '.kxp-restore', 'access'));
+    expect(summary.storageSasUrl).toContain('sig=REDACTED');
+    const text = await runCli(['session', 'access', ...portalArgs('developer')], { cwd });
+    expect(text.stdout).toContain('sig=REDACTED');
+    // How to upload: the same Portal options, no URL and no file.
+    expect(text.stdout).toContain(`kxp-restore upload <dir> --portal-url ${emu.running.url} --token-file ${emu.running.tokenFiles.developer ?? ''}`);
+    for (const output of [access.stdout, access.stderr, text.stdout, text.stderr]) expect(output).not.toMatch(/sig=(?!REDACTED)/);
+    // Nothing was written: no access files, no state folder.
+    expect(await readdir(cwd)).toEqual([]);
 
     const status = await runCli(['session', 'status', ...portalArgs('developer')], { cwd });
-    expect(status.stdout).toMatch(/open for uploads[\s\S]*valid access grants: 1/);
+    expect(status.stdout).toMatch(/open for uploads[\s\S]*valid access grants: 2/);
 
     const revokeByDeveloper = await runCli(['session', 'revoke', ...portalArgs('developer')], { cwd });
     expect(revokeByDeveloper.exitCode).toBe(1);
     expect(revokeByDeveloper.stderr).toContain('Developer role cannot revoke');
 
     expect((await runCli(['session', 'revoke', ...portalArgs('devops')], { cwd })).exitCode).toBe(0);
-    // The saved URLs are worthless after a revoke: the files holding them are gone too.
-    await expect(stat(summary.files.database)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await runCli(['session', 'status', ...portalArgs('developer')], { cwd })).stdout).toContain('valid access grants: 0');
     expect((await runCli(['session', 'close', ...portalArgs('tenant-administrator')], { cwd })).stdout).toContain('Session closed');
     expect((await runCli(['session', 'status', ...portalArgs('devops')], { cwd })).stdout).toContain('No custom restore session is open');
+    expect(await readdir(cwd)).toEqual([]);
   });
 
   it('takes the token from KXP_PORTAL_TOKEN, and warns when it comes from a plain --token flag', async () => {

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { AZURITE_ACCOUNT, AZURITE_KEY, createContainerSasUrl } from '../../src/azure/azurite.js';
@@ -7,7 +6,7 @@ import { sasSignature } from '../../src/azure/sas.js';
 import { useTempDirs } from '../support/tree.js';
 import { runInteractive } from './interactive.js';
 
-// Signed locally as the Portal would hand them out; the manual driver only checks and saves them.
+// Signed locally as the Portal would hand them out; the manual driver only checks them.
 const account = { blobEndpoint: `https://${AZURITE_ACCOUNT}.blob.core.windows.net`, credential: new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY) };
 const dbUrl = createContainerSasUrl(account, 'restore-db');
 const storageUrl = createContainerSasUrl(account, 'restore-storage');
@@ -17,9 +16,9 @@ const ERASE = '\x7f'.repeat(40);
 describe('manual driver (real Portal steps, through real stdin)', () => {
   const tempDir = useTempDirs();
 
-  it('shows the Get access steps, re-asks on a bad paste, and saves both SAS URLs without echoing them', async () => {
+  it('shows the Get access steps, re-asks on a bad paste, and takes both SAS URLs without echoing or storing them', async () => {
     const cwd = await tempDir();
-    const result = await runInteractive(['session', 'access', '--manual', '--allowlist', '203.0.113.7', '--out', 'sas'], [
+    const result = await runInteractive(['session', 'access', '--manual', '--allowlist', '203.0.113.7'], [
       ['Paste the database container SAS URL', 'not a url' + ENTER],
       ['is not a URL', ERASE + dbUrl + ENTER],
       ['Paste the storage container SAS URL', storageUrl + ENTER],
@@ -30,8 +29,8 @@ describe('manual driver (real Portal steps, through real stdin)', () => {
     expect(result.stderr).toContain('Enter 203.0.113.7 in the allowlist and confirm with Get access');
     for (const url of [dbUrl, storageUrl]) expect(result.stdout + result.stderr).not.toContain(sasSignature(url));
     expect(result.stdout).toContain('sig=REDACTED');
-    expect((await readFile(path.join(cwd, 'sas', 'database.sas-url'), 'utf8')).trim()).toBe(dbUrl);
-    expect((await readFile(path.join(cwd, 'sas', 'storage.sas-url'), 'utf8')).trim()).toBe(storageUrl);
+    expect(result.stdout).toContain('kxp-restore upload <dir> --manual');
+    expect(await readdir(cwd)).toEqual([]);
   });
 
   it('stops with NOT_CONFIRMED when a step is not done', async () => {
