@@ -28,6 +28,12 @@ describe('emulator with real uploads and bacpacs', () => {
     return found;
   }
 
+  function signature(url: string): string {
+    const sig = sasSignature(url);
+    if (!sig) throw new Error(`no signature in an issued URL`);
+    return sig;
+  }
+
   /** Passes every Get access through, keeping the grants for the test; `revokeNext` makes someone revoke right after the next one. */
   function watchGrants() {
     const emulator = emu.running.emulator;
@@ -90,7 +96,7 @@ describe('emulator with real uploads and bacpacs', () => {
 
     // session access, three uploads and verify: five grants, none of them written anywhere.
     expect(grants.issued).toHaveLength(5);
-    const signatures = grants.issued.flatMap((grant) => [sasSignature(grant.databaseSasUrl), sasSignature(grant.storageSasUrl)]);
+    const signatures = grants.issued.flatMap((grant) => [signature(grant.databaseSasUrl), signature(grant.storageSasUrl)]);
     expect(new Set(signatures).size).toBe(10);
     const secrets = [...signatures, emu.running.tokenFor('developer'), emu.running.tokenFor('devops')];
     expect(await filesHolding(cwd, secrets)).toEqual([]);
@@ -110,7 +116,7 @@ describe('emulator with real uploads and bacpacs', () => {
     expect(result.stderr).toContain('Under Current session, select Get access.');
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Upload complete');
-    const secrets = [sasSignature(grant.databaseSasUrl), sasSignature(grant.storageSasUrl)];
+    const secrets = [signature(grant.databaseSasUrl), signature(grant.storageSasUrl)];
     for (const secret of secrets) expect(result.stdout + result.stderr).not.toContain(secret);
     expect(await filesHolding(cwd, secrets)).toEqual([]);
   });
