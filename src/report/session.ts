@@ -63,7 +63,7 @@ export function renderAccessFromPortal(expiresOn: string): string {
 }
 
 const DONE: Record<'create' | 'revoke' | 'close', string> = {
-  create: 'Session created. Next: kxp-restore session access',
+  create: 'Session created. Next: kxp-restore upload <dir> with the same Portal options (it gets access itself).',
   revoke: 'Access revoked: every SAS URL of the session now fails. upload and verify with --portal-url (or --manual) get new ones themselves.',
   close: 'Session closed.',
 };
