@@ -84,11 +84,6 @@ export class Journal {
     return record.md5;
   }
 
-  wasCommitted(blob: string, state: FileState, md5: string): boolean {
-    const record = this.byBlob.get(blob);
-    return record?.t === 'committed' && record.md5 === md5 && record.size === state.size && record.mtimeMs === state.mtimeMs;
-  }
-
   /**
    * Appends a record, written within FLUSH_DELAY_MS together with its neighbours (one write and one fsync for
    * many small files). A crash may lose the last few: they only cost a re-read of those files.
