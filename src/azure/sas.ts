@@ -37,6 +37,15 @@ export function redactUrl(text: string): string {
   return text.replace(SECRET_PARAM, '$1REDACTED');
 }
 
+/** The signature of a SAS URL, for tests and for scrubbing; null when there is none. */
+export function sasSignature(url: string): string | null {
+  try {
+    return new URL(url).searchParams.get('sig');
+  } catch {
+    return null;
+  }
+}
+
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
