@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { KxpError } from '../errors.js';
 
 export const JOURNAL_VERSION = 1;
 const FLUSH_DELAY_MS = 200;
@@ -49,6 +50,19 @@ export class Journal {
 
   /** Opens (creating) the journal of one container under stateDir and reads what it holds. */
   static async open(stateDir: string, identity: string): Promise<Journal> {
+    try {
+      return await Journal.openOrThrow(stateDir, identity);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+      throw new KxpError('UNREADABLE', `Cannot keep the resume journal in ${stateDir} (${code}).`, {
+        path: stateDir,
+        hint: 'Make that folder writable, or choose another one with --state-dir.',
+        cause,
+      });
+    }
+  }
+
+  private static async openOrThrow(stateDir: string, identity: string): Promise<Journal> {
     await mkdir(stateDir, { recursive: true });
     const journal = new Journal(path.join(stateDir, journalFileName(identity)));
     let text = '';

@@ -1,4 +1,5 @@
-import { appendFile, readFile, readdir } from 'node:fs/promises';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal } from '../../src/transfer/journal.js';
 import { useTempDirs } from '../support/tree.js';
@@ -59,5 +60,15 @@ describe('resume journal', () => {
     const reread = await Journal.open(dir, 'acct/files');
     expect(reread.knownMd5('default/f599', { ...state, mtimeMs: 3 })).toBe('md5-3');
     await reread.close();
+  });
+
+  it('says which folder cannot hold the journal and how to choose another', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'blocked'), 'a file where the folder should be');
+    await expect(Journal.open(path.join(dir, 'blocked', 'state'), 'acct/files')).rejects.toMatchObject({
+      code: 'UNREADABLE',
+      exitCode: 2,
+      hint: expect.stringMatching(/--state-dir/),
+    });
   });
 });
