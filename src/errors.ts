@@ -89,6 +89,11 @@ export function isKxpError(value: unknown): value is KxpError {
   return value instanceof KxpError;
 }
 
+/** The shape of an error in every `--json` output and result object. */
+export function errorJson(error: KxpError): { code: string; path: string | null; message: string } {
+  return { code: error.code, path: error.path ?? null, message: error.hint ? `${error.message} ${error.hint}` : error.message };
+}
+
 /** Wraps anything thrown into a KxpError so the CLI has one shape to render. */
 export function toKxpError(value: unknown): KxpError {
   if (value instanceof KxpError) return value;

@@ -9,6 +9,7 @@ import type { Argv } from 'yargs';
 import { redactUrl } from '../azure/sas.js';
 import { KxpError } from '../errors.js';
 import { renderAccessFromPortal } from '../report/session.js';
+import type { AccessProvider } from '../operations/upload.js';
 import type { CliContext } from './context.js';
 import { portalFromArgs, withPortalOptions, type PortalArgs } from './portal-options.js';
 
@@ -30,6 +31,11 @@ export interface ResolvedSas {
   dbSasUrl?: string;
   storageSasUrl?: string;
   origins: { db: SasOrigin; storage: SasOrigin };
+}
+
+export interface ResolvedAccess extends ResolvedSas {
+  /** Present when a Portal is named and a URL is missing: gets access once the operation knows it must. */
+  getAccess?: AccessProvider;
 }
 
 /** The SAS, Portal and state options `upload` and `verify` share. Defined once here. */
@@ -85,20 +91,23 @@ function portalNamed(args: PortalArgs, ctx: CliContext): boolean {
 
 /**
  * The SAS URLs for this run: those given as flags, files or environment variables; when one is missing
- * and a Portal is named, a new pair from "Get access" fills the gap (the Portal hands out both at once).
+ * and a Portal is named, a provider that gets a new pair from "Get access" for the gap. The driver is made
+ * now (so a missing token is a usage error at once); access itself is asked for only after the plan passed,
+ * and only for the parts the payload has. `origins` records which URLs the Portal gave, for the resume command.
  */
-export async function resolveAccess(args: AccessArgs, ctx: CliContext): Promise<ResolvedSas> {
+export async function resolveAccess(args: AccessArgs, ctx: CliContext): Promise<ResolvedAccess> {
   const urls = await resolveSasUrls(args, ctx);
   if ((urls.origins.db !== 'none' && urls.origins.storage !== 'none') || !portalNamed(args, ctx)) return urls;
   const portal = await portalFromArgs(args, ctx);
-  const grant = await portal.getAccess({ signal: ctx.signal });
-  ctx.stderr.write(renderAccessFromPortal(grant.expiresOn));
-  const { db, storage } = urls.origins;
-  return {
-    dbSasUrl: db === 'none' ? grant.databaseSasUrl : urls.dbSasUrl,
-    storageSasUrl: storage === 'none' ? grant.storageSasUrl : urls.storageSasUrl,
-    origins: { db: db === 'none' ? 'portal' : db, storage: storage === 'none' ? 'portal' : storage },
+  const access: ResolvedAccess = { ...urls, origins: { ...urls.origins } };
+  access.getAccess = async (needs, signal) => {
+    const grant = await portal.getAccess({ signal });
+    ctx.stderr.write(renderAccessFromPortal(grant.expiresOn));
+    if (needs.database) access.origins.db = 'portal';
+    if (needs.storage) access.origins.storage = 'portal';
+    return { dbSasUrl: grant.databaseSasUrl, storageSasUrl: grant.storageSasUrl };
   };
+  return access;
 }
 
 /** How to name the same Portal again on a command line: never the token itself, never a SAS URL. */

@@ -50,6 +50,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         const result = await uploadPayload(source, {
           dbSasUrl: urls.dbSasUrl,
           storageSasUrl: urls.storageSasUrl,
+          getAccess: urls.getAccess,
           concurrency: args.concurrency,
           blockSizeMiB: args['block-size'],
           stateDir: args['state-dir'],

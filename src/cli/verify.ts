@@ -29,6 +29,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
         const result = await verifyPayload(sourceFromArgs(args), {
           dbSasUrl: urls.dbSasUrl,
           storageSasUrl: urls.storageSasUrl,
+          getAccess: urls.getAccess,
           stateDir: args['state-dir'],
           cwd: ctx.cwd,
           signal: ctx.signal,

@@ -4,9 +4,8 @@
  * the storage container as `<container>/<path>`.
  */
 import path from 'node:path';
-import { KxpError } from '../errors.js';
+import { KxpError, errorJson } from '../errors.js';
 import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
-import { errorJson } from '../report/errors.js';
 import { scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
@@ -31,6 +30,11 @@ export interface UploadOptions {
   cwd?: string;
   /** Per-request retry tuning (tests shorten the backoff). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Asked for the SAS URLs not given above, once the plan has passed and only for the parts the payload
+   * has, so an invalid payload never costs a "Get access" and a one-part payload never asks for the other.
+   */
+  getAccess?: AccessProvider;
   signal?: AbortSignal;
   onEvent?: (event: UploadEvent) => void;
 }
@@ -40,9 +44,18 @@ export type SetupEvent = { type: 'planned'; plan: PlanReport } | { type: 'listed
 export type UploadEvent = TransferEvent | SetupEvent;
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'signal' | 'concurrency'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'signal' | 'concurrency' | 'getAccess'> & {
   onEvent?: (event: SetupEvent) => void;
 };
+
+/** Which container URLs a run still needs. */
+export interface AccessNeeds {
+  database: boolean;
+  storage: boolean;
+}
+
+/** Supplies SAS URLs on demand, e.g. "Get access" from the Portal; called at most once, after the plan passed. */
+export type AccessProvider = (needs: AccessNeeds, signal?: AbortSignal) => Promise<{ dbSasUrl?: string; storageSasUrl?: string }>;
 
 export interface UploadResult {
   ok: boolean;
@@ -100,8 +113,15 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   }
   const needsDb = plan.bacpac !== null;
   const needsStorage = plan.totals.files > (needsDb ? 1 : 0);
-  const db = needsDb ? requireSas(options.dbSasUrl, 'database SAS URL', '--db-sas-url', 'KXP_DB_SAS_URL', purpose) : null;
-  const storage = needsStorage ? requireSas(options.storageSasUrl, 'storage SAS URL', '--storage-sas-url', 'KXP_STORAGE_SAS_URL', purpose) : null;
+  let { dbSasUrl, storageSasUrl } = options;
+  const missing: AccessNeeds = { database: needsDb && !dbSasUrl?.trim(), storage: needsStorage && !storageSasUrl?.trim() };
+  if ((missing.database || missing.storage) && options.getAccess) {
+    const granted = await options.getAccess(missing, options.signal);
+    if (missing.database) dbSasUrl = granted.dbSasUrl;
+    if (missing.storage) storageSasUrl = granted.storageSasUrl;
+  }
+  const db = needsDb ? requireSas(dbSasUrl, 'database SAS URL', '--db-sas-url', 'KXP_DB_SAS_URL', purpose) : null;
+  const storage = needsStorage ? requireSas(storageSasUrl, 'storage SAS URL', '--storage-sas-url', 'KXP_STORAGE_SAS_URL', purpose) : null;
   if (db && storage && db.identity === storage.identity) {
     throw new KxpError('SAS_INVALID', `The database and storage SAS URLs point at the same container (${db.identity}).`, {
       hint: 'The custom-restore session hands out two URLs: one for the database container, one for the storage container.',

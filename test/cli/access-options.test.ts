@@ -47,8 +47,10 @@ describe('resolveAccess', () => {
     const deadPortal = `http://127.0.0.1:${await closedPort()}`;
     const fromFlag = resolveAccess(args({ 'db-sas-url': DB, 'portal-url': deadPortal, 'token-file': '/nonexistent/token' }), context());
     await expect(fromFlag).rejects.toMatchObject({ code: 'UNREADABLE' });
-    const fromEnv = resolveAccess(args({}), context({ KXP_PORTAL_URL: deadPortal, KXP_PORTAL_TOKEN: 'token' }));
-    await expect(fromEnv).rejects.toMatchObject({ code: 'PORTAL_UNAVAILABLE' });
+    // The driver is made at once (a bad token file is a usage error before anything else); access is asked lazily.
+    const fromEnv = await resolveAccess(args({}), context({ KXP_PORTAL_URL: deadPortal, KXP_PORTAL_TOKEN: 'token' }));
+    expect(fromEnv.origins).toEqual({ db: 'none', storage: 'none' });
+    await expect(fromEnv.getAccess?.({ database: true, storage: true })).rejects.toMatchObject({ code: 'PORTAL_UNAVAILABLE' });
   });
 
   it('leaves a missing URL missing when no Portal is named (the operation then says which one it needs)', async () => {
