@@ -4,10 +4,12 @@
  * CPU work out of the uploader's event loop, which keeps rehearsal and benchmark figures honest.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BlobServiceClient,
   ContainerSASPermissions,
@@ -54,6 +56,12 @@ export interface RunningAzurite {
 
 const requireFromHere = createRequire(import.meta.url);
 
+/** The compiled launcher beside this module; when the tests run from source, its TypeScript (Node 24 strips the types). */
+function childLauncher(): string {
+  const compiled = fileURLToPath(new URL('./azurite-child.js', import.meta.url));
+  return existsSync(compiled) ? compiled : fileURLToPath(new URL('./azurite-child.ts', import.meta.url));
+}
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const host = options.host ?? '127.0.0.1';
   const mainScript = requireFromHere.resolve('azurite/dist/src/blob/main.js');
@@ -81,7 +89,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     const all = [{ name: AZURITE_ACCOUNT, key: AZURITE_KEY }, ...options.accounts];
     env.AZURITE_ACCOUNTS = all.map((account) => `${account.name}:${account.key}`).join(';');
   }
-  const child = spawn(process.execPath, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through the launcher, which ends the emulator when this process dies (its stdin pipe closes).
+  const child = spawn(process.execPath, [childLauncher(), ...args], { cwd: workDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
 
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
