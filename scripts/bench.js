@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -55,7 +55,9 @@ async function parent({ largeBytes, smallCount, concurrency, repeat, only }) {
           const name = `bench-${++run}`;
           await azurite.serviceClient.getContainerClient(name).create();
           const url = createContainerSasUrl(azurite, name);
+          const serverBefore = await processCpuSeconds(azurite.process.pid);
           const result = await runChild(side, scenario, dir, url, concurrency, path.join(root, `state-${run}`));
+          result.serverCpuSeconds = (await processCpuSeconds(azurite.process.pid)) - serverBefore;
           rows.push({ scenario, side, ...result });
           process.stdout.write(`${scenario.padEnd(6)} ${side.padEnd(12)} ${describe(result)}\n`);
         } finally {
@@ -89,8 +91,19 @@ function median(runs) {
   return { ...sorted[Math.floor(sorted.length / 2)], peakRssMiB: peak };
 }
 
+/** User + system CPU seconds a process has used so far (Linux /proc), so the emulator's share is visible too. */
+async function processCpuSeconds(pid) {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function describe(result) {
-  return `${(result.wallMs / 1000).toFixed(1).padStart(6)} s  ${result.mibPerSecond.toFixed(1).padStart(7)} MiB/s  cpu ${result.cpuSeconds.toFixed(1).padStart(5)} s  peak RSS ${result.peakRssMiB.toFixed(0).padStart(4)} MiB  (${result.files} files, ${(result.bytes / MiB).toFixed(1)} MiB)`;
+  const server = Number.isFinite(result.serverCpuSeconds) ? `  emulator cpu ${result.serverCpuSeconds.toFixed(1).padStart(5)} s` : '';
+  return `${(result.wallMs / 1000).toFixed(1).padStart(6)} s  ${result.mibPerSecond.toFixed(1).padStart(7)} MiB/s  cpu ${result.cpuSeconds.toFixed(1).padStart(5)} s${server}  peak RSS ${result.peakRssMiB.toFixed(0).padStart(4)} MiB  (${result.files} files, ${(result.bytes / MiB).toFixed(1)} MiB)`;
 }
 
 async function runChild(side, scenario, dir, url, concurrency, stateDir) {

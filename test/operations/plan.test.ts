@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -190,6 +191,14 @@ describe('planPayload', () => {
     } finally {
       await chmod(path.join(dir, 'storage/default/locked'), 0o755);
     }
+  });
+
+  it('rejects a named pipe in the payload (SPECIAL_FILE)', async () => {
+    const dir = await migration({ 'storage/default/ok.txt': 'o' }, null);
+    execFileSync('mkfifo', [path.join(dir, 'storage/default/pipe')]);
+    const report = await plan({ dir });
+    expect(report.errors.map((f) => [f.code, f.path])).toEqual([['SPECIAL_FILE', 'storage/default/pipe']]);
+    expect(report.totals.files).toBe(1);
   });
 
   it('reports an empty payload (EMPTY) and warns about empty folders', async () => {
