@@ -12,6 +12,9 @@ if (mainScript === undefined) {
 }
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
+// Watching stdin must not keep the process alive by itself: after Azurite's own graceful shutdown
+// (SIGTERM from stop()) the process should end as it would have without the launcher.
+process.stdin.unref();
 // Azurite reads its options from process.argv, as if it had been started directly.
 process.argv = [process.argv[0] ?? process.execPath, mainScript, ...azuriteArgs];
 await import(pathToFileURL(mainScript).href);

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/cli.js';
+import { startAzurite } from '../../src/azure/azurite.js';
 
 /** Resolves with the error code of a fresh connection attempt ('connected' if it succeeds). */
 function tryConnect(port: number): Promise<string> {
@@ -18,25 +16,17 @@ function tryConnect(port: number): Promise<string> {
 }
 
 describe('Azurite child process', () => {
-  it('goes away with a parent that is killed outright', async () => {
-    // A parent that starts an emulator and then hangs, as a process killed mid-rehearsal would.
-    const script = `
-      const { startAzurite } = await import(${JSON.stringify(path.join(repoRoot, 'dist', 'index.js'))});
-      const azurite = await startAzurite();
-      process.stdout.write(azurite.port + '\\n');
-      setInterval(() => {}, 1 << 30);`;
-    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(parent.stdout.setEncoding('utf8'), 'data')) as [string];
-    const port = Number(line.trim());
-    expect(port).toBeGreaterThan(0);
-
-    // An open connection to the emulator closes when its process ends: that is the event to wait for.
-    const socket = connect(port, '127.0.0.1');
-    await once(socket, 'connect');
-    const closed = once(socket, 'close');
-    socket.on('error', () => undefined);
-    parent.kill('SIGKILL');
-    await closed;
-    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+  it('exits when its parent goes away (the parent end of its stdin pipe closes)', async () => {
+    const azurite = await startAzurite();
+    try {
+      expect(await tryConnect(azurite.port)).toBe('connected');
+      // When a parent dies, even by SIGKILL, the OS closes its end of the pipe: the same thing as this.
+      const exited = once(azurite.process, 'exit');
+      azurite.process.stdin?.end();
+      await exited;
+      expect(await tryConnect(azurite.port)).toBe('ECONNREFUSED');
+    } finally {
+      await azurite.stop();
+    }
   });
 });
