@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import type { UploadEvent } from '../operations/upload.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
-import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
 
 export interface TransferProgressView {
   handle(event: UploadEvent): void;
@@ -55,7 +55,7 @@ class LinesView implements TransferProgressView {
   handle(event: UploadEvent): void {
     if (event.type === 'progress') this.last = event.progress;
     else if (event.type === 'retry') this.retries++;
-    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${formatCount(event.blobs)} blobs already there.\n`);
+    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there.\n`);
   }
 
   stop(): void {

@@ -22,7 +22,7 @@ export function renderRehearsal(report: RehearseReport): string {
   lines.push('');
   if (report.ok) {
     lines.push(`Rehearsal passed in ${formatDuration(report.durationMs / 1000)}: uploaded, verified, restored to ${report.env}, and ${report.env} holds exactly the source files.`);
-    lines.push('Next, for real: kxp-restore session access --manual, then upload, verify and restore --manual (see README, "Portal").');
+    lines.push('Next, for real: kxp-restore session create --manual, then upload, verify and restore --env … with --manual, then session close --manual (README, "A real custom restore").');
   } else {
     lines.push(`Rehearsal failed${report.error ? ` [${report.error.code}]: ${report.error.message}` : '.'}`);
     const environment = report.environment;
