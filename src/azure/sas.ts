@@ -60,7 +60,8 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
   } catch {
     throw new KxpError('SAS_INVALID', `The ${label} is not a URL.`, { hint: sasHint(label) });
   }
-  const redacted = redactUrl(input);
+  // Without a recognisable sig= the query may hold the signature under another name: show none of it.
+  const redacted = url.searchParams.get('sig') ? redactUrl(input) : `${url.origin}${url.pathname}${url.search ? '?(query hidden)' : ''}`;
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new KxpError('SAS_INSECURE', `The ${label} must use https (plain http is only accepted for a local emulator on a loopback address): ${redacted}`, {

@@ -31,6 +31,8 @@ describe('container SAS URLs', () => {
     ['not a URL', 'nonsense', /SAS_INVALID|not a URL/],
     ['plain http to a remote host', `http://acct.blob.core.windows.net/c1c?sp=w&sig=${SIG}`, /must use https/],
     ['no signature', 'https://acct.blob.core.windows.net/files?sp=w', /no signature/],
+    ['a signature under another name', `https://acct.blob.core.windows.net/files?sp=w&nosig=${SIG}`, /no signature/],
+    ['a mistyped signature over plain http', `http://acct.blob.core.windows.net/files?sp=w&sgi=${SIG}`, /must use https/],
     ['a blob URL', azure('sp=w').replace('/restore-db?', '/restore-db/db.bacpac?'), /does not point at a container/],
     ['a blob SAS', azure('sp=w&sr=b'), /single blob/],
     ['a bad container name', azure('sp=w').replace('restore-db', 'Restore_DB'), /not a valid container name/],
