@@ -137,10 +137,25 @@ async function* scanMigrationFolder(dir: string, source: PayloadSource, show: (p
       }
       continue;
     }
+    if (entry.name === STORAGE_DIR_NAME && entry.isSymbolicLink() && source.storage === undefined) {
+      const target = await realpath(absolute).catch(() => null);
+      yield finding(
+        error(
+          'SYMLINK',
+          show(absolute),
+          target === null
+            ? 'The storage folder is a broken symbolic link. Point --storage at the real folder.'
+            : `The storage folder is a symbolic link, and links are not followed. Pass the real folder instead: --storage ${show(target)}`,
+        ),
+      );
+      continue;
+    }
     const hint =
-      entry.name.toLowerCase() === STORAGE_DIR_NAME
-        ? `The storage folder must be named "storage" in lowercase; rename it, or pass it with --storage ${show(absolute)}.`
-        : 'Only db.bacpac and storage/ are uploaded from a migration folder; move it elsewhere or ignore this warning.';
+      entry.name === STORAGE_DIR_NAME
+        ? 'storage here is not a folder; the storage files go in a folder named storage/<container>/…, or pass --storage DIR.'
+        : entry.name.toLowerCase() === STORAGE_DIR_NAME
+          ? `The storage folder must be named "storage" in lowercase; rename it, or pass it with --storage ${show(absolute)}.`
+          : 'Only db.bacpac and storage/ are uploaded from a migration folder; move it elsewhere or ignore this warning.';
     yield finding(warning('IGNORED', show(absolute), `Ignored: ${hint}`));
   }
 }

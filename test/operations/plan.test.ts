@@ -180,6 +180,22 @@ describe('planPayload', () => {
     expect(report.totals.files).toBe(1);
   });
 
+  it('names the real folder when <dir>/storage is a symbolic link (SYMLINK), and says when storage is not a folder', async () => {
+    const elsewhere = await tempDir();
+    await writeTree(elsewhere, { 'default/a.txt': 'a' });
+    const dir = await tempDir();
+    await symlink(elsewhere, path.join(dir, 'storage'));
+    const report = await plan({ dir });
+    expect(report.errors.map((f) => f.code)).toEqual(['SYMLINK', 'EMPTY']);
+    expect(report.errors[0]?.message).toContain(`--storage ${elsewhere}`);
+
+    const plain = await tempDir();
+    await writeTree(plain, { storage: 'not a folder' });
+    const asFile = await plan({ dir: plain });
+    expect(asFile.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', 'storage']]);
+    expect(asFile.warnings[0]?.message).toContain('not a folder');
+  });
+
   it('reports a folder it cannot read (UNREADABLE)', async () => {
     // Root reads everything whatever the mode bits, so this check only means something as another user.
     if (process.getuid?.() === 0) return expect(await unreadableAsNobody()).toBe('UNREADABLE storage/default/locked');
