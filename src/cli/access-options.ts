@@ -67,8 +67,9 @@ export async function resolveSasUrls(args: SasArgs, ctx: CliContext): Promise<Re
     if (flag !== undefined) return [flag, 'flag'];
     if (file !== undefined) {
       const target = path.resolve(ctx.cwd, file);
+      let content: string;
       try {
-        return [(await readFile(target, 'utf8')).trim(), 'file'];
+        content = (await readFile(target, 'utf8')).trim();
       } catch (cause) {
         throw new KxpError('NOT_FOUND', `Cannot read --${name}-file ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, {
           path: target,
@@ -76,6 +77,10 @@ export async function resolveSasUrls(args: SasArgs, ctx: CliContext): Promise<Re
           cause,
         });
       }
+      if (content === '') {
+        throw new KxpError('USAGE', `--${name}-file ${file} is empty.`, { path: target, hint: 'Save the SAS URL from the Portal into that file, alone on one line.' });
+      }
+      return [content, 'file'];
     }
     const fromEnv = ctx.env[envName];
     return fromEnv !== undefined && fromEnv.trim() !== '' ? [fromEnv.trim(), 'env'] : [undefined, 'none'];

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +54,17 @@ describe('resolveAccess', () => {
     const fromEnv = await resolveAccess(args({}), context({ KXP_PORTAL_URL: deadPortal, KXP_PORTAL_TOKEN: 'token' }));
     expect(fromEnv.origins).toEqual({ db: 'none', storage: 'none' });
     await expect(fromEnv.getAccess?.({ database: true, storage: true })).rejects.toMatchObject({ code: 'PORTAL_UNAVAILABLE' });
+  });
+
+  it('says an empty SAS URL file is empty', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kxp-empty-url-'));
+    try {
+      await writeFile(path.join(dir, 'db.url'), '\n');
+      const ctx = { ...context(), cwd: dir };
+      await expect(resolveAccess(args({ 'db-sas-url-file': 'db.url' }), ctx)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('db.url is empty') });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves a missing URL missing when no Portal is named (the operation then says which one it needs)', async () => {

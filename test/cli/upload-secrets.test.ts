@@ -44,7 +44,10 @@ describe('SAS signatures never leak', () => {
     expect(JSON.parse(denied.stdout)).toMatchObject({ ok: false, errors: [{ code: 'ACCESS_DENIED' }] });
 
     // Refused before sending (plain http to a remote host), then a full run (text and JSON), then verify.
-    outputs.push(await spawnCli(['upload', dir, '--storage-sas-url', url.replace('127.0.0.1', 'example.com'), '--state-dir', state]).done);
+    const insecure = await spawnCli(['upload', dir, '--storage-sas-url', url.replace('127.0.0.1', 'example.com'), '--state-dir', state]).done;
+    expect(insecure.exitCode).toBe(2);
+    expect(insecure.stderr).toContain('SAS_INSECURE');
+    outputs.push(insecure);
     const done = await spawnCli(['upload', dir, ...common]).done;
     expect(done.exitCode).toBe(0);
     outputs.push(done);
