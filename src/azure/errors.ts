@@ -41,11 +41,21 @@ export function classifyAzureError(thrown: unknown, timedOut = false): Classifie
   const retryAfterMs = parseRetryAfter(error.response?.headers?.get?.('retry-after'));
   if (timedOut || error.name === 'AbortError') return { kind: 'retry', reason: 'timeout', status, retryAfterMs };
   if (status === 403 || status === 401) return { kind: 'access', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
+  // The service computed another MD5 than the one sent: the bytes were damaged on the way. Sending again is the cure.
+  if (status === 400 && isChecksumMismatch(serviceCode, error.message)) {
+    return { kind: 'retry', reason: `HTTP 400 ${serviceCode ?? ''} MD5 mismatch: damaged in transit`, status, retryAfterMs };
+  }
   if (status !== undefined && RETRY_STATUS.has(status)) return { kind: 'retry', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
   if (status === undefined && (error.code === undefined || NETWORK_CODES.has(error.code) || error.name === 'RestError')) {
     return { kind: 'retry', reason: error.code ?? 'network error', status, retryAfterMs };
   }
   return { kind: 'fatal', reason: status === undefined ? (error.code ?? error.name ?? 'error') : `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
+}
+
+/** Azure says Md5Mismatch (or Crc64Mismatch); Azurite says InvalidOperation "Provided contentMD5 doesn't match". */
+function isChecksumMismatch(serviceCode: string | undefined, message: string | undefined): boolean {
+  if (serviceCode === 'Md5Mismatch' || serviceCode === 'Crc64Mismatch') return true;
+  return /content-?md5 (?:doesn't|does not|did not) match/i.test(message ?? '');
 }
 
 /** The error a caller sees once retries are over or not allowed. `where` is a blob name or a redacted URL. */

@@ -22,6 +22,8 @@ export interface TcpProxy {
   resetEvery(bytes: number | null): void;
   /** Resolves once bytesUp reaches `bytes`. */
   whenBytes(bytes: number): Promise<void>;
+  /** Flip one byte (xor 0xff) of the client→server stream at this absolute byte count, once: damage in transit. */
+  corruptAt(byteCount: number): void;
   /** Forward at most up to `bytes` in total, holding the rest; resolves when the stall point is reached. */
   stallAt(bytes: number): Promise<void>;
   /** Lets held traffic flow again. */
@@ -45,6 +47,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   let resetInterval: number | null = null;
   let sinceReset = 0;
   let stallLimit: number | null = null;
+  let corruptOffset: number | null = null;
   let onStalled: (() => void) | undefined;
   const byteWaiters: Array<{ bytes: number; resolve: () => void }> = [];
 
@@ -77,6 +80,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       }
     }
     if (data.length === 0) return true;
+    if (corruptOffset !== null && corruptOffset >= bytesUp && corruptOffset < bytesUp + data.length) {
+      data = Buffer.from(data);
+      data[corruptOffset - bytesUp] = (data[corruptOffset - bytesUp] ?? 0) ^ 0xff;
+      corruptOffset = null;
+    }
     if (resetInterval !== null && sinceReset + data.length >= resetInterval) {
       const part = resetInterval - sinceReset;
       sinceReset = 0;
@@ -145,6 +153,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
         byteWaiters.push({ bytes, resolve });
         notifyBytes();
       });
+    },
+    corruptAt(byteCount) {
+      corruptOffset = byteCount;
     },
     stallAt(bytes) {
       stallLimit = bytes;
