@@ -29,6 +29,7 @@ export function portalEmulatorCommand(ctx: CliContext): CommandModule<object, Em
         .option('quiet', { type: 'boolean', default: false, describe: 'Do not log each request' })
         .example('$0 portal-emulator', 'Emulator on http://127.0.0.1:7070, in memory')
         .example('$0 portal-emulator --port 0 --env-version prod=30.2.0 --data ./emu', 'Production on another version, data kept in ./emu')
+        .example('$0 portal-emulator --tokens-file tokens.json --token-dir ./tokens --quiet', 'Accept your own tokens, write the per-role token files to ./tokens, no request log')
         .epilog('Roles: tenant-administrator, devops, developer. The tokens are written to files (paths printed), never printed.') as never,
     handler: async (args) => {
       const envVersions = parseEnvVersions(args['env-version']);

@@ -32,6 +32,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('progress', { type: 'boolean', default: true, describe: 'Show the upload progress as upload does (--no-progress for the step lines only)' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
+        .example('$0 rehearse --bacpac ~/exports/site.bacpac --storage ./App/$StorageAssets --lowercase --data /mnt/scratch --concurrency 16 --json --no-progress', 'A large payload: storage on disk, JSON report')
         .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;

@@ -29,6 +29,8 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
         .option('poll-interval', { type: 'number', default: 500, hidden: true, describe: 'Milliseconds between status polls' })
         .example('$0 restore --env qa --portal-url http://127.0.0.1:7070 --token-file ~/.kxp/developer.token', 'Restore to QA on the emulator')
         .example('$0 restore --env prod --manual', 'Real Portal: restore point, typed confirmation, then the Portal steps')
+        .example('$0 restore --env stg --yes --no-restore-point --json --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Scripted: no typed confirmation, no restore point (only with a backup), JSON result')
+        .example('$0 restore --env uat --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'The token inline: works, but warns that it lands in shell history')
         .epilog('Exit status: 0 only when the restore succeeded; 1 when it failed (the reason is printed); 2 when not confirmed.') as never,
     handler: async (args) => {
       const portal = await portalFromArgs(args, ctx);

@@ -25,6 +25,8 @@ export function sessionCommand(ctx: CliContext): CommandModule<object, SessionAr
         .example('$0 session create --portal-url http://127.0.0.1:7070 --token-file ~/.kxp/devops.token', 'Create a session on the emulator')
         .example('$0 session access --manual --allowlist 203.0.113.7', 'Real Portal: follow the steps, paste the SAS URLs (hidden) to check them; nothing is saved')
         .example('KXP_PORTAL_TOKEN=… $0 session close --portal-url http://127.0.0.1:7070', 'Close the session')
+        .example('$0 session status --json --portal-url http://127.0.0.1:7070 --token-file devops.token', 'The open session, its upload and restore deadlines, as JSON')
+        .example('$0 session revoke --portal-url http://127.0.0.1:7070 --token …', 'Invalidate every SAS URL issued so far (--token works but lands in shell history)')
         .epilog(
           'access shows the SAS URLs redacted and stores nothing: upload and verify get access themselves with the same Portal options.\n' +
             'Only Tenant administrators and DevOps create, revoke and close sessions; Developers may get access. Exit 1 when the Portal refuses.',

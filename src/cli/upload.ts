@@ -34,6 +34,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload ./migration --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only, lowercased, JSON result')
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
+        .example('$0 upload --storage ./App/$StorageAssets --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
+        .example('$0 upload --bacpac db.bacpac --db-sas-url-file db.url --block-size 64 --state-dir ~/.kxp-state --no-progress', 'A 500 GB export: 64 MiB blocks, journal outside the folder, quiet')
         .epilog(
           'Re-run the same command to resume after an interruption (new SAS URLs for the same containers are fine; with --portal-url or ' +
             '--manual each run gets access anew, also after a revoke): files already ' +

@@ -19,6 +19,9 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
         .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL"', 'Check what upload sent')
         .example('$0 verify ./migration --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run')
+        .example('$0 verify --storage ./App/$StorageAssets --lowercase --manual --state-dir ~/.kxp-state', 'Real Portal, paste the URLs; names lowercased as upload sent them; the journal kept elsewhere')
+        .example('$0 verify --bacpac ~/exports/site.bacpac --db-sas-url-file db.url', 'Only the database: the blob db.bacpac against the local file')
+        .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'The token inline: works, but warns that it lands in shell history')
         .epilog(
           'The local MD5 is taken from the journal when a file is unchanged since it was hashed, else computed. Blobs in a container that the ' +
             'source does not have (e.g. a stray DB.bacpac) are reported as extra.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
