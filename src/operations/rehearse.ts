@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readXperienceVersion } from '../bacpac/index.js';
 import { KxpError, toKxpError, errorJson } from '../errors.js';
-import type { Finding } from '../rules/finding.js';
+import { warning, type Finding } from '../rules/finding.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { md5OfFile } from '../transfer/file-hash.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
@@ -113,7 +113,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
       return plan;
     }, (plan) => `${plan.totals.files} files, ${plan.totals.bytes} bytes, no errors`);
     const environmentVersion = options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
-    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal), (detail) => detail);
+    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal, (finding) => report.findings.push(finding)), (detail) => detail);
 
     emulator = await step('start emulator', async () => {
       if (options.dataDir !== undefined) {
@@ -172,7 +172,14 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 }
 
 /** Stops before anything is sent when the bacpac's Xperience version differs from the environment's. */
-async function checkVersion(source: PayloadSource, env: EnvironmentName, environmentVersion: string, cwd: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+async function checkVersion(
+  source: PayloadSource,
+  env: EnvironmentName,
+  environmentVersion: string,
+  cwd: string | undefined,
+  signal: AbortSignal | undefined,
+  warn: (finding: Finding) => void,
+): Promise<string> {
   for await (const file of payloadFiles(source, { signal, cwd })) {
     if (file.kind !== 'bacpac') continue;
     const version = await readXperienceVersion(file.absolutePath, { signal });
@@ -182,7 +189,17 @@ async function checkVersion(source: PayloadSource, env: EnvironmentName, environ
         hint: `Export the database from a site on ${environmentVersion}, or rehearse against an environment on ${version} (--env-version ${env}=${version}).`,
       });
     }
-    return version === null ? `${file.displayPath}: not an Xperience database (version not checked)` : `Xperience ${version} = ${env}`;
+    if (version === null) {
+      warn(
+        warning(
+          'NOT_XPERIENCE',
+          file.displayPath,
+          `Not an Xperience database (no CMSDBVersion in CMS_SettingsKey), so its version could not be compared with ${env}'s ${environmentVersion}. The real restore needs an Xperience export of the environment's version; check you picked the right file.`,
+        ),
+      );
+      return `${file.displayPath}: not an Xperience database (version not checked; see the warning)`;
+    }
+    return `Xperience ${version} = ${env}`;
   }
   return 'no database in this payload';
 }

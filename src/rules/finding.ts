@@ -13,7 +13,9 @@ export type FindingCode =
   | 'EMPTY_FOLDER'
   | 'IGNORED'
   | 'STORAGE_LIMIT'
-  | 'SPECIAL_FILE';
+  | 'SPECIAL_FILE'
+  /** rehearse: the bacpac has no Xperience version, so the version check could not run. */
+  | 'NOT_XPERIENCE';
 
 export type Severity = 'error' | 'warning';
 

@@ -66,6 +66,14 @@ describe('rehearse (in process)', () => {
     expect(report.steps.map((step) => step.name)).toEqual(['plan']);
   });
 
+  it('warns (NOT_XPERIENCE) when the bacpac has no Xperience version to check, and says so in the step', async () => {
+    const dir = await sampleCopy();
+    await cp(path.join(repoRoot, '..', 'shared', 'fixtures', 'bacpac', 'food-sql2019.bacpac'), path.join(dir, 'db.bacpac'));
+    const report = await rehearse({ dir }, {});
+    expect(report.findings.map((finding) => [finding.code, finding.severity])).toEqual([['NOT_XPERIENCE', 'warning']]);
+    expect(report.steps.find((step) => step.name === 'check version')?.detail).toContain('not an Xperience database');
+  });
+
   it('fails before anything is sent when the bacpac is of another Xperience version than the environment', async () => {
     const dir = await sampleCopy();
     await writeBacpac(path.join(dir, 'db.bacpac'), { xperienceVersion: '30.0.0' });
