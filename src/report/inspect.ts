@@ -44,7 +44,8 @@ export function renderInspect(report: BacpacReport, countedRows: boolean): strin
   field('data', yesNo(report.containsData, 'included', 'NOT included (schema only)'));
   field('model.xml', yesNo(report.checksumOk, 'SHA-256 matches Origin.xml', 'SHA-256 does NOT match Origin.xml', 'checksum not compared'));
   const hotfix = report.xperienceHotfix ? ` (hotfix ${report.xperienceHotfix})` : '';
-  field('Xperience', report.xperienceVersion ? `${report.xperienceVersion}${hotfix}` : 'no version found (see warnings)');
+  const noVersion = report.warnings.length > 0 ? 'no version found (see warnings)' : report.errors.length > 0 ? 'not read (see errors)' : 'no version found';
+  field('Xperience', report.xperienceVersion ? `${report.xperienceVersion}${hotfix}` : noVersion);
   const dataBytes = report.tables.reduce((sum, table) => sum + table.bytes, 0);
   field('tables', `${formatCount(report.tables.length)}, ${formatBytes(dataBytes)} of table data`);
   const expected = report.rows.expected === null ? 'no total in Origin.xml' : `${formatCount(report.rows.expected)} in Origin.xml`;
