@@ -40,7 +40,11 @@ export interface UploadOptions {
 }
 
 /** What upload and verify report before the first byte moves. */
-export type SetupEvent = { type: 'planned'; plan: PlanReport } | { type: 'listed'; container: string; blobs: number };
+export type SetupEvent =
+  | { type: 'planned'; plan: PlanReport }
+  | { type: 'listed'; container: string; blobs: number }
+  /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
+  | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string };
 export type UploadEvent = TransferEvent | SetupEvent;
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
@@ -134,7 +138,13 @@ export async function openTargets(destinations: Destinations, options: SetupOpti
   const open = async (sas: ContainerSas | null) => {
     if (!sas) return null;
     const maxSockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 1;
-    const target = await openTarget(sas, { stateDir: destinations.stateDir, signal: options.signal, retry: options.retry, maxSockets });
+    const target = await openTarget(sas, {
+      stateDir: destinations.stateDir,
+      signal: options.signal,
+      retry: options.retry,
+      maxSockets,
+      onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }),
+    });
     options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size });
     return target;
   };

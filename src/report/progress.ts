@@ -56,6 +56,7 @@ class LinesView implements TransferProgressView {
     if (event.type === 'progress') this.last = event.progress;
     else if (event.type === 'retry') this.retries++;
     else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there.\n`);
+    else if (event.type === 'listing-retry') this.stream.write(listingRetryLine(event));
   }
 
   stop(): void {
@@ -115,6 +116,9 @@ class BarsView implements TransferProgressView {
       case 'retry':
         this.retries++;
         break;
+      case 'listing-retry':
+        this.bars.log(listingRetryLine(event));
+        break;
       case 'progress':
         this.overall?.update(event.progress.bytesDone, { line: progressLine(event.progress, this.retries) });
         break;
@@ -126,4 +130,9 @@ class BarsView implements TransferProgressView {
   stop(): void {
     this.bars.stop();
   }
+}
+
+/** Why nothing moves yet: the first request to a container is being retried. */
+export function listingRetryLine(event: Extract<UploadEvent, { type: 'listing-retry' }>): string {
+  return `Cannot list ${event.container} yet (${event.reason}); trying again in ${formatDuration(event.delayMs / 1000)} (attempt ${event.attempt + 1}).\n`;
 }

@@ -4,7 +4,7 @@ import { listRemoteBlobs } from '../azure/listing.js';
 import type { ContainerSas } from '../azure/sas.js';
 import type { ContainerTarget } from './engine.js';
 import { Journal } from './journal.js';
-import { paced, type RetryPolicy } from './pacer.js';
+import { paced, type RetryNotice, type RetryPolicy } from './pacer.js';
 
 export interface OpenTargetOptions {
   stateDir: string;
@@ -12,12 +12,14 @@ export interface OpenTargetOptions {
   retry?: Partial<RetryPolicy>;
   /** Connections to keep open: the request concurrency plus one. */
   maxSockets?: number;
+  /** Told before each retry of the listing, so a person waiting on an unreachable host hears why. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
 export async function openTarget(sas: ContainerSas, options: OpenTargetOptions): Promise<ContainerTarget & { sas: ContainerSas }> {
   const client = createContainerClient(sas, { maxSockets: options.maxSockets });
-  const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted });
+  const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: options.onRetry });
   const journal = await Journal.open(options.stateDir, sas.identity);
   return { sas, client, journal, remote };
 }
