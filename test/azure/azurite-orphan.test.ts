@@ -1,19 +1,7 @@
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startAzurite } from '../../src/azure/azurite.js';
-
-/** Resolves with the error code of a fresh connection attempt ('connected' if it succeeds). */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-  });
-}
+import { tryConnect } from '../support/net.js';
 
 describe('Azurite child process', () => {
   it('exits when its parent goes away (the parent end of its stdin pipe closes)', async () => {

@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
 import { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { startAzurite } from '../../src/azure/azurite.js';
 import { useAzurite } from '../support/azurite.js';
+import { tryConnect } from '../support/net.js';
 
 describe('Azurite harness', () => {
   const storage = useAzurite();
@@ -29,14 +29,7 @@ describe('Azurite harness', () => {
     const second = await startAzurite();
     await second.stop();
     expect(second.process.exitCode !== null || second.process.signalCode !== null).toBe(true);
-    const refused = await new Promise<string>((resolve) => {
-      const socket = connect(second.port, second.host);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-    });
+    const refused = await tryConnect(second.port, second.host);
     expect(refused).toBe('ECONNREFUSED');
   });
 });

@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { accessResumeWords, resolveAccess, type AccessArgs } from '../../src/cli/access-options.js';
 import type { CliContext } from '../../src/cli/context.js';
+import { closedPort } from '../support/net.js';
 
 const DB = 'https://acct.blob.core.windows.net/restore-db?sv=2024-11-04&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=realDbSignature';
 const STORAGE = 'https://acct.blob.core.windows.net/restore-files?sv=2024-11-04&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=realFilesSignature';
@@ -27,15 +27,6 @@ function context(env: NodeJS.ProcessEnv = {}): CliContext & { err: () => string 
 }
 
 const args = (extra: Partial<AccessArgs>): AccessArgs => ({ json: false, manual: false, ...extra });
-
-/** A loopback port with nothing listening: any request to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('resolveAccess', () => {
   it('asks no Portal when both URLs are given another way', async () => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
@@ -6,15 +5,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, createContainerSasUrl } from '../../src/a
 import { uploadPayload, type UploadEvent } from '../../src/operations/upload.js';
 import { createTransferProgress } from '../../src/report/progress.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
-
-/** A loopback port with nothing listening: every connection to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../support/net.js';
 
 describe('an unreachable storage host', () => {
   const tempDir = useTempDirs();
