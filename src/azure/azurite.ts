@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
+import { makeDirectory } from '../make-directory.js';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -68,7 +69,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   // Azurite may write a small metadata file even in memory mode; keep it out of the user's folder.
   const workDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'kxp-azurite-')));
   // The data folder is also the child's working directory: a missing one fails the spawn itself.
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  if (options.dataDir !== undefined) await makeDirectory(options.dataDir);
   const args = [
     mainScript,
     '--blobHost', host,

@@ -4,7 +4,7 @@
  * check the environment holds exactly the source files → close → stop. Every step is timed. Nothing is
  * sent when the plan (or the bacpac's version against the environment's) says the restore would fail.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readXperienceVersion } from '../bacpac/index.js';
@@ -19,6 +19,7 @@ import type { EnvironmentName, RestoreInfo } from '../portal/types.js';
 import { planPayload } from './plan.js';
 import { payloadFiles, uploadPayload, type UploadEvent, type UploadResult } from './upload.js';
 import { verifyPayload, type VerifyEvent, type VerifyResult } from './verify.js';
+import { makeDirectory } from '../make-directory.js';
 
 export interface RehearseOptions {
   /** Target environment. Default qa. */
@@ -117,7 +118,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 
     emulator = await step('start emulator', async () => {
       if (options.dataDir !== undefined) {
-        await mkdir(options.dataDir, { recursive: true });
+        await makeDirectory(options.dataDir);
         storageDir = await mkdtemp(path.join(options.dataDir, 'kxp-rehearse-'));
       }
       return startPortalEmulator({ envVersions: options.envVersions, dataDir: storageDir, signal });

@@ -6,9 +6,10 @@
  * It never holds a SAS URL or signature: only blob names, local paths, sizes, times and MD5s.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
+import { makeDirectory } from '../make-directory.js';
 
 export const JOURNAL_VERSION = 1;
 const FLUSH_DELAY_MS = 200;
@@ -63,7 +64,7 @@ export class Journal {
   }
 
   private static async openOrThrow(stateDir: string, identity: string): Promise<Journal> {
-    await mkdir(stateDir, { recursive: true });
+    await makeDirectory(stateDir);
     const journal = new Journal(path.join(stateDir, journalFileName(identity)));
     let text = '';
     try {

@@ -18,8 +18,14 @@ export interface OpenTargetOptions {
 
 /** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
 export async function openTarget(sas: ContainerSas, options: OpenTargetOptions): Promise<ContainerTarget & { sas: ContainerSas }> {
-  const client = createContainerClient(sas, { maxSockets: options.maxSockets });
-  const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: options.onRetry });
+  // The journal first: a state folder that cannot be written is a local mistake, reported without a request.
   const journal = await Journal.open(options.stateDir, sas.identity);
-  return { sas, client, journal, remote };
+  try {
+    const client = createContainerClient(sas, { maxSockets: options.maxSockets });
+    const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: options.onRetry });
+    return { sas, client, journal, remote };
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
 }

@@ -61,6 +61,19 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     expect(remote.proxy.bytesUp).toBe(before);
   });
 
+  it('refuses a state folder it cannot make with exit 2, naming it, before any request', async () => {
+    const dir = await payload();
+    const url = await container();
+    const notAFolder = path.join(dir, 'files.url');
+    await writeFile(notAFolder, 'a file where the state folder would go');
+    const before = remote.proxy.bytesUp;
+    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', path.join(notAFolder, 'state'), '--no-progress']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`Cannot keep the resume journal in ${path.join(notAFolder, 'state')} (ENOTDIR)`);
+    expect(result.stderr).toMatch(/--state-dir/);
+    expect(remote.proxy.bytesUp).toBe(before);
+  });
+
   it('refuses a SAS without write permission, plain http to a remote host, bad options and a missing URL, all with exit 2', async () => {
     const dir = await payload();
     const readOnly = await runCli(['upload', dir, '--storage-sas-url', await container({ permissions: 'rl' })]);

@@ -4,10 +4,11 @@
  * `--tokens-file` reads a JSON list `[{ "role": "devops", "token": "…" }]` instead.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../../errors.js';
 import { isRole, ROLES, type Role } from '../types.js';
+import { makeDirectory } from '../../make-directory.js';
 
 export interface RoleToken {
   role: Role;
@@ -45,7 +46,7 @@ export async function readTokensFile(file: string): Promise<RoleToken[]> {
 
 /** Writes `<dir>/<role>.token` for each role (first token of that role) and returns the paths by role. */
 export async function writeTokenFiles(dir: string, tokens: readonly RoleToken[]): Promise<Partial<Record<Role, string>>> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(dir, 0o700);
   const files: Partial<Record<Role, string>> = {};
   for (const { role, token } of tokens) {
     if (files[role]) continue;
