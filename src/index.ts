@@ -16,4 +16,4 @@ export { ManualPortal, type ManualPrompter, type ManualStep } from './portal/man
 export { restoreToEnvironment, waitForRestore, type RestoreFlowOptions, type RestoreFlowEvent } from './portal/restore-flow.js';
 export { startPortalEmulator, DEFAULT_ENVIRONMENT_VERSION, type StartPortalEmulatorOptions, type RunningPortalEmulator } from './portal/emulator/start.js';
 export { PortalEmulator, type EmulatorEvent, type EnvironmentStatus } from './portal/emulator/portal-emulator.js';
-export { rehearse, type RehearseOptions, type RehearseReport, type RehearseEvent, type RehearseStep, type EnvironmentCheck } from './operations/rehearse.js';
+export { rehearse, type RehearseOptions, type RehearseReport, type RehearseEvent, type RehearseStep, type RehearseStepPassed, type RehearseStepFailed, type RehearseStepFacts, type VersionCheckFacts, type EnvironmentCheck } from './operations/rehearse.js';

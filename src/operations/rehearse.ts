@@ -8,14 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readXperienceVersion } from '../bacpac/index.js';
-import { KxpError, toKxpError, errorJson } from '../errors.js';
+import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
 import { warning, type Finding } from '../rules/finding.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { md5OfFile } from '../transfer/file-hash.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
 import { HttpPortal } from '../portal/http-portal.js';
 import { restoreToEnvironment, type RestoreFlowEvent } from '../portal/restore-flow.js';
-import type { EnvironmentName, RestoreInfo } from '../portal/types.js';
+import type { EnvironmentName, RestoreInfo, RestoreState } from '../portal/types.js';
 import { planPayload } from './plan.js';
 import { payloadFiles, uploadPayload, type UploadEvent, type UploadResult } from './upload.js';
 import { verifyPayload, type VerifyEvent, type VerifyResult } from './verify.js';
@@ -44,12 +44,46 @@ export type RehearseEvent =
   | { type: 'verify'; event: VerifyEvent }
   | { type: 'restore'; event: RestoreFlowEvent };
 
-export interface RehearseStep {
+/** One timed step: what it found or did when it passed (src/report words it), or the error that stopped it. */
+export type RehearseStep = RehearseStepPassed | RehearseStepFailed;
+
+interface TimedStep {
   name: string;
-  ok: boolean;
   durationMs: number;
-  /** One line on what the step found or did. */
-  detail?: string;
+}
+
+export interface RehearseStepPassed extends TimedStep {
+  ok: true;
+  /** Null for a step with nothing to report but that it passed (close session, stop emulator). */
+  facts: RehearseStepFacts | null;
+}
+
+export interface RehearseStepFailed extends TimedStep {
+  ok: false;
+  error: { code: ErrorCode; message: string };
+}
+
+/** What each passing step established, by kind. */
+export type RehearseStepFacts =
+  | { kind: 'plan'; files: number; bytes: number }
+  | VersionCheckFacts
+  | { kind: 'emulator'; url: string; env: EnvironmentName; environmentVersion: string; storageDir: string | null /* null: in memory */ }
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'access'; expiresOn: string }
+  | { kind: 'upload'; filesUploaded: number; bytesSent: number }
+  | { kind: 'verify'; identicalFiles: number }
+  | { kind: 'restore'; restoreId: string; env: EnvironmentName; state: RestoreState }
+  | { kind: 'environment'; env: EnvironmentName; identicalBlobs: number };
+
+/**
+ * The bacpac's Xperience version against the environment's. `bacpac` is null when the payload has no
+ * database; its `version` is null when it is not an Xperience database (nothing to compare; a warning says so).
+ */
+export interface VersionCheckFacts {
+  kind: 'version';
+  env: EnvironmentName;
+  environmentVersion: string;
+  bacpac: { path: string; version: string | null } | null;
 }
 
 /** What the environment holds compared with the source: blob names as `<container>/<path>` (and `db.bacpac`). */
@@ -81,17 +115,19 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
   const env = options.env ?? 'qa';
   const { signal, cwd } = options;
   const report: RehearseReport = { ok: false, env, steps: [], durationMs: 0, findings: [], upload: null, verify: null, restore: null, environment: null, error: null };
-  const step = async <T>(name: string, run: () => Promise<T>, describe: (value: T) => string | undefined = () => undefined): Promise<T> => {
+  const step = async <T>(name: string, run: () => Promise<T>, factsOf: (value: T) => RehearseStepFacts | null = () => null): Promise<T> => {
     options.onEvent?.({ type: 'step-start', step: name });
     const stepStarted = Date.now();
     try {
       const value = await run();
-      const done: RehearseStep = { name, ok: true, durationMs: Date.now() - stepStarted, detail: describe(value) };
+      const done: RehearseStep = { name, ok: true, durationMs: Date.now() - stepStarted, facts: factsOf(value) };
       report.steps.push(done);
       options.onEvent?.({ type: 'step-done', step: done });
       return value;
     } catch (error) {
-      const failed: RehearseStep = { name, ok: false, durationMs: Date.now() - stepStarted, detail: toKxpError(error).message };
+      const { code, message } = toKxpError(error);
+      // Whatever an interrupted step threw (often the caller's abort reason), its cause is the interruption.
+      const failed: RehearseStep = { name, ok: false, durationMs: Date.now() - stepStarted, error: { code: signal?.aborted ? 'ABORTED' : code, message } };
       report.steps.push(failed);
       options.onEvent?.({ type: 'step-done', step: failed });
       throw error;
@@ -112,9 +148,9 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
         });
       }
       return plan;
-    }, (plan) => `${plan.totals.files} files, ${plan.totals.bytes} bytes, no errors`);
+    }, (plan) => ({ kind: 'plan', files: plan.totals.files, bytes: plan.totals.bytes }));
     const environmentVersion = options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
-    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal, (finding) => report.findings.push(finding)), (detail) => detail);
+    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal, (finding) => report.findings.push(finding)), (facts) => facts);
 
     emulator = await step('start emulator', async () => {
       if (options.dataDir !== undefined) {
@@ -122,35 +158,35 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
         storageDir = await mkdtemp(path.join(options.dataDir, 'kxp-rehearse-'));
       }
       return startPortalEmulator({ envVersions: options.envVersions, dataDir: storageDir, signal });
-    }, (running) => `${running.url}, ${env} on Xperience ${environmentVersion}${storageDir ? `, storage in ${storageDir}` : ', storage in memory'}`);
+    }, (running) => ({ kind: 'emulator', url: running.url, env, environmentVersion, storageDir: storageDir ?? null }));
     const running = emulator;
     const portal = new HttpPortal({ url: running.url, token: running.tokenFor('devops') });
-    await step('create session', () => portal.createSession({ signal }), (session) => session.id);
-    const grant = await step('get access', () => portal.getAccess({ signal }), (access) => `valid until ${access.expiresOn}`);
+    await step('create session', () => portal.createSession({ signal }), (session) => ({ kind: 'session', sessionId: session.id }));
+    const grant = await step('get access', () => portal.getAccess({ signal }), (access) => ({ kind: 'access', expiresOn: access.expiresOn }));
 
     const uploadOptions = { dbSasUrl: grant.databaseSasUrl, storageSasUrl: grant.storageSasUrl, stateDir, cwd, signal };
     report.upload = await step('upload', async () => {
       const result = await uploadPayload(source, { ...uploadOptions, concurrency: options.concurrency, onEvent: (event) => options.onEvent?.({ type: 'upload', event }) });
       if (!result.ok) throw new KxpError('TRANSFER_FAILED', `${result.files.failed} file(s) failed to upload: ${result.errors.map((error) => error.message).join('; ')}`);
       return result;
-    }, (result) => `${result.files.uploaded} files uploaded, ${result.bytes.sent} bytes sent`);
+    }, (result) => ({ kind: 'upload', filesUploaded: result.files.uploaded, bytesSent: result.bytes.sent }));
 
     const verified = await step('verify', async () => {
       const result = await verifyPayload(source, { ...uploadOptions, onEvent: (event) => options.onEvent?.({ type: 'verify', event }) });
       if (!result.ok) throw new KxpError('VERIFY_MISMATCH', `The restore containers differ from the source: ${result.missing.length} missing, ${result.extra.length} extra, ${result.mismatched.length} mismatched.`);
       return result;
-    }, (result) => `${result.checked} files identical`);
+    }, (result) => ({ kind: 'verify', identicalFiles: result.checked }));
     report.verify = { ok: verified.ok, missing: verified.missing, extra: verified.extra, mismatched: verified.mismatched };
 
     report.restore = await step(`restore to ${env}`, () =>
       restoreToEnvironment(portal, { env, assumeYes: true, intervalMs: 50, signal, onEvent: (event) => options.onEvent?.({ type: 'restore', event }) }),
-    (restore) => `restore ${restore.id} succeeded`);
+    (restore) => ({ kind: 'restore', restoreId: restore.id, env: restore.env, state: restore.state }));
 
     report.environment = await step(`check ${env}`, async () => {
       const check = await checkEnvironment(running, env, payloadFiles(source, { signal, cwd }), signal);
       if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.missing.length} missing, ${check.extra.length} extra, ${check.mismatched.length} mismatched.`);
       return check;
-    }, (check) => `${check.checked} blobs identical to the source`);
+    }, (check) => ({ kind: 'environment', env, identicalBlobs: check.checked }));
 
     await step('close session', () => portal.closeSession({ signal }));
     report.ok = true;
@@ -180,7 +216,8 @@ async function checkVersion(
   cwd: string | undefined,
   signal: AbortSignal | undefined,
   warn: (finding: Finding) => void,
-): Promise<string> {
+): Promise<VersionCheckFacts> {
+  const facts = { kind: 'version', env, environmentVersion } as const;
   for await (const file of payloadFiles(source, { signal, cwd })) {
     if (file.kind !== 'bacpac') continue;
     const version = await readXperienceVersion(file.absolutePath, { signal });
@@ -198,11 +235,10 @@ async function checkVersion(
           `Not an Xperience database (no CMSDBVersion in CMS_SettingsKey), so its version could not be compared with ${env}'s ${environmentVersion}. The real restore needs an Xperience export of the environment's version; check you picked the right file.`,
         ),
       );
-      return `${file.displayPath}: not an Xperience database (version not checked; see the warning)`;
     }
-    return `Xperience ${version} = ${env}`;
+    return { ...facts, bacpac: { path: file.displayPath, version } };
   }
-  return 'no database in this payload';
+  return { ...facts, bacpac: null };
 }
 
 /** Compares the environment's database and storage containers with the source files by name, size and MD5. */

@@ -1,5 +1,5 @@
 /** Text and JSON of `rehearse`: one line per step with its time, then the outcome. */
-import type { RehearseEvent, RehearseReport } from '../operations/rehearse.js';
+import type { RehearseEvent, RehearseReport, RehearseStep, RehearseStepFacts, VersionCheckFacts } from '../operations/rehearse.js';
 import { findingJson, renderFindings } from './plan.js';
 import { formatDuration } from './format.js';
 import { renderRestoreEvent } from './restore.js';
@@ -8,10 +8,46 @@ import { renderRestoreEvent } from './restore.js';
 export function renderRehearseEvent(event: RehearseEvent): string {
   if (event.type === 'step-done') {
     const { step } = event;
-    return `${step.ok ? '✓' : '✗'} ${step.name.padEnd(18)} ${formatDuration(step.durationMs / 1000).padStart(8)}${step.detail ? `  ${step.detail}` : ''}\n`;
+    const detail = stepDetail(step);
+    return `${step.ok ? '✓' : '✗'} ${step.name.padEnd(18)} ${formatDuration(step.durationMs / 1000).padStart(8)}${detail ? `  ${detail}` : ''}\n`;
   }
   if (event.type === 'restore' && event.event.type === 'restore-status') return renderRestoreEvent(event.event);
   return '';
+}
+
+/** The step's one line: what it found or did, or the message of the error that stopped it. */
+export function stepDetail(step: RehearseStep): string | undefined {
+  if (!step.ok) return step.error.message;
+  return step.facts ? describeFacts(step.facts) : undefined;
+}
+
+function describeFacts(facts: RehearseStepFacts): string {
+  switch (facts.kind) {
+    case 'plan':
+      return `${facts.files} files, ${facts.bytes} bytes, no errors`;
+    case 'version':
+      return describeVersionCheck(facts);
+    case 'emulator':
+      return `${facts.url}, ${facts.env} on Xperience ${facts.environmentVersion}, storage ${facts.storageDir === null ? 'in memory' : `in ${facts.storageDir}`}`;
+    case 'session':
+      return facts.sessionId;
+    case 'access':
+      return `valid until ${facts.expiresOn}`;
+    case 'upload':
+      return `${facts.filesUploaded} files uploaded, ${facts.bytesSent} bytes sent`;
+    case 'verify':
+      return `${facts.identicalFiles} files identical`;
+    case 'restore':
+      return `restore ${facts.restoreId} ${facts.state}`;
+    case 'environment':
+      return `${facts.identicalBlobs} blobs identical to the source`;
+  }
+}
+
+function describeVersionCheck({ env, bacpac }: VersionCheckFacts): string {
+  if (bacpac === null) return 'no database in this payload';
+  if (bacpac.version === null) return `${bacpac.path}: not an Xperience database (version not checked; see the warning)`;
+  return `Xperience ${bacpac.version} = ${env}`;
 }
 
 export function renderRehearsal(report: RehearseReport): string {
@@ -36,5 +72,10 @@ export function renderRehearsal(report: RehearseReport): string {
 }
 
 export function rehearsalJson(report: RehearseReport) {
-  return { ...report, findings: report.findings.map(findingJson) };
+  // `detail` keeps the step line for readers of the JSON; the facts (or the error) are beside it.
+  const steps = report.steps.map((step) => {
+    const { name, ok, durationMs, ...result } = step;
+    return { name, ok, durationMs, detail: stepDetail(step), ...result };
+  });
+  return { ...report, steps, findings: report.findings.map(findingJson) };
 }

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli, spawnCli } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('rehearse command', () => {
   const tempDir = useTempDirs();
 
@@ -12,8 +14,21 @@ describe('rehearse command', () => {
     const result = await run.done;
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    for (const step of ['plan', 'start emulator', 'upload', 'verify', 'restore to qa', 'check qa', 'close session', 'stop emulator']) {
-      expect(result.stdout).toMatch(new RegExp(`✓ ${step}\\s+\\d`));
+    // The lines of the README's sample ("## The session"), with what varies from run to run (times, ids) as patterns.
+    for (const step of [
+      /✓ plan +[\d.]+ s {2}34 files, 49318 bytes, no errors/,
+      /✓ check version +[\d.]+ s {2}Xperience 31\.1\.0 = qa/,
+      /✓ start emulator +[\d.]+ s {2}http:\/\/127\.0\.0\.1:\d+, qa on Xperience 31\.1\.0, storage in memory/,
+      /✓ create session +[\d.]+ s {2}s\w+/,
+      /✓ get access +[\d.]+ s {2}valid until \d{4}-\d\d-\d\dT[\d:.]+Z/,
+      /✓ upload +[\d.]+ s {2}34 files uploaded, 49318 bytes sent/,
+      /✓ verify +[\d.]+ s {2}34 files identical/,
+      /✓ restore to qa +[\d.]+ s {2}restore r\w+ succeeded/,
+      /✓ check qa +[\d.]+ s {2}34 blobs identical to the source/,
+      /✓ close session +[\d.]+ s/,
+      /✓ stop emulator +[\d.]+ s/,
+    ]) {
+      expect(result.stdout).toMatch(new RegExp(`^${step.source}$`, 'm'));
     }
     expect(result.stdout).toContain('Rehearsal passed');
   });
@@ -26,7 +41,9 @@ describe('rehearse command', () => {
     expect(result.exitCode).toBe(2);
     const report = JSON.parse(result.stdout) as { ok: boolean; steps: Array<{ name: string }>; findings: Array<{ code: string; path: string }>; error: { code: string } };
     expect(report).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    expect(report.steps.map((step) => step.name)).toEqual(['plan']);
+    const stepError = { code: 'VALIDATION_FAILED', message: expect.stringMatching(/^The payload has \d+ problems? that would make the custom restore fail; nothing was sent\.$/) };
+    expect(report.steps).toEqual([{ name: 'plan', ok: false, durationMs: expect.any(Number), detail: stepError.message, error: stepError }]);
+    expect(result.stderr).toMatch(/^✗ plan\s+\d+\.\d s {2}The payload has \d+ problems? that would make/m);
     expect(report.findings.some((finding) => ['NOT_LOWERCASE', 'CONTAINER_NAME'].includes(finding.code) && finding.path.includes('Default'))).toBe(true);
 
     const text = await runCli(['rehearse', dir]);
@@ -35,12 +52,16 @@ describe('rehearse command', () => {
     expect(text.stdout).toContain('Rehearsal failed [VALIDATION_FAILED]');
   });
 
-  it('keeps storage on disk with --data and leaves the folder clean afterwards', async () => {
+  it('keeps storage on disk with --data and leaves the folder clean afterwards (step lines on stderr with --json)', async () => {
     const data = await tempDir();
-    const result = await runCli(['rehearse', 'examples/migration', '--env', 'stg', '--data', data], { cwd: repoRoot });
+    const result = await runCli(['rehearse', 'examples/migration', '--env', 'stg', '--data', data, '--json', '--no-progress'], { cwd: repoRoot });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain(`storage in ${data}`);
-    expect(result.stdout).toMatch(/✓ restore to stg/);
+    const report = JSON.parse(result.stdout) as { ok: boolean; steps: Array<{ name: string; detail?: string; facts: { kind: string; storageDir?: string } | null }> };
+    const emulator = report.steps.find((step) => step.name === 'start emulator');
+    expect(emulator?.facts).toMatchObject({ kind: 'emulator', env: 'stg', storageDir: expect.stringContaining(path.join(data, 'kxp-rehearse-')) });
+    expect(emulator?.detail).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+, stg on Xperience 31\\.1\\.0, storage in ${escapeRegExp(emulator?.facts?.storageDir ?? '?')}$`));
+    expect(result.stderr).toContain(`  ${emulator?.detail}\n`);
+    expect(result.stderr).toMatch(/^✓ restore to stg\s+\d+\.\d s {2}restore r\w+ succeeded$/m);
     expect(await readdir(data)).toEqual([]);
   });
 

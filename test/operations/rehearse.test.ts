@@ -17,7 +17,7 @@ describe('rehearse (in process)', () => {
     return dir;
   }
 
-  it('passes on the sample: every step, timed, and the environment holds exactly the source', async () => {
+  it('passes on the sample: every step, timed, with its facts, and the environment holds exactly the source', async () => {
     const events: RehearseEvent[] = [];
     const report = await rehearse({ dir: sample }, { env: 'uat', onEvent: (event) => events.push(event) });
     expect(report.error).toBeNull();
@@ -30,6 +30,24 @@ describe('rehearse (in process)', () => {
     expect(report.environment).toMatchObject({ ok: true, missing: [], extra: [], mismatched: [] });
     expect(report.restore).toMatchObject({ state: 'succeeded', env: 'uat', databaseVersion: '31.1.0' });
     expect(events.some((event) => event.type === 'upload')).toBe(true);
+
+    const facts = Object.fromEntries(report.steps.map((step) => [step.name, step.ok ? step.facts : step.error]));
+    const files = report.environment?.checked;
+    expect(facts).toEqual({
+      plan: { kind: 'plan', files, bytes: report.upload?.bytes.sent },
+      'check version': { kind: 'version', env: 'uat', environmentVersion: '31.1.0', bacpac: { path: path.relative(process.cwd(), path.join(sample, 'db.bacpac')), version: '31.1.0' } },
+      'start emulator': { kind: 'emulator', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), env: 'uat', environmentVersion: '31.1.0', storageDir: null },
+      'create session': { kind: 'session', sessionId: expect.any(String) },
+      'get access': { kind: 'access', expiresOn: expect.any(String) },
+      upload: { kind: 'upload', filesUploaded: files, bytesSent: report.upload?.bytes.sent },
+      verify: { kind: 'verify', identicalFiles: files },
+      'restore to uat': { kind: 'restore', restoreId: report.restore?.id, env: 'uat', state: 'succeeded' },
+      'check uat': { kind: 'environment', env: 'uat', identicalBlobs: files },
+      'close session': null,
+      'stop emulator': null,
+    });
+    const access = facts['get access'] as { expiresOn: string };
+    expect(Date.parse(access.expiresOn)).toBeGreaterThan(Date.now());
   });
 
   it('stops cleanly when interrupted during the upload: exit 3, the emulator stopped', async () => {
@@ -42,7 +60,7 @@ describe('rehearse (in process)', () => {
     });
     expect(report.ok).toBe(false);
     expect(report.error).toMatchObject({ exitCode: 3 });
-    expect(report.steps.find((step) => step.name === 'upload')?.ok).toBe(false);
+    expect(report.steps.find((step) => step.name === 'upload')).toMatchObject({ ok: false, error: { code: 'ABORTED', message: 'Ctrl-C' } });
     expect(report.steps.at(-1)).toMatchObject({ name: 'stop emulator', ok: true });
   });
 
@@ -53,7 +71,7 @@ describe('rehearse (in process)', () => {
     expect(report.ok).toBe(false);
     expect(report.error).toMatchObject({ code: 'VALIDATION_FAILED', exitCode: 2 });
     expect(report.findings.some((finding) => finding.code === 'NOT_LOWERCASE' && finding.path.includes('Assets'))).toBe(true);
-    expect(report.steps.map((step) => step.name)).toEqual(['plan']);
+    expect(report.steps).toEqual([{ name: 'plan', ok: false, durationMs: expect.any(Number), error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('nothing was sent') } }]);
     expect(report.upload).toBeNull();
   });
 
@@ -71,7 +89,10 @@ describe('rehearse (in process)', () => {
     await cp(path.join(repoRoot, '..', 'shared', 'fixtures', 'bacpac', 'food-sql2019.bacpac'), path.join(dir, 'db.bacpac'));
     const report = await rehearse({ dir }, {});
     expect(report.findings.map((finding) => [finding.code, finding.severity])).toEqual([['NOT_XPERIENCE', 'warning']]);
-    expect(report.steps.find((step) => step.name === 'check version')?.detail).toContain('not an Xperience database');
+    expect(report.steps.find((step) => step.name === 'check version')).toMatchObject({
+      ok: true,
+      facts: { kind: 'version', env: 'qa', environmentVersion: '31.1.0', bacpac: { path: path.join(dir, 'db.bacpac'), version: null } },
+    });
   });
 
   it('fails before anything is sent when the bacpac is of another Xperience version than the environment', async () => {
@@ -81,6 +102,7 @@ describe('rehearse (in process)', () => {
     expect(report.error).toMatchObject({ code: 'VERSION_MISMATCH', exitCode: 2 });
     expect(report.error?.message).toContain('Xperience 30.0.0 database but the prod environment runs 31.1.0');
     expect(report.steps.map((step) => step.name)).toEqual(['plan', 'check version']);
+    expect(report.steps[1]).toMatchObject({ ok: false, error: { code: 'VERSION_MISMATCH', message: report.error?.message.split(' Export the database')[0] } });
     expect(report.restore).toBeNull();
   });
 });
