@@ -5,7 +5,8 @@
  */
 import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import type { RemoteBlob } from '../azure/listing.js';
+import { listUnclaimed, type RemoteBlob } from '../azure/listing.js';
+import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
 import type { ContainerTarget } from '../transfer/engine.js';
 import { md5OfFile } from '../transfer/file-hash.js';
@@ -48,6 +49,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const targets = await openTargets(destinations, options);
   options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes });
   const missing: string[] = [];
+  const extra: string[] = [];
   const details: Mismatch[] = [];
   const limit = pLimit(options.concurrency ?? 4);
   const pending = new Set<Promise<void>>();
@@ -55,8 +57,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   try {
     for await (const file of payloadFiles(source, options)) {
       const target = (file.kind === 'bacpac' ? targets.db : targets.storage) as ContainerTarget;
-      const remote = target.remote.get(file.blobName);
-      target.remote.delete(file.blobName);
+      const remote = target.remote.claim(file.blobName);
       checked++;
       if (!remote) {
         missing.push(file.blobName);
@@ -73,15 +74,22 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
       if (pending.size >= 256) await Promise.race(pending);
     }
     await Promise.all(pending);
+    extra.push(...(await unclaimed(targets.db, options)), ...(await unclaimed(targets.storage, options)));
   } finally {
     await Promise.allSettled(pending);
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
   }
-  const extra = [...(targets.db?.remote.keys() ?? []), ...(targets.storage?.remote.keys() ?? [])].sort();
+  extra.sort();
   details.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : 0));
   const mismatched = details.map((detail) => detail.blobName);
   missing.sort();
   return { ok: missing.length === 0 && extra.length === 0 && mismatched.length === 0, missing, extra, mismatched, details, checked, durationMs: Date.now() - started };
+}
+
+/** The index keeps no names, so the blobs the source lacks are found by listing the container once more. */
+async function unclaimed(target: ContainerTarget | null, options: VerifyOptions): Promise<string[]> {
+  if (!target) return [];
+  return paced((signal) => listUnclaimed(target.client, target.remote, { signal }), { signal: options.signal, policy: options.retry, where: target.client.containerName });
 }
 
 async function compare(file: string, blobName: string, remote: RemoteBlob, target: ContainerTarget, signal?: AbortSignal): Promise<{ reason: string | null; hashed: boolean }> {

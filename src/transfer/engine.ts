@@ -11,7 +11,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { BlockBlobClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
 import mime from 'mime-types';
 import { KxpError, toKxpError } from '../errors.js';
-import type { RemoteBlob } from '../azure/listing.js';
+import type { RemoteBlob, RemoteIndex } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
 import { BLOCK_ID_BYTES, blockId, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockLayout } from './blocks.js';
@@ -27,7 +27,7 @@ export interface ContainerTarget {
   client: ContainerClient;
   journal: Journal;
   /** The container's blobs at the start of the run (name → size, MD5). */
-  remote: Map<string, RemoteBlob>;
+  remote: RemoteIndex;
 }
 
 export interface TransferItem {

@@ -4,17 +4,28 @@
  * were committed, so a re-run skips without re-reading. It is a cache: a lost or torn journal costs time,
  * never correctness, because the remote listing and block list decide what is really there.
  * It never holds a SAS URL or signature: only blob names, local paths, sizes, times and MD5s.
+ * In memory it keeps ~100 bytes per blob (a digest table, no names or paths) and the file is read as a
+ * stream, so a journal of millions of files opens in bounded memory.
  */
-import { createHash } from 'node:crypto';
-import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { createHash, hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
+import { DigestTable, valueLayout } from '../digest-table.js';
 
 export const JOURNAL_VERSION = 1;
 const FLUSH_DELAY_MS = 200;
 /** Re-runs append a record per file; past twice the live records (plus this), the journal is rewritten. */
 const COMPACT_SLACK = 1000;
+// Per blob: a fingerprint of (path, size, mtime), the whole-file MD5, its line in the file, flags.
+// 8 bytes of fingerprint suffice: it is compared with one stored value, never searched among many, so a
+// changed file passes for the old one with a chance of 2^-64.
+const FINGERPRINT_BYTES = 8;
+const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: 16, line: 4, flags: 1 });
+const COMMITTED = 1;
 
 export interface JournalRecord {
   v: typeof JOURNAL_VERSION;
@@ -37,7 +48,9 @@ export interface FileState {
 
 export class Journal {
   readonly file: string;
-  private readonly byBlob = new Map<string, JournalRecord>();
+  private readonly byBlob = new DigestTable(VALUE.bytes);
+  /** Lines in the file so far (the next record's line number). */
+  private lines = 0;
   private handle: FileHandle | undefined;
   private pending: string[] = [];
   private flushing: Promise<void> | undefined;
@@ -66,37 +79,54 @@ export class Journal {
   private static async openOrThrow(stateDir: string, identity: string): Promise<Journal> {
     await makeDirectory(stateDir);
     const journal = new Journal(path.join(stateDir, journalFileName(identity)));
-    let text = '';
-    try {
-      text = await readFile(journal.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const lines = text.split('\n');
-    for (const line of lines) {
-      const record = parseRecord(line);
-      if (record) journal.remember(record);
+    // Opened for appending first: creates the file, and fails early on a folder we cannot write to.
+    journal.handle = await open(journal.file, 'a');
+    let terminated = true;
+    for await (const line of readLines(journal.file)) {
+      const record = parseRecord(line.text);
+      if (record) journal.remember(record, journal.lines);
+      journal.lines++;
+      terminated = line.terminated;
     }
     // A crash can leave a torn last line; start the next record on a line of its own.
-    journal.needsNewline = text.length > 0 && !text.endsWith('\n');
-    if (lines.length > 2 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
-    journal.handle = await open(journal.file, 'a');
+    journal.needsNewline = !terminated;
+    if (journal.lines > 2 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
     return journal;
   }
 
-  /** Rewrites the file with the last record of each blob only (atomically: temporary file, then rename). */
+  /**
+   * Rewrites the file with the last record of each blob only, streaming (temporary file, then rename), and
+   * reopens it for appending.
+   */
   private async compact(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
     const temporary = `${this.file}.compact`;
-    await writeFile(temporary, [...this.byBlob.values()].map((record) => JSON.stringify(record) + '\n').join(''), { flush: true });
+    const out = createWriteStream(temporary, { flush: true });
+    let lineNumber = 0;
+    let kept = 0;
+    for await (const line of readLines(this.file)) {
+      const record = parseRecord(line.text);
+      const value = record && this.byBlob.get(DigestTable.digest(record.blob));
+      if (value && value.readUInt32LE(VALUE.at.line) === lineNumber) {
+        value.writeUInt32LE(kept++, VALUE.at.line);
+        if (!out.write(line.text + '\n')) await once(out, 'drain');
+      }
+      lineNumber++;
+    }
+    out.end();
+    await once(out, 'close');
     await rename(temporary, this.file);
+    this.lines = kept;
     this.needsNewline = false;
+    this.handle = await open(this.file, 'a');
   }
 
-  /** The MD5 of a local file, if the journal saw it at exactly this size and mtime. */
+  /** The MD5 of a local file, if the journal saw it at exactly this path, size and mtime. */
   knownMd5(blob: string, state: FileState): string | null {
-    const record = this.byBlob.get(blob);
-    if (!record || record.path !== state.path || record.size !== state.size || record.mtimeMs !== state.mtimeMs) return null;
-    return record.md5;
+    const value = this.byBlob.get(DigestTable.digest(blob));
+    if (!value || !sameFingerprint(value, fingerprint(state))) return null;
+    return value.toString('base64', VALUE.at.md5, VALUE.at.md5 + 16);
   }
 
   /**
@@ -122,7 +152,8 @@ export class Journal {
 
   private append(t: JournalRecord['t'], blob: string, state: FileState, md5: string): void {
     const record: JournalRecord = { v: JOURNAL_VERSION, t, blob, path: state.path, size: state.size, mtimeMs: state.mtimeMs, md5, at: new Date().toISOString() };
-    this.remember(record);
+    if (!isMd5(md5)) throw new KxpError('INTERNAL', `Not an MD5 for the journal: ${JSON.stringify(md5)}.`, { path: state.path });
+    this.remember(record, this.lines++);
     this.pending.push(JSON.stringify(record) + '\n');
   }
 
@@ -157,12 +188,45 @@ export class Journal {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private remember(record: JournalRecord): void {
-    const previous = this.byBlob.get(record.blob);
+  private remember(record: JournalRecord, line: number): void {
+    const { value, created } = this.byBlob.upsert(DigestTable.digest(record.blob));
+    const print = fingerprint(record);
+    const md5 = Buffer.from(record.md5, 'base64');
     // A later `hash` of the same file state must not hide that it was committed.
-    if (previous?.t === 'committed' && record.t === 'hash' && previous.md5 === record.md5 && previous.mtimeMs === record.mtimeMs) return;
-    this.byBlob.set(record.blob, record);
+    const sameState = !created && sameFingerprint(value, print) && md5.compare(value, VALUE.at.md5, VALUE.at.md5 + 16) === 0;
+    if (sameState && record.t === 'hash' && (value.readUInt8(VALUE.at.flags) & COMMITTED) !== 0) return;
+    value.set(print, VALUE.at.fingerprint);
+    value.set(md5, VALUE.at.md5);
+    value.writeUInt32LE(line, VALUE.at.line);
+    value.writeUInt8(record.t === 'committed' ? COMMITTED : 0, VALUE.at.flags);
   }
+}
+
+/** What identifies one version of a local file: its path, size and mtime, digested. */
+function fingerprint(state: FileState): Buffer {
+  return hash('md5', `${state.path}\0${state.size}\0${state.mtimeMs}`, 'buffer').subarray(0, FINGERPRINT_BYTES);
+}
+
+function sameFingerprint(value: Buffer, print: Buffer): boolean {
+  return print.compare(value, VALUE.at.fingerprint, VALUE.at.fingerprint + FINGERPRINT_BYTES) === 0;
+}
+
+function isMd5(text: string): boolean {
+  return text.length === 24 && Buffer.from(text, 'base64').toString('base64') === text;
+}
+
+/** The file's lines as text, streamed; `terminated` is false for a last line with no newline (a torn write). */
+async function* readLines(file: string): AsyncGenerator<{ text: string; terminated: boolean }> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10)) {
+      yield { text: data.toString('utf8', 0, newline), terminated: true };
+      data = data.subarray(newline + 1);
+    }
+    rest = data;
+  }
+  if (rest.length > 0) yield { text: rest.toString('utf8'), terminated: false };
 }
 
 /** `<account>-<container>-<short hash>.jsonl`: readable, and unique even if names contain odd characters. */
@@ -177,7 +241,8 @@ function parseRecord(line: string): JournalRecord | null {
   try {
     const value = JSON.parse(line) as Partial<JournalRecord>;
     if (value.v !== JOURNAL_VERSION || (value.t !== 'hash' && value.t !== 'committed')) return null;
-    if (typeof value.blob !== 'string' || typeof value.md5 !== 'string' || typeof value.size !== 'number' || typeof value.mtimeMs !== 'number') return null;
+    if (typeof value.blob !== 'string' || typeof value.path !== 'string' || typeof value.md5 !== 'string' || !isMd5(value.md5)) return null;
+    if (typeof value.size !== 'number' || typeof value.mtimeMs !== 'number') return null;
     return value as JournalRecord;
   } catch {
     return null; // a torn or foreign line: ignored

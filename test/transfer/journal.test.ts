@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal } from '../../src/transfer/journal.js';
 import { useTempDirs } from '../support/tree.js';
+
+/** A real base64 MD5, as the engine records them. */
+const md5 = (text: string) => createHash('md5').update(text).digest('base64');
 
 describe('resume journal', () => {
   const tempDir = useTempDirs();
@@ -11,12 +15,12 @@ describe('resume journal', () => {
   it('remembers MD5s per blob at a size and mtime, keyed by container identity, across reopenings', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
-    await journal.recordDurably('hash', 'default/a.bin', state, 'md5-a');
-    await journal.recordDurably('committed', 'default/a.bin', state, 'md5-a');
+    await journal.recordDurably('hash', 'default/a.bin', state, md5('a'));
+    await journal.recordDurably('committed', 'default/a.bin', state, md5('a'));
     await journal.close();
 
     const again = await Journal.open(dir, 'acct/files');
-    expect(again.knownMd5('default/a.bin', state)).toBe('md5-a');
+    expect(again.knownMd5('default/a.bin', state)).toBe(md5('a'));
     expect(again.knownMd5('default/a.bin', { ...state, mtimeMs: 9999 })).toBeNull();
     expect(again.knownMd5('default/a.bin', { ...state, size: 11 })).toBeNull();
     await again.close();
@@ -29,19 +33,19 @@ describe('resume journal', () => {
   it('survives a torn last line (a crash mid-write) and keeps appending whole lines after it', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
-    await journal.recordDurably('committed', 'default/a.bin', state, 'md5-a');
+    await journal.recordDurably('committed', 'default/a.bin', state, md5('a'));
     await journal.close();
     await appendFile(journal.file, '{"v":1,"t":"committed","blob":"default/b.bin","pa');
 
     const reopened = await Journal.open(dir, 'acct/files');
-    expect(reopened.knownMd5('default/a.bin', state)).toBe('md5-a');
+    expect(reopened.knownMd5('default/a.bin', state)).toBe(md5('a'));
     expect(reopened.knownMd5('default/b.bin', { ...state, path: 'x' })).toBeNull();
-    await reopened.recordDurably('hash', 'default/c.bin', state, 'md5-c');
+    await reopened.recordDurably('hash', 'default/c.bin', state, md5('c'));
     await reopened.close();
     const lines = (await readFile(journal.file, 'utf8')).split('\n');
     expect(lines.filter((line) => line.startsWith('{"v":1,"t":"hash","blob":"default/c.bin"'))).toHaveLength(1);
     const last = await Journal.open(dir, 'acct/files');
-    expect(last.knownMd5('default/c.bin', state)).toBe('md5-c');
+    expect(last.knownMd5('default/c.bin', state)).toBe(md5('c'));
     await last.close();
   });
 
@@ -49,7 +53,7 @@ describe('resume journal', () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
     for (let run = 0; run < 4; run++) {
-      for (let i = 0; i < 600; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeMs: run }, `md5-${run}`);
+      for (let i = 0; i < 600; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeMs: run }, md5(`run ${run}`));
       await journal.flush();
     }
     await journal.close();
@@ -58,8 +62,51 @@ describe('resume journal', () => {
     await compacted.close();
     expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(601);
     const reread = await Journal.open(dir, 'acct/files');
-    expect(reread.knownMd5('default/f599', { ...state, mtimeMs: 3 })).toBe('md5-3');
+    expect(reread.knownMd5('default/f599', { ...state, mtimeMs: 3 })).toBe(md5('run 3'));
     await reread.close();
+  });
+
+  it('keeps, through compaction, the last record of each blob and a commit over a later hash of the same state', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    const other = { ...state, path: '/elsewhere/a.bin' };
+    for (let run = 0; run < 4; run++) {
+      for (let i = 0; i < 700; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeMs: run }, md5(`run ${run}`));
+      await journal.flush();
+    }
+    await journal.recordDurably('committed', 'default/kept.bin', state, md5('kept'));
+    await journal.recordDurably('hash', 'default/kept.bin', state, md5('kept'));
+    await journal.recordDurably('hash', 'default/moved.bin', state, md5('old'));
+    await journal.recordDurably('hash', 'default/moved.bin', other, md5('new'));
+    await journal.close();
+
+    const compacted = await Journal.open(dir, 'acct/files');
+    await compacted.close();
+    const records = (await readFile(journal.file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { blob: string; t: string; md5: string });
+    expect(records).toHaveLength(702);
+    expect(records.find((record) => record.blob === 'default/kept.bin')).toMatchObject({ t: 'committed' });
+    expect(records.filter((record) => record.blob === 'default/f0')).toEqual([expect.objectContaining({ md5: md5('run 3') })]);
+
+    const reread = await Journal.open(dir, 'acct/files');
+    expect(reread.knownMd5('default/f0', { ...state, mtimeMs: 3 })).toBe(md5('run 3'));
+    expect(reread.knownMd5('default/f0', { ...state, mtimeMs: 2 })).toBeNull();
+    expect(reread.knownMd5('default/moved.bin', other)).toBe(md5('new'));
+    // The same blob name from another local path is another file: its MD5 must be read again.
+    expect(reread.knownMd5('default/moved.bin', state)).toBeNull();
+    await reread.close();
+  });
+
+  it('skips foreign lines and records whose MD5 is not one', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    await journal.close();
+    const good = { v: 1, t: 'hash', blob: 'default/a.bin', ...state, md5: md5('a'), at: 'now' };
+    await appendFile(journal.file, ['not json', JSON.stringify({ ...good, md5: 'md5-a' }), JSON.stringify({ ...good, blob: 'default/b.bin' }), ''].join('\n'));
+    const reopened = await Journal.open(dir, 'acct/files');
+    expect(reopened.knownMd5('default/a.bin', state)).toBeNull();
+    expect(reopened.knownMd5('default/b.bin', state)).toBe(md5('a'));
+    expect(() => reopened.record('hash', 'default/c.bin', state, 'md5-c')).toThrow(/Not an MD5/);
+    await reopened.close();
   });
 
   it('says which folder cannot hold the journal and how to choose another', async () => {
