@@ -86,7 +86,8 @@ export async function listUnclaimed(container: ContainerClient, index: RemoteInd
   return names;
 }
 
-async function* blobItems(container: ContainerClient, options: ListOptions) {
+/** Every blob of a container, one page (5,000) at a time. */
+export async function* blobItems(container: ContainerClient, options: ListOptions = {}) {
   const pages = container.listBlobsFlat({ abortSignal: options.signal, prefix: options.prefix }).byPage({ maxPageSize: 5000 });
   for await (const page of pages) yield* page.segment.blobItems;
 }

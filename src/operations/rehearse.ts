@@ -7,6 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ContainerClient } from '@azure/storage-blob';
+import { blobItems, RemoteIndex } from '../azure/listing.js';
 import { readXperienceVersion } from '../bacpac/index.js';
 import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
 import { warning, type Finding } from '../rules/finding.js';
@@ -242,14 +244,15 @@ async function checkVersion(
 }
 
 /** Compares the environment's database and storage containers with the source files by name, size and MD5. */
-async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
-  const remote = new Map<string, { size: number; md5: string | null }>();
+/** Exported for its own test; rehearse calls it after the restore. */
+export async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
+  // One compact index for all the environment's containers, by `<container>/<path>` (millions of files fit).
   const storage = running.emulator.environmentStorage(env);
-  for await (const container of storage.listContainers({ abortSignal: signal })) {
-    for await (const blob of storage.getContainerClient(container.name).listBlobsFlat({ abortSignal: signal })) {
-      const md5 = blob.properties.contentMD5 ? Buffer.from(blob.properties.contentMD5).toString('base64') : null;
-      remote.set(`${container.name}/${blob.name}`, { size: blob.properties.contentLength ?? -1, md5 });
-    }
+  const containers: ContainerClient[] = [];
+  for await (const container of storage.listContainers({ abortSignal: signal })) containers.push(storage.getContainerClient(container.name));
+  const remote = new RemoteIndex();
+  for (const container of containers) {
+    for await (const blob of blobItems(container, { signal })) remote.add(`${container.containerName}/${blob.name}`, blob.properties.contentLength ?? -1, blob.properties.contentMD5);
   }
   const database = await running.emulator.environmentDatabase(env).getBlobClient('db.bacpac').getProperties({ abortSignal: signal }).catch(() => null);
   const check: EnvironmentCheck = { ok: false, checked: 0, missing: [], extra: [], mismatched: [] };
@@ -257,12 +260,17 @@ async function checkEnvironment(running: RunningPortalEmulator, env: Environment
     check.checked++;
     const found = file.kind === 'bacpac'
       ? database && { size: database.contentLength ?? -1, md5: database.contentMD5 ? Buffer.from(database.contentMD5).toString('base64') : null }
-      : remote.get(file.blobName);
-    remote.delete(file.blobName);
+      : remote.claim(file.blobName);
     if (!found) check.missing.push(file.blobName);
     else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) check.mismatched.push(file.blobName);
   }
-  check.extra = [...remote.keys()].sort();
+  for (const container of containers) {
+    for await (const blob of blobItems(container, { signal })) {
+      const name = `${container.containerName}/${blob.name}`;
+      if (!remote.isClaimed(name)) check.extra.push(name);
+    }
+  }
+  check.extra.sort();
   check.ok = check.missing.length === 0 && check.extra.length === 0 && check.mismatched.length === 0;
   return check;
 }

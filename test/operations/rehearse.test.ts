@@ -2,7 +2,11 @@ import { cp, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBacpac } from '../../src/bacpac/index.js';
-import { rehearse, type RehearseEvent } from '../../src/operations/rehearse.js';
+import { checkEnvironment, rehearse, type RehearseEvent } from '../../src/operations/rehearse.js';
+import { payloadFiles } from '../../src/operations/upload.js';
+import { startPortalEmulator } from '../../src/portal/emulator/start.js';
+import { writeTree } from '../support/tree.js';
+import { createHash } from 'node:crypto';
 import { repoRoot } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';
 
@@ -104,5 +108,27 @@ describe('rehearse (in process)', () => {
     expect(report.steps.map((step) => step.name)).toEqual(['plan', 'check version']);
     expect(report.steps[1]).toMatchObject({ ok: false, error: { code: 'VERSION_MISMATCH', message: report.error?.message.split(' Export the database')[0] } });
     expect(report.restore).toBeNull();
+  });
+
+  it('checks the environment by name, size and MD5 across its containers: missing, extra and mismatched blobs', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/same.txt': 'same', 'storage/default/changed.txt': 'local', 'storage/media/missing.txt': 'gone' });
+    const running = await startPortalEmulator();
+    try {
+      const storage = running.emulator.environmentStorage('qa');
+      const put = async (container: string, name: string, text: string) => {
+        const client = storage.getContainerClient(container);
+        await client.createIfNotExists();
+        await client.getBlockBlobClient(name).upload(text, text.length, { blobHTTPHeaders: { blobContentMD5: createHash('md5').update(text).digest() } });
+      };
+      await put('default', 'same.txt', 'same');
+      await put('default', 'changed.txt', 'other');
+      await put('default', 'stray.txt', 'x');
+      await put('media', 'missing.txt/', 'a name with a slash after it is another blob');
+      const check = await checkEnvironment(running, 'qa', payloadFiles({ dir }, {}));
+      expect(check).toEqual({ ok: false, checked: 3, missing: ['media/missing.txt'], extra: ['default/stray.txt', 'media/missing.txt/'], mismatched: ['default/changed.txt'] });
+    } finally {
+      await running.stop();
+    }
   });
 });
