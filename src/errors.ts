@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'SAS_PERMISSION'
   | 'SAS_INSECURE'
   | 'ACCESS_DENIED'
+  | 'PROXY_REFUSED'
   | 'SOURCE_CHANGED'
   | 'TRANSFER_FAILED'
   | 'VERIFY_MISMATCH'

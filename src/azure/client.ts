@@ -2,21 +2,41 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AnonymousCredential, ContainerClient, newPipeline, Pipeline, type RequestPolicyFactory } from '@azure/storage-blob';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { ProxyChoice } from './proxy.js';
 import type { ContainerSas } from './sas.js';
 
 export interface ClientOptions {
   /** Sockets kept open to the service: the engine's concurrency (plus one for listings and commits). */
   maxSockets?: number;
+  /** Send through this proxy (see proxyFor); the SDK's own proxy handling is bypassed by our agent. */
+  proxy?: ProxyChoice;
 }
 
 /**
  * One client per container. The SDK's retry policy is reduced to a single try: retries happen per request
  * in the pacer, with backoff, jitter and events, so a failure is never retried twice over. Requests go
- * through one keep-alive agent sized to the concurrency, so connections are reused, never piled up.
+ * through one keep-alive agent sized to the concurrency, so connections are reused, never piled up
+ * (through a proxy too: one CONNECT tunnel per socket, reused).
  */
+/**
+ * Only https targets are proxied (proxyFor). agent-base otherwise guesses https from the call stack, and
+ * guesses differently when a socket is released than when it is looked up, so tunnels were never reused.
+ */
+class HttpsTunnelAgent extends HttpsProxyAgent<string> {
+  override isSecureEndpoint(): boolean {
+    return true;
+  }
+}
+
 export function createContainerClient(sas: ContainerSas, options: ClientOptions = {}): ContainerClient {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-  const agent = sas.url.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  // Setting our own agent switches off the SDK's HTTPS_PROXY handling, so the proxy is honoured here.
+  const agent = options.proxy
+    ? new HttpsTunnelAgent(options.proxy.url, agentOptions)
+    : sas.url.startsWith('https:')
+      ? new https.Agent(agentOptions)
+      : new http.Agent(agentOptions);
   const base = newPipeline(new AnonymousCredential(), {
     retryOptions: { maxTries: 1, tryTimeoutInMs: 24 * 3600 * 1000 },
     keepAliveOptions: { enable: true },

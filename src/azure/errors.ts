@@ -2,10 +2,10 @@
  * What an Azure Storage failure means for the transfer: try again, stop the run (access), or give up
  * on this file. The one place that reads SDK error shapes.
  */
-import { KxpError } from '../errors.js';
+import { ExitCode, KxpError } from '../errors.js';
 import { redactUrl } from './sas.js';
 
-export type FailureKind = 'retry' | 'access' | 'fatal';
+export type FailureKind = 'retry' | 'access' | 'proxy' | 'fatal';
 
 export interface Classified {
   kind: FailureKind;
@@ -31,6 +31,9 @@ const NETWORK_CODES = new Set([
   'ENETDOWN', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR', 'ERR_STREAM_PREMATURE_CLOSE', 'PARSE_ERROR',
 ]);
 
+const PROXY_HINT =
+  'Check the user name and password in HTTPS_PROXY (http://user:password@host:port, with characters such as @ or : percent-encoded), then re-run the same command; progress is kept.';
+
 export const ACCESS_HINT = 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and re-run the same command; progress is kept.';
 
 /** `timedOut` tells a per-request timeout (retry) from the caller's own abort (stop). */
@@ -40,6 +43,7 @@ export function classifyAzureError(thrown: unknown, timedOut = false): Classifie
   const serviceCode = error.details?.errorCode ?? error.code;
   const retryAfterMs = parseRetryAfter(error.response?.headers?.get?.('retry-after'));
   if (timedOut || error.name === 'AbortError') return { kind: 'retry', reason: 'timeout', status, retryAfterMs };
+  if (status === 407) return { kind: 'proxy', reason: 'HTTP 407 Proxy Authentication Required', status, retryAfterMs };
   if (status === 403 || status === 401) return { kind: 'access', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
   // The service computed another MD5 than the one sent: the bytes were damaged on the way. Sending again is the cure.
   if (status === 400 && isChecksumMismatch(serviceCode, error.message)) {
@@ -64,6 +68,14 @@ export function azureFailure(thrown: unknown, classified: Classified, where: str
     return new KxpError('ACCESS_DENIED', `Azure Storage refused access (${classified.reason}): the SAS URL has expired, was revoked, or does not allow this.`, {
       path: where,
       hint: ACCESS_HINT,
+      cause: thrown,
+    });
+  }
+  if (classified.kind === 'proxy') {
+    return new KxpError('PROXY_REFUSED', `The proxy refused to connect to Azure Storage (${classified.reason}).`, {
+      path: where,
+      hint: PROXY_HINT,
+      exitCode: ExitCode.resumable,
       cause: thrown,
     });
   }

@@ -57,6 +57,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           blockSizeMiB: args['block-size'],
           stateDir: args['state-dir'],
           cwd: ctx.cwd,
+          env: ctx.env,
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'progress') last = event.progress;

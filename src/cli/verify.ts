@@ -36,6 +36,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           getAccess: urls.getAccess,
           stateDir: args['state-dir'],
           cwd: ctx.cwd,
+          env: ctx.env,
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'listing-retry') ctx.stderr.write(listingRetryLine(event));

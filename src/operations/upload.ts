@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { KxpError, errorJson } from '../errors.js';
+import { proxyFor } from '../azure/proxy.js';
 import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
 import { scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
@@ -30,6 +31,8 @@ export interface UploadOptions {
   cwd?: string;
   /** Per-request retry tuning (tests shorten the backoff). */
   retry?: Partial<RetryPolicy>;
+  /** Where HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY are read. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
   /**
    * Asked for the SAS URLs not given above, once the plan has passed and only for the parts the payload
    * has, so an invalid payload never costs a "Get access" and a one-part payload never asks for the other.
@@ -42,13 +45,13 @@ export interface UploadOptions {
 /** What upload and verify report before the first byte moves. */
 export type SetupEvent =
   | { type: 'planned'; plan: PlanReport }
-  | { type: 'listed'; container: string; blobs: number }
+  | { type: 'listed'; container: string; blobs: number; proxy: string | null }
   /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
   | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string };
 export type UploadEvent = TransferEvent | SetupEvent;
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'signal' | 'concurrency' | 'getAccess'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'getAccess'> & {
   onEvent?: (event: SetupEvent) => void;
 };
 
@@ -138,14 +141,16 @@ export async function openTargets(destinations: Destinations, options: SetupOpti
   const open = async (sas: ContainerSas | null) => {
     if (!sas) return null;
     const maxSockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 1;
+    const proxy = proxyFor(new URL(sas.url), options.env);
     const target = await openTarget(sas, {
+      proxy,
       stateDir: destinations.stateDir,
       signal: options.signal,
       retry: options.retry,
       maxSockets,
       onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }),
     });
-    options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size });
+    options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size, proxy: proxy ? `${proxy.display} (${proxy.variable})` : null });
     return target;
   };
   const db = await open(destinations.db);

@@ -55,7 +55,7 @@ class LinesView implements TransferProgressView {
   handle(event: UploadEvent): void {
     if (event.type === 'progress') this.last = event.progress;
     else if (event.type === 'retry') this.retries++;
-    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there.\n`);
+    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there${event.proxy ? `; through proxy ${event.proxy}` : ''}.\n`);
     else if (event.type === 'listing-retry') this.stream.write(listingRetryLine(event));
   }
 

@@ -1,6 +1,7 @@
 /** Opens one destination container for a run: client, journal and the remote listing taken before sending. */
 import { createContainerClient } from '../azure/client.js';
 import { listRemoteBlobs } from '../azure/listing.js';
+import type { ProxyChoice } from '../azure/proxy.js';
 import type { ContainerSas } from '../azure/sas.js';
 import type { ContainerTarget } from './engine.js';
 import { Journal } from './journal.js';
@@ -14,6 +15,8 @@ export interface OpenTargetOptions {
   maxSockets?: number;
   /** Told before each retry of the listing, so a person waiting on an unreachable host hears why. */
   onRetry?: (notice: RetryNotice) => void;
+  /** The outbound proxy, if any (see proxyFor). */
+  proxy?: ProxyChoice;
 }
 
 /** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
@@ -21,7 +24,7 @@ export async function openTarget(sas: ContainerSas, options: OpenTargetOptions):
   // The journal first: a state folder that cannot be written is a local mistake, reported without a request.
   const journal = await Journal.open(options.stateDir, sas.identity);
   try {
-    const client = createContainerClient(sas, { maxSockets: options.maxSockets });
+    const client = createContainerClient(sas, { maxSockets: options.maxSockets, proxy: options.proxy });
     const remote = await paced((signal) => listRemoteBlobs(client, { signal }), { signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: options.onRetry });
     return { sas, client, journal, remote };
   } catch (error) {

@@ -1,0 +1,82 @@
+/**
+ * The outbound proxy for an https storage URL, from the environment as curl, AzCopy and the Azure SDK
+ * read it: HTTPS_PROXY, then ALL_PROXY, then HTTP_PROXY, in upper or lower case; NO_PROXY lists hosts to
+ * reach directly. Loopback hosts (the emulator, the only ones plain http is allowed to) are always
+ * reached directly: a proxy could not reach this machine's loopback anyway.
+ */
+import { isIP } from 'node:net';
+import { KxpError } from '../errors.js';
+import { isLoopbackHost } from './sas.js';
+
+export interface ProxyChoice {
+  /** The proxy to send through (may carry credentials: never print it, print `display`). */
+  url: URL;
+  /** The proxy without credentials, for messages. */
+  display: string;
+  /** The variable it came from. */
+  variable: string;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+export function proxyFor(target: URL, env: Environment = process.env): ProxyChoice | undefined {
+  const host = bareHost(target.hostname);
+  if (target.protocol !== 'https:' || isLoopbackHost(host)) return undefined;
+  const found = ['HTTPS_PROXY', 'ALL_PROXY', 'HTTP_PROXY'].map((name) => variable(env, name)).find((entry) => entry !== undefined);
+  if (!found) return undefined;
+  const noProxy = variable(env, 'NO_PROXY');
+  if (noProxy && bypasses(noProxy.value, host, target.port || '443')) return undefined;
+  const url = parseProxy(found.value, found.name);
+  return { url, display: `${url.protocol}//${url.host}`, variable: found.name };
+}
+
+function variable(env: Environment, name: string): { name: string; value: string } | undefined {
+  for (const spelled of [name, name.toLowerCase()]) {
+    const value = env[spelled]?.trim();
+    if (value) return { name: spelled, value };
+  }
+  return undefined;
+}
+
+function parseProxy(value: string, name: string): URL {
+  // A bare `host:port` is how many people write it; curl reads it as http.
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new KxpError('USAGE', `${name} is not a proxy URL.`, { hint: `Set ${name} to http://host:port (or unset it to connect directly).` });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KxpError('USAGE', `${name} uses ${url.protocol.slice(0, -1)}, which kxp-restore cannot speak; only http:// and https:// proxies are supported.`, {
+      hint: `Set ${name} to an http:// or https:// proxy, or unset it to connect directly.`,
+    });
+  }
+  return url;
+}
+
+/** NO_PROXY: `*`, host names (a name or `.name` also covers its subdomains), IP addresses, each optionally `:port`. */
+function bypasses(list: string, host: string, port: string): boolean {
+  return list.split(/[\s,]+/).some((raw) => {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') return false;
+    if (entry === '*') return true;
+    const { name, port: entryPort } = splitPort(entry);
+    if (entryPort !== undefined && entryPort !== port) return false;
+    const pattern = bareHost(name).replace(/^\*?\./, '');
+    return host === pattern || (isIP(host) === 0 && host.endsWith(`.${pattern}`));
+  });
+}
+
+function splitPort(entry: string): { name: string; port?: string } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) return { name: bracketed[1] ?? '', port: bracketed[2] };
+  const parts = entry.split(':');
+  // More than one colon and no brackets: an IPv6 address without a port.
+  if (parts.length === 2 && /^\d+$/.test(parts[1] ?? '')) return { name: parts[0] ?? '', port: parts[1] };
+  return { name: entry };
+}
+
+function bareHost(hostname: string): string {
+  return hostname.toLowerCase().replace(/^\[|\]$/g, '');
+}
