@@ -4,14 +4,13 @@
 // in-memory Azurite. Run through `npm run bench:resume` (builds first).
 //   node scripts/bench-resume.js [--gib 2.5] [--at 0.5] [--concurrency 8]
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeLargeFile } from './lib/large-file.js';
 
 const MiB = 1024 * 1024;
 const argv = process.argv.slice(2);
@@ -33,7 +32,7 @@ const proxy = createServer((client) => {
 });
 try {
   const dir = path.join(root, 'migration');
-  await makeFile(path.join(dir, 'storage', 'default', 'big.bin'), bytes);
+  await makeLargeFile(path.join(dir, 'storage', 'default', 'big.bin'), bytes);
   await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   await azurite.serviceClient.getContainerClient('resume').create();
   const url = createContainerSasUrl(azurite, 'resume', { baseUrl: `http://127.0.0.1:${proxy.address().port}/devstoreaccount1` });
@@ -66,17 +65,4 @@ try {
   proxy.close();
   await azurite.stop();
   await rm(root, { recursive: true, force: true });
-}
-
-async function makeFile(file, size) {
-  await mkdir(path.dirname(file), { recursive: true });
-  const pattern = randomBytes(64 * MiB);
-  const out = createWriteStream(file);
-  for (let offset = 0, index = 0; offset < size; offset += pattern.length, index++) {
-    const chunk = Buffer.from(pattern.subarray(0, Math.min(pattern.length, size - offset)));
-    chunk.writeUInt32LE(index, 0);
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'close');
 }

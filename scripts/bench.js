@@ -6,13 +6,13 @@
 //   node scripts/bench.js [--large-gib 2.5] [--small 5000] [--concurrency 8] [--repeat 3] [--only large|small]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { makeLargeFile } from './lib/large-file.js';
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);
@@ -207,19 +207,9 @@ async function listFiles(root) {
   return found.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-/** One file of random-looking data: a 64 MiB random pattern, each copy stamped with its index. */
+/** The large payload: one file in the storage folder. */
 async function makeLarge(dir, bytes) {
-  const target = path.join(dir, 'storage', 'default', 'big.bin');
-  await mkdir(path.dirname(target), { recursive: true });
-  const pattern = randomBytes(64 * MiB);
-  const stream = createWriteStream(target);
-  for (let offset = 0, index = 0; offset < bytes; offset += pattern.length, index++) {
-    const chunk = Buffer.from(pattern.subarray(0, Math.min(pattern.length, bytes - offset)));
-    chunk.writeUInt32LE(index, 0);
-    if (!stream.write(chunk)) await once(stream, 'drain');
-  }
-  stream.end();
-  await once(stream, 'finish');
+  await makeLargeFile(path.join(dir, 'storage', 'default', 'big.bin'), bytes);
   return dir;
 }
 
