@@ -9,6 +9,7 @@ export { uploadPayload, type UploadOptions, type UploadResult, type UploadEvent,
 export { verifyPayload, type VerifyOptions, type VerifyResult, type VerifyEvent, type Mismatch } from './operations/verify.js';
 export type { TransferEvent, ProgressSnapshot, FileOutcome } from './transfer/events.js';
 export { parseContainerSasUrl, checkContainerSas, redactUrl, type ContainerSas } from './azure/sas.js';
+export { proxyFor, type ProxyChoice } from './azure/proxy.js';
 export { inspectBacpac, readXperienceVersion, quickCheckBacpac, writeBacpac, EXAMPLE_XPERIENCE_VERSION, type BacpacReport, type BacpacTableReport, type BacpacEvent, type BacpacQuickCheck, type BacpacIssue, type WriteBacpacOptions, type WriterTable, type WriterColumn, type CellValue } from './bacpac/index.js';
 export { ENVIRONMENTS, ROLES, PROTECTED_ENVIRONMENTS, type Portal, type EnvironmentName, type Role, type SessionInfo, type AccessGrant, type RestoreInfo, type RestorePoint, type RestoreState } from './portal/types.js';
 export { HttpPortal, type HttpPortalOptions } from './portal/http-portal.js';
