@@ -14,12 +14,6 @@ export interface ClientOptions {
 }
 
 /**
- * One client per container. The SDK's retry policy is reduced to a single try: retries happen per request
- * in the pacer, with backoff, jitter and events, so a failure is never retried twice over. Requests go
- * through one keep-alive agent sized to the concurrency, so connections are reused, never piled up
- * (through a proxy too: one CONNECT tunnel per socket, reused).
- */
-/**
  * Only https targets are proxied (proxyFor). agent-base otherwise guesses https from the call stack, and
  * guesses differently when a socket is released than when it is looked up, so tunnels were never reused.
  */
@@ -29,11 +23,26 @@ class HttpsTunnelAgent extends HttpsProxyAgent<string> {
   }
 }
 
+/** The proxy agent, given the proxy without credentials (the library's debug output prints its URL) and our own login header. */
+function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number }): HttpsTunnelAgent {
+  const bare = new URL(proxy.url.href);
+  bare.username = '';
+  bare.password = '';
+  const headers: Record<string, string> = proxy.login ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.login).toString('base64')}` } : {};
+  return new HttpsTunnelAgent(bare.href, { ...options, headers });
+}
+
+/**
+ * One client per container. The SDK's retry policy is reduced to a single try: retries happen per request
+ * in the pacer, with backoff, jitter and events, so a failure is never retried twice over. Requests go
+ * through one keep-alive agent sized to the concurrency, so connections are reused, never piled up
+ * (through a proxy too: one CONNECT tunnel per socket, reused).
+ */
 export function createContainerClient(sas: ContainerSas, options: ClientOptions = {}): ContainerClient {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
   // Setting our own agent switches off the SDK's HTTPS_PROXY handling, so the proxy is honoured here.
   const agent = options.proxy
-    ? new HttpsTunnelAgent(options.proxy.url, agentOptions)
+    ? tunnelAgent(options.proxy, agentOptions)
     : sas.url.startsWith('https:')
       ? new https.Agent(agentOptions)
       : new http.Agent(agentOptions);

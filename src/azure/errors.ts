@@ -31,8 +31,10 @@ const NETWORK_CODES = new Set([
   'ENETDOWN', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR', 'ERR_STREAM_PREMATURE_CLOSE', 'PARSE_ERROR',
 ]);
 
-const PROXY_HINT =
-  'Check the user name and password in HTTPS_PROXY (http://user:password@host:port, with characters such as @ or : percent-encoded), then re-run the same command; progress is kept.';
+const PROXY_LOGIN_HINT =
+  'Check the user name and password in the proxy variable (HTTPS_PROXY, ALL_PROXY or HTTP_PROXY: http://user:password@host:port, with @ : % percent-encoded), then re-run the same command; progress is kept.';
+const PROXY_BLOCK_HINT =
+  'Ask for https to *.blob.core.windows.net to be allowed through the proxy (or list the host in NO_PROXY if it must be reached directly), then re-run the same command; progress is kept.';
 
 export const ACCESS_HINT = 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and re-run the same command; progress is kept.';
 
@@ -44,6 +46,11 @@ export function classifyAzureError(thrown: unknown, timedOut = false): Classifie
   const retryAfterMs = parseRetryAfter(error.response?.headers?.get?.('retry-after'));
   if (timedOut || error.name === 'AbortError') return { kind: 'retry', reason: 'timeout', status, retryAfterMs };
   if (status === 407) return { kind: 'proxy', reason: 'HTTP 407 Proxy Authentication Required', status, retryAfterMs };
+  // Azure Storage (and Azurite) stamp every answer with a request id; a refusal without one came from a proxy or
+  // firewall on the way (a blocked CONNECT is replayed as the response), and new SAS URLs would not help.
+  if ((status === 403 || status === 401) && !error.response?.headers?.get?.('x-ms-request-id')) {
+    return { kind: 'proxy', reason: `HTTP ${status} from a proxy or firewall, not from Azure Storage (the answer has no Azure request id)`, status, retryAfterMs };
+  }
   if (status === 403 || status === 401) return { kind: 'access', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
   // The service computed another MD5 than the one sent: the bytes were damaged on the way. Sending again is the cure.
   if (status === 400 && isChecksumMismatch(serviceCode, error.message)) {
@@ -74,7 +81,7 @@ export function azureFailure(thrown: unknown, classified: Classified, where: str
   if (classified.kind === 'proxy') {
     return new KxpError('PROXY_REFUSED', `The proxy refused to connect to Azure Storage (${classified.reason}).`, {
       path: where,
-      hint: PROXY_HINT,
+      hint: classified.status === 407 ? PROXY_LOGIN_HINT : PROXY_BLOCK_HINT,
       exitCode: ExitCode.resumable,
       cause: thrown,
     });

@@ -77,13 +77,15 @@ export async function listRemoteBlobs(container: ContainerClient, options: ListO
 }
 
 /**
- * The container's blobs that were not claimed, listed again (the index keeps no names): blobs the source
- * does not have, including any that appeared since the first listing.
+ * Adds to `into` the container's blobs that were not claimed, listed again (the index keeps no names):
+ * blobs the source does not have, including any that appeared since the first listing. Names are pushed
+ * one by one: a container can hold more of them than a function call takes arguments.
  */
-export async function listUnclaimed(container: ContainerClient, index: RemoteIndex, options: ListOptions = {}): Promise<string[]> {
-  const names: string[] = [];
-  for await (const item of blobItems(container, options)) if (!index.isClaimed(item.name)) names.push(item.name);
-  return names;
+export async function listUnclaimed(container: ContainerClient, index: RemoteIndex, into: string[], options: ListOptions = {}): Promise<void> {
+  const found: string[] = [];
+  for await (const item of blobItems(container, options)) if (!index.isClaimed(item.name)) found.push(item.name);
+  // Only a complete listing counts: a retried one starts again from the first page.
+  for (const name of found) into.push(name);
 }
 
 /** Every blob of a container, one page (5,000) at a time. */

@@ -11,6 +11,8 @@ import { isLoopbackHost } from './sas.js';
 export interface ProxyChoice {
   /** The proxy to send through (may carry credentials: never print it, print `display`). */
   url: URL;
+  /** `user:password`, percent-decoded, when the URL carries them (for Proxy-Authorization). */
+  login: string | null;
   /** The proxy without credentials, for messages. */
   display: string;
   /** The variable it came from. */
@@ -27,7 +29,7 @@ export function proxyFor(target: URL, env: Environment = process.env): ProxyChoi
   const noProxy = variable(env, 'NO_PROXY');
   if (noProxy && bypasses(noProxy.value, host, target.port || '443')) return undefined;
   const url = parseProxy(found.value, found.name);
-  return { url, display: `${url.protocol}//${url.host}`, variable: found.name };
+  return { url, login: loginOf(url, found.name), display: `${url.protocol}//${url.host}`, variable: found.name };
 }
 
 function variable(env: Environment, name: string): { name: string; value: string } | undefined {
@@ -53,6 +55,17 @@ function parseProxy(value: string, name: string): URL {
     });
   }
   return url;
+}
+
+function loginOf(url: URL, name: string): string | null {
+  if (!url.username && !url.password) return null;
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new KxpError('USAGE', `The user name or password in ${name} has a % that is not followed by two hex digits.`, {
+      hint: `Percent-encode special characters in ${name} (% as %25, @ as %40, : as %3A).`,
+    });
+  }
 }
 
 /** NO_PROXY: `*`, host names (a name or `.name` also covers its subdomains), IP addresses, each optionally `:port`. */

@@ -40,7 +40,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           'Re-run the same command to resume after an interruption (new SAS URLs for the same containers are fine; with --portal-url or ' +
             '--manual each run gets access anew, also after a revoke): files already ' +
             'in place are skipped and a partly sent file sends only its missing blocks.\n' +
-            'Behind a proxy: HTTPS_PROXY (or ALL_PROXY, HTTP_PROXY) and NO_PROXY are honoured, as by curl and AzCopy.\n' +
+            'Behind a proxy: HTTPS_PROXY (or ALL_PROXY, HTTP_PROXY) and NO_PROXY are honoured for the storage requests.\n' +
             'Exit status: 0 done; 1 some files failed; 2 invalid input or usage (nothing sent); 3 stopped but resumable (interrupted, SAS expired or revoked, proxy refused).',
         ) as never,
     handler: async (args) => {

@@ -243,8 +243,10 @@ async function checkVersion(
   return { ...facts, bacpac: null };
 }
 
-/** Compares the environment's database and storage containers with the source files by name, size and MD5. */
-/** Exported for its own test; rehearse calls it after the restore. */
+/**
+ * Compares the environment's database and storage containers with the source files by name, size and MD5.
+ * Exported for its own test; rehearse calls it after the restore.
+ */
 export async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
   // One compact index for all the environment's containers, by `<container>/<path>` (millions of files fit).
   const storage = running.emulator.environmentStorage(env);

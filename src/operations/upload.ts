@@ -137,7 +137,10 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   return { plan, db, storage, stateDir: defaultStateDir(source, options) };
 }
 
-export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<{ db: ContainerTarget | null; storage: ContainerTarget | null }> {
+/** A container ready for a run, with the (parsed, redactable) SAS it was opened with. */
+export type OpenedTarget = ContainerTarget & { sas: ContainerSas };
+
+export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<{ db: OpenedTarget | null; storage: OpenedTarget | null }> {
   const open = async (sas: ContainerSas | null) => {
     if (!sas) return null;
     const maxSockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 1;

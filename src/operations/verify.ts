@@ -10,7 +10,7 @@ import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
 import type { ContainerTarget } from '../transfer/engine.js';
 import { md5OfFile } from '../transfer/file-hash.js';
-import { openTargets, payloadFiles, prepareDestinations, type SetupEvent, type SetupOptions } from './upload.js';
+import { openTargets, payloadFiles, prepareDestinations, type OpenedTarget, type SetupEvent, type SetupOptions } from './upload.js';
 
 export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
   /** Files hashed at once. Default 4. */
@@ -74,7 +74,8 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
       if (pending.size >= 256) await Promise.race(pending);
     }
     await Promise.all(pending);
-    extra.push(...(await unclaimed(targets.db, options)), ...(await unclaimed(targets.storage, options)));
+    await unclaimed(targets.db, extra, options);
+    await unclaimed(targets.storage, extra, options);
   } finally {
     await Promise.allSettled(pending);
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
@@ -87,9 +88,14 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
 }
 
 /** The index keeps no names, so the blobs the source lacks are found by listing the container once more. */
-async function unclaimed(target: ContainerTarget | null, options: VerifyOptions): Promise<string[]> {
-  if (!target) return [];
-  return paced((signal) => listUnclaimed(target.client, target.remote, { signal }), { signal: options.signal, policy: options.retry, where: target.client.containerName });
+async function unclaimed(target: OpenedTarget | null, into: string[], options: VerifyOptions): Promise<void> {
+  if (!target) return;
+  await paced((signal) => listUnclaimed(target.client, target.remote, into, { signal }), {
+    signal: options.signal,
+    policy: options.retry,
+    where: target.sas.redacted,
+    onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: target.sas.identity, ...notice }),
+  });
 }
 
 async function compare(file: string, blobName: string, remote: RemoteBlob, target: ContainerTarget, signal?: AbortSignal): Promise<{ reason: string | null; hashed: boolean }> {

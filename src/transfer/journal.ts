@@ -9,8 +9,9 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
-import { once } from 'node:events';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
@@ -81,45 +82,58 @@ export class Journal {
     const journal = new Journal(path.join(stateDir, journalFileName(identity)));
     // Opened for appending first: creates the file, and fails early on a folder we cannot write to.
     journal.handle = await open(journal.file, 'a');
-    let terminated = true;
-    for await (const line of readLines(journal.file)) {
-      const record = parseRecord(line.text);
-      if (record) journal.remember(record, journal.lines);
-      journal.lines++;
-      terminated = line.terminated;
+    try {
+      let terminated = true;
+      for await (const line of readLines(journal.file)) {
+        const record = parseRecord(line.text);
+        if (record) journal.remember(record, journal.lines);
+        journal.lines++;
+        terminated = line.terminated;
+      }
+      // A crash can leave a torn last line; start the next record on a line of its own.
+      journal.needsNewline = !terminated;
+      if (journal.lines > 2 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
+    } catch (error) {
+      await journal.handle?.close();
+      journal.handle = undefined;
+      throw error;
     }
-    // A crash can leave a torn last line; start the next record on a line of its own.
-    journal.needsNewline = !terminated;
-    if (journal.lines > 2 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
     return journal;
   }
 
   /**
-   * Rewrites the file with the last record of each blob only, streaming (temporary file, then rename), and
-   * reopens it for appending.
+   * Rewrites the file with the last record of each blob only, streaming into a temporary file that then
+   * replaces it (a failure leaves the old file whole), and reopens it for appending.
    */
   private async compact(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
     const temporary = `${this.file}.compact`;
-    const out = createWriteStream(temporary, { flush: true });
+    const kept = { lines: 0 };
+    try {
+      await pipeline(Readable.from(this.liveLines(kept)), createWriteStream(temporary, { flush: true }));
+      await rename(temporary, this.file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    this.lines = kept.lines;
+    this.needsNewline = false;
+    this.handle = await open(this.file, 'a');
+  }
+
+  /** The lines compaction keeps: each blob's remembered record, renumbered as they are kept. */
+  private async *liveLines(kept: { lines: number }): AsyncGenerator<string> {
     let lineNumber = 0;
-    let kept = 0;
     for await (const line of readLines(this.file)) {
       const record = parseRecord(line.text);
       const value = record && this.byBlob.get(DigestTable.digest(record.blob));
       if (value && value.readUInt32LE(VALUE.at.line) === lineNumber) {
-        value.writeUInt32LE(kept++, VALUE.at.line);
-        if (!out.write(line.text + '\n')) await once(out, 'drain');
+        value.writeUInt32LE(kept.lines++, VALUE.at.line);
+        yield line.text + '\n';
       }
       lineNumber++;
     }
-    out.end();
-    await once(out, 'close');
-    await rename(temporary, this.file);
-    this.lines = kept;
-    this.needsNewline = false;
-    this.handle = await open(this.file, 'a');
   }
 
   /** The MD5 of a local file, if the journal saw it at exactly this path, size and mtime. */
@@ -217,16 +231,19 @@ function isMd5(text: string): boolean {
 
 /** The file's lines as text, streamed; `terminated` is false for a last line with no newline (a torn write). */
 async function* readLines(file: string): AsyncGenerator<{ text: string; terminated: boolean }> {
-  let rest: Buffer = Buffer.alloc(0);
+  // Pieces of a line that spans chunks, joined once its newline arrives (linear even for a huge line).
+  let partial: Buffer[] = [];
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-    for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10)) {
-      yield { text: data.toString('utf8', 0, newline), terminated: true };
-      data = data.subarray(newline + 1);
+    let start = 0;
+    for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
+      partial.push(chunk.subarray(start, newline));
+      yield { text: Buffer.concat(partial).toString('utf8'), terminated: true };
+      partial = [];
+      start = newline + 1;
     }
-    rest = data;
+    if (start < chunk.length) partial.push(chunk.subarray(start));
   }
-  if (rest.length > 0) yield { text: rest.toString('utf8'), terminated: false };
+  if (partial.length > 0) yield { text: Buffer.concat(partial).toString('utf8'), terminated: false };
 }
 
 /** `<account>-<container>-<short hash>.jsonl`: readable, and unique even if names contain odd characters. */

@@ -28,6 +28,8 @@ describe('remote listing', () => {
     for (let i = 0; i < 40; i++) index.claim(`default/many/f${i}.txt`);
     expect(index.size).toBe(42);
     await container.getBlockBlobClient('DB.bacpac').upload('stray', 5);
-    expect(await listUnclaimed(container, index)).toEqual(['DB.bacpac', 'default/no-md5.bin']);
+    const extra: string[] = ['from another container'];
+    await listUnclaimed(container, index, extra);
+    expect(extra).toEqual(['from another container', 'DB.bacpac', 'default/no-md5.bin']);
   });
 });

@@ -18,9 +18,11 @@ describe('proxyFor', () => {
 
   it('reads a bare host:port as http, and never shows credentials in the display form', () => {
     expect(choose({ HTTPS_PROXY: 'proxy.corp:3128' })).toEqual({ url: 'http://proxy.corp:3128/', display: 'http://proxy.corp:3128', variable: 'HTTPS_PROXY' });
-    const withLogin = choose({ HTTPS_PROXY: 'http://me:p%40ss@proxy.corp:3128' });
-    expect(withLogin?.url).toBe('http://me:p%40ss@proxy.corp:3128/');
+    const withLogin = proxyFor(blob, { HTTPS_PROXY: 'http://me:p%40ss%3Aw%25rd@proxy.corp:3128' });
     expect(withLogin?.display).toBe('http://proxy.corp:3128');
+    // Decoded once, for the Proxy-Authorization header.
+    expect(withLogin?.login).toBe('me:p@ss:w%rd');
+    expect(proxyFor(blob, { HTTPS_PROXY: 'http://proxy.corp:3128' })?.login).toBeNull();
   });
 
   it('never proxies loopback (the emulator) or plain http', () => {
@@ -56,5 +58,8 @@ describe('proxyFor', () => {
     expect(thrown('socks5://u:secret@p:1080')).toMatch(/HTTPS_PROXY uses socks5.*Set HTTPS_PROXY to an http/);
     expect(thrown('socks5://u:secret@p:1080')).not.toContain('secret');
     expect(thrown('http://[bad')).toMatch(/HTTPS_PROXY is not a proxy URL/);
+    // A bare % in the login would otherwise fail inside the proxy library, on every retry, as a network error.
+    expect(thrown('http://me:100%zz@proxy.corp:3128')).toMatch(/USAGE|% that is not followed by two hex digits.*Percent-encode/);
+    expect(thrown('http://me:100%zz@proxy.corp:3128')).not.toContain('100%zz');
   });
 });

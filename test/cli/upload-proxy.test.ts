@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContainerSasUrl } from '../../src/azure/azurite.js';
@@ -76,8 +78,27 @@ describe('kxp-restore upload / verify through an HTTPS proxy (HTTPS_PROXY)', () 
     const result = await spawnCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { env }).done;
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/PROXY_REFUSED.*The proxy refused to connect to Azure Storage \(HTTP 407 Proxy Authentication Required\)/);
-    expect(result.stderr).toMatch(/Check the user name and password in HTTPS_PROXY/);
+    expect(result.stderr).toMatch(/Check the user name and password in the proxy variable \(HTTPS_PROXY/);
     expect(result.stderr).toMatch(/To resume, run:/);
     expect(result.stderr).not.toContain('wrong-word');
+  });
+
+  it('tells a proxy that blocks the storage host (403 to CONNECT) from an expired SAS', async () => {
+    const blocking = createServer();
+    blocking.on('connect', (_request, client: Socket) => client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
+    await new Promise<void>((resolve) => blocking.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = await tempDir();
+      await writeTree(dir, { 'storage/default/a.txt': 'a' });
+      const url = createContainerSasUrl(storage.azurite, 'proxied', { baseUrl: `https://${HOST}` });
+      const env = { HTTPS_PROXY: `http://127.0.0.1:${(blocking.address() as AddressInfo).port}` };
+      const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { env });
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toMatch(/PROXY_REFUSED.*HTTP 403 from a proxy or firewall, not from Azure Storage/);
+      expect(result.stderr).toMatch(/allowed through the proxy/);
+      expect(result.stderr).not.toMatch(/ACCESS_DENIED|Get new SAS URLs/);
+    } finally {
+      blocking.close();
+    }
   });
 });

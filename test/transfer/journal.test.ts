@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal } from '../../src/transfer/journal.js';
@@ -94,6 +95,25 @@ describe('resume journal', () => {
     // The same blob name from another local path is another file: its MD5 must be read again.
     expect(reread.knownMd5('default/moved.bin', state)).toBeNull();
     await reread.close();
+  });
+
+  it('reports a compaction that cannot be written (disk full) as an error, leaving the journal whole', { skip: !existsSync('/dev/full') }, async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    // The one live record comes first, so its write fails while the rest of the file is still being read.
+    journal.record('hash', 'default/early.bin', state, md5('early'));
+    for (let i = 0; i < 3000; i++) journal.record('hash', 'default/same.bin', { ...state, mtimeMs: i }, md5(String(i)));
+    await journal.close();
+    const before = await readFile(journal.file, 'utf8');
+    await symlink('/dev/full', `${journal.file}.compact`);
+
+    await expect(Journal.open(dir, 'acct/files')).rejects.toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('ENOSPC') });
+    expect(await readFile(journal.file, 'utf8')).toBe(before);
+    expect(existsSync(`${journal.file}.compact`)).toBe(false);
+    const reopened = await Journal.open(dir, 'acct/files');
+    expect(reopened.knownMd5('default/early.bin', state)).toBe(md5('early'));
+    expect(reopened.knownMd5('default/same.bin', { ...state, mtimeMs: 2999 })).toBe(md5('2999'));
+    await reopened.close();
   });
 
   it('skips foreign lines and records whose MD5 is not one', async () => {
