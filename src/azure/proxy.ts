@@ -4,7 +4,7 @@
  * reach directly. Loopback hosts (the emulator, the only ones plain http is allowed to) are always
  * reached directly: a proxy could not reach this machine's loopback anyway.
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { KxpError } from '../errors.js';
 import { isLoopbackHost } from './sas.js';
 
@@ -68,8 +68,13 @@ function loginOf(url: URL, name: string): string | null {
   }
 }
 
-/** NO_PROXY: `*`, host names (a name or `.name` also covers its subdomains), IP addresses, each optionally `:port`. */
+/**
+ * NO_PROXY: `*`; host names (a name or `.name` also covers its subdomains; a trailing dot is ignored); IP
+ * addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`), compared as addresses, not as text; each optionally
+ * `:port`.
+ */
 function bypasses(list: string, host: string, port: string): boolean {
+  const hostIp = isIP(host);
   return list.split(/[\s,]+/).some((raw) => {
     const entry = raw.trim().toLowerCase();
     if (entry === '') return false;
@@ -77,8 +82,21 @@ function bypasses(list: string, host: string, port: string): boolean {
     const { name, port: entryPort } = splitPort(entry);
     if (entryPort !== undefined && entryPort !== port) return false;
     const pattern = bareHost(name).replace(/^\*?\./, '');
-    return host === pattern || (isIP(host) === 0 && host.endsWith(`.${pattern}`));
+    if (hostIp !== 0) return ipMatches(host, hostIp, pattern);
+    return host === pattern || host.endsWith(`.${pattern}`);
   });
+}
+
+function ipMatches(host: string, family: number, pattern: string): boolean {
+  const [address = '', prefix] = pattern.split('/');
+  const patternFamily = isIP(address);
+  if (patternFamily !== family) return false;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const range = new BlockList();
+  if (prefix === undefined) range.addAddress(address, type);
+  else if (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)) range.addSubnet(address, Number(prefix), type);
+  else return false;
+  return range.check(host, type);
 }
 
 function splitPort(entry: string): { name: string; port?: string } {
@@ -91,5 +109,5 @@ function splitPort(entry: string): { name: string; port?: string } {
 }
 
 function bareHost(hostname: string): string {
-  return hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
 }

@@ -44,6 +44,19 @@ describe('proxyFor', () => {
     expect(choose(env('other.net, indows.net'))).toBeDefined();
     expect(choose({ HTTPS_PROXY: 'http://proxy:1', no_proxy: '10.0.0.5' }, new URL('https://10.0.0.5/acct/c'))).toBeUndefined();
     expect(choose({ HTTPS_PROXY: 'http://proxy:1', no_proxy: '0.0.5' }, new URL('https://10.0.0.5/acct/c'))).toBeDefined();
+    expect(choose(env('core.windows.net.'))).toBeUndefined();
+    expect(choose(env('acct.blob.core.windows.net'), new URL('https://acct.blob.core.windows.net./c'))).toBeUndefined();
+  });
+
+  it('compares IP entries as addresses: CIDR ranges and IPv6 in any spelling', () => {
+    const via = (noProxy: string, target: string) => choose({ HTTPS_PROXY: 'http://proxy:1', NO_PROXY: noProxy }, new URL(target));
+    expect(via('10.0.0.0/8', 'https://10.20.30.40/acct/c')).toBeUndefined();
+    expect(via('10.0.0.0/8', 'https://11.0.0.1/acct/c')).toBeDefined();
+    expect(via('fd00::/8', 'https://[fd12::34]/acct/c')).toBeUndefined();
+    expect(via('2001:DB8:0::1', 'https://[2001:db8::1]/acct/c')).toBeUndefined();
+    expect(via('[2001:db8::1]:443', 'https://[2001:db8::1]/acct/c')).toBeUndefined();
+    expect(via('10.0.0.0/99', 'https://10.0.0.1/acct/c')).toBeDefined();
+    expect(via('10.0.0.0/8', 'https://ten.example/acct/c')).toBeDefined();
   });
 
   it('refuses what it cannot use, naming the variable, without echoing it', () => {
