@@ -3,7 +3,7 @@ import { ExitCode, toKxpError } from '../errors.js';
 import { verifyPayload } from '../operations/verify.js';
 import { errorJson } from '../report/errors.js';
 import { renderFindings } from '../report/plan.js';
-import { listingRetryLine } from '../report/progress.js';
+import { listingRetryLine, proxyLine } from '../report/progress.js';
 import { renderVerifyResult, verifyJson } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
@@ -40,6 +40,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'listing-retry') ctx.stderr.write(listingRetryLine(event));
+            if (event.type === 'listed') ctx.stderr.write(proxyLine(event));
             if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
               ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
             }

@@ -55,7 +55,7 @@ class LinesView implements TransferProgressView {
   handle(event: UploadEvent): void {
     if (event.type === 'progress') this.last = event.progress;
     else if (event.type === 'retry') this.retries++;
-    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there${event.proxy ? `; through proxy ${event.proxy}` : ''}.\n`);
+    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there${proxyClause(event)}.\n`);
     else if (event.type === 'listing-retry') this.stream.write(listingRetryLine(event));
   }
 
@@ -135,4 +135,14 @@ class BarsView implements TransferProgressView {
 /** Why nothing moves yet: the first request to a container is being retried. */
 export function listingRetryLine(event: Extract<UploadEvent, { type: 'listing-retry' }>): string {
   return `Cannot list ${event.container} yet (${event.reason}); trying again in ${formatDuration(event.delayMs / 1000)} (attempt ${event.attempt + 1}).\n`;
+}
+
+/** `; through proxy http://host:port (HTTPS_PROXY)` when the container is reached through one, else nothing. */
+function proxyClause(event: Extract<UploadEvent, { type: 'listed' }>): string {
+  return event.proxy ? `; through proxy ${event.proxy}` : '';
+}
+
+/** For commands without the upload's listing line (verify): say that a proxy carries the requests, if one does. */
+export function proxyLine(event: Extract<UploadEvent, { type: 'listed' }>): string {
+  return event.proxy ? `Container ${event.container}: through proxy ${event.proxy}.\n` : '';
 }

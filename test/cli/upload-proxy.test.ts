@@ -49,6 +49,7 @@ describe('kxp-restore upload / verify through an HTTPS proxy (HTTPS_PROXY)', () 
     expect(proxy.tunnels.length).toBeLessThanOrEqual(3);
     const verify = await spawnCli(['verify', dir, '--storage-sas-url', url, '--json'], { env }).done;
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, missing: [], extra: [], mismatched: [] });
+    expect(verify.stderr).toContain(`Container devstoreaccount1/proxied: through proxy ${proxy.url} (HTTPS_PROXY).`);
 
     const landed: string[] = [];
     for await (const blob of storage.azurite.serviceClient.getContainerClient('proxied').listBlobsFlat()) landed.push(blob.name);
