@@ -23,13 +23,10 @@ class HttpsTunnelAgent extends HttpsProxyAgent<string> {
   }
 }
 
-/** The proxy agent, given the proxy without credentials (the library's debug output prints its URL) and our own login header. */
+/** The proxy agent: the login goes in a header of our own, never in the URL the library may print. */
 function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number }): HttpsTunnelAgent {
-  const bare = new URL(proxy.url.href);
-  bare.username = '';
-  bare.password = '';
   const headers: Record<string, string> = proxy.login ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.login).toString('base64')}` } : {};
-  return new HttpsTunnelAgent(bare.href, { ...options, headers });
+  return new HttpsTunnelAgent(proxy.url.href, { ...options, headers });
 }
 
 /**

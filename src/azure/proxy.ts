@@ -1,7 +1,7 @@
 /**
- * The outbound proxy for an https storage URL, from the environment as curl, AzCopy and the Azure SDK
- * read it: HTTPS_PROXY, then ALL_PROXY, then HTTP_PROXY, in upper or lower case; NO_PROXY lists hosts to
- * reach directly. Loopback hosts (the emulator, the only ones plain http is allowed to) are always
+ * The outbound proxy for an https storage URL, from the environment in the Azure SDK's order:
+ * HTTPS_PROXY, then ALL_PROXY, then HTTP_PROXY, in upper or lower case; NO_PROXY lists hosts to reach
+ * directly. Loopback hosts (the emulator, the only ones plain http is allowed to) are always
  * reached directly: a proxy could not reach this machine's loopback anyway.
  */
 import { BlockList, isIP } from 'node:net';
@@ -9,7 +9,7 @@ import { KxpError } from '../errors.js';
 import { isLoopbackHost } from './sas.js';
 
 export interface ProxyChoice {
-  /** The proxy to send through (may carry credentials: never print it, print `display`). */
+  /** The proxy to send through, without credentials (the proxy library's debug output prints it). */
   url: URL;
   /** `user:password`, percent-decoded, when the URL carries them (for Proxy-Authorization). */
   login: string | null;
@@ -29,7 +29,10 @@ export function proxyFor(target: URL, env: Environment = process.env): ProxyChoi
   const noProxy = variable(env, 'NO_PROXY');
   if (noProxy && bypasses(noProxy.value, host, target.port || '443')) return undefined;
   const url = parseProxy(found.value, found.name);
-  return { url, login: loginOf(url, found.name), display: `${url.protocol}//${url.host}`, variable: found.name };
+  const login = loginOf(url, found.name);
+  url.username = '';
+  url.password = '';
+  return { url, login, display: `${url.protocol}//${url.host}`, variable: found.name };
 }
 
 function variable(env: Environment, name: string): { name: string; value: string } | undefined {
