@@ -8,16 +8,16 @@ import path from 'node:path';
 
 export async function makeDirectory(dir: string, mode?: number): Promise<void> {
   const target = path.resolve(dir);
+  const parent = path.dirname(target);
   try {
     await mkdir(target, { mode });
     return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return assertDirectory(target, error);
-    const parent = path.dirname(target);
     if (code !== 'ENOENT' || parent === target) throw error;
   }
-  await makeDirectory(path.dirname(target), mode);
+  await makeDirectory(parent, mode);
   try {
     await mkdir(target, { mode });
   } catch (error) {

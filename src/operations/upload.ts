@@ -45,7 +45,7 @@ export interface UploadOptions {
 /** What upload and verify report before the first byte moves. */
 export type SetupEvent =
   | { type: 'planned'; plan: PlanReport }
-  | { type: 'listed'; container: string; blobs: number; proxy: string | null }
+  | { type: 'listed'; container: string; blobs: number; proxy: { url: string; variable: string } | null }
   /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
   | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string };
 export type UploadEvent = TransferEvent | SetupEvent;
@@ -153,7 +153,7 @@ export async function openTargets(destinations: Destinations, options: SetupOpti
       maxSockets,
       onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }),
     });
-    options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size, proxy: proxy ? `${proxy.display} (${proxy.variable})` : null });
+    options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });
     return target;
   };
   const db = await open(destinations.db);

@@ -139,10 +139,14 @@ export function listingRetryLine(event: Extract<UploadEvent, { type: 'listing-re
 
 /** `; through proxy http://host:port (HTTPS_PROXY)` when the container is reached through one, else nothing. */
 function proxyClause(event: Extract<UploadEvent, { type: 'listed' }>): string {
-  return event.proxy ? `; through proxy ${event.proxy}` : '';
+  return event.proxy ? `; through proxy ${proxyName(event.proxy)}` : '';
 }
 
 /** For commands without the upload's listing line (verify): say that a proxy carries the requests, if one does. */
 export function proxyLine(event: Extract<UploadEvent, { type: 'listed' }>): string {
-  return event.proxy ? `Container ${event.container}: through proxy ${event.proxy}.\n` : '';
+  return event.proxy ? `Container ${event.container}: through proxy ${proxyName(event.proxy)}.\n` : '';
+}
+
+function proxyName(proxy: { url: string; variable: string }): string {
+  return `${proxy.url} (${proxy.variable})`;
 }
