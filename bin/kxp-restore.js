@@ -1,12 +1,34 @@
 #!/usr/bin/env node
-// Thin launcher: refuse old runtimes with a clear message before loading anything that needs them.
+// Thin launcher. It must parse on old runtimes, so it stays plain JavaScript with nothing imported up front.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
-  process.stderr.write(
-    `kxp-restore needs Node.js 22 or later; this is Node.js ${process.versions.node}.\n` +
-      'Install Node.js 22+, or run it through npm in this repository (npm exec -- kxp-restore …), which uses the pinned Node 24.\n',
-  );
-  process.exit(2);
+  // The repository pins Node 24 (the node@24 devDependency): run under it when it is installed.
+  const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (!existsSync(pinned)) {
+    process.stderr.write(
+      `kxp-restore needs Node.js 22 or later; this is Node.js ${process.versions.node}.\n` +
+        'Install Node.js 22+, or run `npm ci` in the kxp-restore repository, which installs the pinned Node 24 that this launcher then uses.\n',
+    );
+    process.exit(2);
+  }
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Ctrl-C reaches the child directly (same process group); passing it on too would be a second Ctrl-C,
+  // which stops the child hard. SIGTERM and SIGHUP are usually sent to this pid alone: pass them on.
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    process.stderr.write(`kxp-restore: could not start the pinned Node.js (${pinned}): ${error.message}\n`);
+    process.exit(2);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+} else {
+  const { main } = await import('../dist/cli/main.js');
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));

@@ -104,6 +104,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       child.stdout?.off('data', onData);
       child.stderr?.off('data', onData);
       child.off('exit', onExit);
+      child.off('error', fail);
     }
     function fail(reason: Error) {
       cleanup();
@@ -124,6 +125,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.on('exit', onExit);
+    // A launcher that cannot start at all (no such binary, a cwd gone) fails now, not at the timeout.
+    child.on('error', fail);
   });
   // Keep draining output so a chatty emulator never blocks on a full pipe.
   child.stdout?.resume();

@@ -1,5 +1,5 @@
 /**
- * Stable codes of the problems the bacpac checks report (README section "inspect"):
+ * Stable codes of the problems the bacpac checks report (docs/inspect.md):
  * - BACPAC_INVALID: not a zip, truncated, a required part missing or unreadable, malformed XML, or unreadable table data;
  * - BACPAC_NO_DATA: Origin.xml says the export holds no table data (schema-only export or a .dacpac);
  * - BACPAC_CHECKSUM: the SHA-256 of model.xml differs from the checksum Origin.xml records;

@@ -58,7 +58,7 @@ export function renderRehearsal(report: RehearseReport): string {
   lines.push('');
   if (report.ok) {
     lines.push(`Rehearsal passed in ${formatDuration(report.durationMs / 1000)}: uploaded, verified, restored to ${report.env}, and ${report.env} holds exactly the source files.`);
-    lines.push('Next, for real: kxp-restore session create --manual, then upload, verify and restore --env … with --manual, then session close --manual (README, "A real custom restore").');
+    lines.push('Next, for real: kxp-restore session create --manual, then upload, verify and restore --env … with --manual, then session close --manual (README, "A real migration, start to finish").');
   } else {
     lines.push(`Rehearsal failed${report.error ? ` [${report.error.code}]: ${report.error.message}` : '.'}`);
     const environment = report.environment;

@@ -1,4 +1,4 @@
-/** A problem found in the payload before anything is sent. Codes are stable; see README "Findings". */
+/** A problem found in the payload before anything is sent. Codes are stable; see docs/plan.md "Findings". */
 export type FindingCode =
   | 'BACPAC_NAME'
   | 'BACPAC_INVALID'

@@ -14,7 +14,7 @@ describe('rehearse command', () => {
     const result = await run.done;
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    // The lines of the README's sample ("## The session"), with what varies from run to run (times, ids) as patterns.
+    // The lines of the README's sample (docs/session.md, "Rehearsal"), with what varies from run to run (times, ids) as patterns.
     for (const step of [
       /✓ plan +[\d.]+ s {2}34 files, 49318 bytes, no errors/,
       /✓ check version +[\d.]+ s {2}Xperience 31\.1\.0 = qa/,

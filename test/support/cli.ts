@@ -18,10 +18,15 @@ export interface RunOptions {
   cwd?: string;
   stdin?: string;
   signal?: AbortSignal;
-  /** Run the child as this user and group (only when the tests run as root). */
-  uid?: number;
-  gid?: number;
+  /**
+   * Run the child without the capabilities that let root read whatever the mode bits say
+   * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), through util-linux's setpriv. Unlike switching to
+   * another user, it still reaches the pinned Node wherever the clone lives (a home folder, mktemp -d).
+   */
+  withoutReadOverride?: boolean;
 }
+
+const dropReadOverride = ['--bounding-set=-dac_override,-dac_read_search', '--'];
 
 /** Runs the CLI in this process (fast; no TTY). */
 export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
@@ -46,19 +51,22 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
 
 /** Runs the built CLI (bin/kxp-restore.js → dist/) as a child process on this Node.js. */
 export function spawnCli(args: string[], options: RunOptions = {}) {
-  const child = spawn(process.execPath, [binPath, ...args], {
+  const command = [process.execPath, binPath, ...args];
+  const [file, ...rest] = options.withoutReadOverride ? ['setpriv', ...dropReadOverride, ...command] : command;
+  const child = spawn(file as string, rest, {
     cwd: options.cwd ?? repoRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
     signal: options.signal,
-    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
   });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdin.end(options.stdin ?? '');
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve) => {
+  // A child that cannot start fails its test at once, not at the test's timeout.
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', (error) => reject(new Error(`could not start ${file}: ${error.message}`, { cause: error })));
     child.on('close', (code, signal) => resolve({ exitCode: code ?? -1, signal, stdout, stderr }));
   });
   return {
