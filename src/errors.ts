@@ -42,6 +42,10 @@ export type ErrorCode =
   | 'RESTORE_FAILED'
   | 'VERSION_MISMATCH'
   | 'NOT_CONFIRMED'
+  // deployment package
+  | 'PACKAGE_INVALID'
+  | 'PACKAGE_TOO_LARGE'
+  | 'DEPLOYMENT_FAILED'
   | 'INTERNAL';
 
 const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
@@ -58,6 +62,8 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   ABORTED: ExitCode.resumable,
   VERSION_MISMATCH: ExitCode.invalid,
   NOT_CONFIRMED: ExitCode.invalid,
+  PACKAGE_INVALID: ExitCode.invalid,
+  PACKAGE_TOO_LARGE: ExitCode.invalid,
 };
 
 export interface KxpErrorOptions {

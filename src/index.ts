@@ -18,3 +18,6 @@ export { restoreToEnvironment, waitForRestore, type RestoreFlowOptions, type Res
 export { startPortalEmulator, DEFAULT_ENVIRONMENT_VERSION, type StartPortalEmulatorOptions, type RunningPortalEmulator } from './portal/emulator/start.js';
 export { PortalEmulator, type EmulatorEvent, type EnvironmentStatus } from './portal/emulator/portal-emulator.js';
 export { rehearse, type RehearseOptions, type RehearseReport, type RehearseEvent, type RehearseStep, type RehearseStepPassed, type RehearseStepFailed, type RehearseStepFacts, type VersionCheckFacts, type EnvironmentCheck } from './operations/rehearse.js';
+export { checkPackage, PACKAGE_MAX_BYTES, type PackageReport, type PackageCheckOptions, type StorageAssetTotals } from './package/check.js';
+export { writeDeploymentPackage, type WriteDeploymentPackageOptions, type PackagePart } from './package/write.js';
+export { checkDeploymentPackage, type DeploymentPackageCheck, type DeploymentPackageCheckOptions } from './operations/package-check.js';

@@ -8,6 +8,7 @@ import { rehearseCommand } from './rehearse.js';
 import { restoreCommand } from './restore.js';
 import { sessionCommand } from './session.js';
 import { inspectCommand } from './inspect.js';
+import { packageCommand } from './package.js';
 
 /** A command module with its argument type erased, so modules of different argument types share one list. */
 export type Command = CommandModule<object, never>;
@@ -19,5 +20,5 @@ export function command<A>(module: CommandModule<object, A>): Command {
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {
-  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx))];
+  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx)), command(packageCommand(ctx))];
 }

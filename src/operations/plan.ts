@@ -3,12 +3,13 @@
  * Streams the scan and keeps only aggregates, so memory does not grow with the number of files.
  */
 import { quickCheckBacpac } from '../bacpac/quick-check.js';
+import { PACKAGE_MAX_BYTES } from '../package/check.js';
 import { error, type Finding } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 
 /** The deployment-package limit custom restore exists to get around ("2 GB"). */
-export const PACKAGE_LIMIT_BYTES = 2 * 1024 ** 3;
+export const PACKAGE_LIMIT_BYTES = PACKAGE_MAX_BYTES;
 export const DEFAULT_BANDWIDTH_MBPS = 100;
 const LARGEST_COUNT = 10;
 

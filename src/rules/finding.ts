@@ -15,7 +15,15 @@ export type FindingCode =
   | 'STORAGE_LIMIT'
   | 'SPECIAL_FILE'
   /** rehearse: the bacpac has no Xperience version, so the version check could not run. */
-  | 'NOT_XPERIENCE';
+  | 'NOT_XPERIENCE'
+  // deployment package (`package check`, `--package`)
+  | 'PACKAGE_SIZE'
+  | 'PACKAGE_METADATA'
+  | 'PACKAGE_ASSEMBLY'
+  | 'PACKAGE_CD_REPOSITORY'
+  | 'PACKAGE_VERSION'
+  /** The bacpac's CMSDBVersion differs from the package's Xperience version. */
+  | 'VERSION_MISMATCH';
 
 export type Severity = 'error' | 'warning';
 
