@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'SAS_EXPIRED'
   | 'SAS_PERMISSION'
   | 'SAS_INSECURE'
+  | 'MIXED_DESTINATIONS'
   | 'ACCESS_DENIED'
   | 'PROXY_REFUSED'
   | 'SOURCE_CHANGED'
@@ -58,6 +59,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   SAS_EXPIRED: ExitCode.invalid,
   SAS_PERMISSION: ExitCode.invalid,
   SAS_INSECURE: ExitCode.invalid,
+  MIXED_DESTINATIONS: ExitCode.invalid,
   ACCESS_DENIED: ExitCode.resumable,
   ABORTED: ExitCode.resumable,
   VERSION_MISMATCH: ExitCode.invalid,

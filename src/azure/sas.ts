@@ -28,13 +28,42 @@ export interface ContainerSas {
 /** Which operation the URL is for: decides the permission it needs. */
 export type SasPurpose = 'upload' | 'verify';
 
-const SECRET_PARAM = /([?&](?:sig|signature|token|access_token|code|secret|password|key)=)[^&\s"'<>]*/gi;
+/** Query parameter names whose value is a secret, compared after percent-decoding and lowercasing. */
+const SECRET_NAMES = new Set(['sig', 'signature', 'token', 'access_token', 'code', 'secret', 'password', 'key']);
+/** One `name=value` pair of a query, in running text: the value stops where a URL would. */
+const QUERY_PAIR = /([?&])([^=&\s"'<>#?]+)=([^&\s"'<>#]*)/g;
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost|[^.]+)$/i;
 
-/** Replaces the value of `sig` (and any other secret-looking query parameter) everywhere in a text. */
+/**
+ * Replaces the value of `sig` (and any other secret-looking query parameter) everywhere in a text. Names
+ * are compared as the service reads them, percent-decoded: `%73ig=` is `sig=` and is redacted too.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(SECRET_PARAM, '$1REDACTED');
+  return text.replace(QUERY_PAIR, (pair, separator: string, name: string) => (isSecretName(name) ? `${separator}${name}=REDACTED` : pair));
+}
+
+function isSecretName(raw: string): boolean {
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    // A malformed escape: compare the name as written.
+  }
+  return SECRET_NAMES.has(name.trim().toLowerCase());
+}
+
+/**
+ * The parsed URL with every secret query value replaced and any user info dropped: built from what the
+ * URL parser read, so no spelling of a secret parameter slips through.
+ */
+function redactParsed(url: URL): string {
+  const pairs = url.search.replace(/^\?/, '').split('&').filter((pair) => pair !== '');
+  const query = pairs.map((pair) => {
+    const name = pair.split('=', 1)[0] ?? '';
+    return isSecretName(name) ? `${name}=REDACTED` : pair;
+  });
+  return `${url.protocol}//${url.host}${url.pathname}${query.length > 0 ? `?${query.join('&')}` : ''}`;
 }
 
 /** The signature of a SAS URL, for tests and for scrubbing; null when there is none. */
@@ -61,7 +90,7 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
     throw new KxpError('SAS_INVALID', `The ${label} is not a URL.`, { hint: sasHint(label) });
   }
   // Without a recognisable sig= the query may hold the signature under another name: show none of it.
-  const redacted = url.searchParams.get('sig') ? redactUrl(input) : `${url.origin}${url.pathname}${url.search ? '?(query hidden)' : ''}`;
+  const redacted = url.searchParams.get('sig') ? redactParsed(url) : `${url.protocol}//${url.host}${url.pathname}${url.search ? '?(query hidden)' : ''}`;
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new KxpError('SAS_INSECURE', `The ${label} must use https (plain http is only accepted for a local emulator on a loopback address): ${redacted}`, {

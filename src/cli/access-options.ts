@@ -1,17 +1,16 @@
 /**
- * Where `upload` and `verify` get their SAS URLs, in one place: a flag, a file or an environment variable;
- * else, when a Portal is named (`--portal-url` / KXP_PORTAL_URL, or `--manual`), "Get access" right now.
- * URLs from the Portal live in memory only: nothing here writes a SAS URL anywhere.
+ * Where `upload` and `verify` get their SAS URLs, in one place: a file, an environment variable or a flag;
+ * else, when a Portal is named on the command line (`--portal-url` or `--manual`; KXP_PORTAL_URL alone never
+ * picks one), "Get access" right now. URLs from the Portal live in memory only: nothing here writes a SAS URL.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { redactUrl } from '../azure/sas.js';
 import { KxpError } from '../errors.js';
-import { renderAccessFromPortal } from '../report/session.js';
+import { renderAccessFromPortal, renderWarning } from '../report/session.js';
+import { readTextLines } from '../text-file.js';
 import type { AccessProvider } from '../operations/upload.js';
 import type { CliContext } from './context.js';
-import { portalFromArgs, withPortalOptions, type PortalArgs } from './portal-options.js';
+import { portalFromArgs, portalName, warnIgnoredPortalUrl, withPortalOptions, type PortalArgs } from './portal-options.js';
 
 export interface SasArgs {
   'db-sas-url'?: string;
@@ -19,6 +18,7 @@ export interface SasArgs {
   'db-sas-url-file'?: string;
   'storage-sas-url-file'?: string;
   'state-dir'?: string;
+  'allow-mixed-destinations'?: boolean;
   json: boolean;
 }
 
@@ -44,44 +44,38 @@ export function withAccessOptions<T>(yargs: Argv<T>): Argv<T & AccessArgs> {
     .option('db-sas-url', {
       type: 'string',
       requiresArg: true,
-      describe: 'SAS URL of the database container (Portal → custom restore → "Get access"); or set KXP_DB_SAS_URL. Needed only when the payload has db.bacpac',
+      describe: 'SAS URL of the database container (Portal → custom restore → "Get access"); works, but every local user can read it in the process list: prefer --db-sas-url-file or KXP_DB_SAS_URL. Needed only when the payload has db.bacpac',
     })
     .option('storage-sas-url', {
       type: 'string',
       requiresArg: true,
-      describe: 'SAS URL of the storage container; or set KXP_STORAGE_SAS_URL. Needed only when the payload has storage files',
+      describe: 'SAS URL of the storage container; visible in the process list like --db-sas-url: prefer --storage-sas-url-file or KXP_STORAGE_SAS_URL. Needed only when the payload has storage files',
     })
-    .option('db-sas-url-file', { type: 'string', requiresArg: true, describe: 'Read the database SAS URL from this file (keeps it out of shell history)' })
+    .option('db-sas-url-file', { type: 'string', requiresArg: true, describe: 'Read the database SAS URL from this file, alone on one line (UTF-8 or UTF-16, LF or CRLF): the normal way' })
     .option('storage-sas-url-file', { type: 'string', requiresArg: true, describe: 'Read the storage SAS URL from this file' })
+    .option('allow-mixed-destinations', {
+      type: 'boolean',
+      default: false,
+      describe: 'Allow one container on a local emulator (loopback) and the other in Azure; refused otherwise, as a sign of a forgotten URL',
+    })
     .option('state-dir', { type: 'string', requiresArg: true, describe: 'Folder for the resume journal (default <dir>/.kxp-restore); never holds a SAS signature' })
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object at the end instead of the summary' }) as Argv<T & SasArgs>;
   return withPortalOptions(withSas).group(['portal-url', 'token-file', 'token', 'manual'], 'Get access from the Portal when no SAS URL is given (kept in memory only):');
 }
 
-/** Flag, else file, else environment variable; never two of flag and file for one container. */
+/** Flag, else file, else environment variable; never two of flag and file for one container. A flag warns: the process list shows it. */
 export async function resolveSasUrls(args: SasArgs, ctx: CliContext): Promise<ResolvedSas> {
   const one = async (flag: string | undefined, file: string | undefined, envName: string, name: string): Promise<[string | undefined, SasOrigin]> => {
     if (flag !== undefined && file !== undefined) {
       throw new KxpError('USAGE', `Pass --${name} or --${name}-file, not both.`);
     }
-    if (flag !== undefined) return [flag, 'flag'];
-    if (file !== undefined) {
-      const target = path.resolve(ctx.cwd, file);
-      let content: string;
-      try {
-        content = (await readFile(target, 'utf8')).trim();
-      } catch (cause) {
-        throw new KxpError('NOT_FOUND', `Cannot read --${name}-file ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, {
-          path: target,
-          hint: 'Save the SAS URL from the Portal into that file, alone on one line.',
-          cause,
-        });
-      }
-      if (content === '') {
-        throw new KxpError('USAGE', `--${name}-file ${file} is empty.`, { path: target, hint: 'Save the SAS URL from the Portal into that file, alone on one line.' });
-      }
-      return [content, 'file'];
+    if (flag !== undefined) {
+      ctx.stderr.write(
+        renderWarning(`--${name} puts the SAS URL in the process list, readable by every user of this computer for the whole run; prefer --${name}-file FILE or the ${envName} environment variable.`),
+      );
+      return [flag, 'flag'];
     }
+    if (file !== undefined) return [await readSasFile(path.resolve(ctx.cwd, file), file, name), 'file'];
     const fromEnv = ctx.env[envName];
     return fromEnv !== undefined && fromEnv.trim() !== '' ? [fromEnv.trim(), 'env'] : [undefined, 'none'];
   };
@@ -90,8 +84,29 @@ export async function resolveSasUrls(args: SasArgs, ctx: CliContext): Promise<Re
   return { dbSasUrl, storageSasUrl, origins: { db, storage } };
 }
 
-function portalNamed(args: PortalArgs, ctx: CliContext): boolean {
-  return args.manual || args['portal-url'] !== undefined || Boolean(ctx.env.KXP_PORTAL_URL);
+/** The one SAS URL of a file; never quotes the file's content, which may hold a signature. */
+async function readSasFile(target: string, shown: string, name: string): Promise<string> {
+  const hint = 'Save the SAS URL from the Portal into that file, alone on one line.';
+  let lines: string[];
+  try {
+    lines = await readTextLines(target);
+  } catch (cause) {
+    throw new KxpError('NOT_FOUND', `Cannot read --${name}-file ${shown} (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, { path: target, hint, cause });
+  }
+  const [first] = lines;
+  if (first === undefined) throw new KxpError('USAGE', `--${name}-file ${shown} is empty.`, { path: target, hint });
+  if (lines.length > 1) {
+    const urls = lines.filter((line) => /^[a-z][a-z0-9+.-]*:\/\//i.test(line)).length;
+    throw new KxpError('USAGE', `--${name}-file ${shown} holds ${lines.length} lines${urls > 1 ? `, ${urls} of them URLs` : ''}; it must hold one SAS URL alone.`, {
+      path: target,
+      hint: `${hint} The database and the storage container each have their own URL, in a file of its own.`,
+    });
+  }
+  return first;
+}
+
+function portalNamed(args: PortalArgs): boolean {
+  return args.manual || args['portal-url'] !== undefined;
 }
 
 /**
@@ -102,7 +117,11 @@ function portalNamed(args: PortalArgs, ctx: CliContext): boolean {
  */
 export async function resolveAccess(args: AccessArgs, ctx: CliContext): Promise<ResolvedAccess> {
   const urls = await resolveSasUrls(args, ctx);
-  if ((urls.origins.db !== 'none' && urls.origins.storage !== 'none') || !portalNamed(args, ctx)) return urls;
+  if (urls.origins.db !== 'none' && urls.origins.storage !== 'none') return urls;
+  if (!portalNamed(args)) {
+    warnIgnoredPortalUrl(ctx);
+    return urls;
+  }
   const portal = await portalFromArgs(args, ctx);
   const access: ResolvedAccess = { ...urls, origins: { ...urls.origins } };
   access.getAccess = async (needs, signal) => {
@@ -110,7 +129,7 @@ export async function resolveAccess(args: AccessArgs, ctx: CliContext): Promise<
     ctx.stderr.write(renderAccessFromPortal(grant.expiresOn));
     if (needs.database) access.origins.db = 'portal';
     if (needs.storage) access.origins.storage = 'portal';
-    return { dbSasUrl: grant.databaseSasUrl, storageSasUrl: grant.storageSasUrl };
+    return { dbSasUrl: grant.databaseSasUrl, storageSasUrl: grant.storageSasUrl, grantedBy: portalName(args) };
   };
   return access;
 }
@@ -124,13 +143,23 @@ export function portalWords(args: PortalArgs): string[] {
   return words;
 }
 
-/** The access part of a command line to run again: redacted flag URLs, the files, and the Portal when it gave a URL. */
+/**
+ * The access part of a command line to run again: the files, and the Portal when it gave a URL. A URL given
+ * as a flag is not repeated (not even redacted): `resumeAccessNotes` says to pass it by file or environment.
+ */
 export function accessResumeWords(args: AccessArgs, urls: ResolvedSas): string[] {
   const words: string[] = [];
-  if (urls.origins.db === 'flag' && urls.dbSasUrl) words.push('--db-sas-url', redactUrl(urls.dbSasUrl));
   if (args['db-sas-url-file'] !== undefined) words.push('--db-sas-url-file', args['db-sas-url-file']);
-  if (urls.origins.storage === 'flag' && urls.storageSasUrl) words.push('--storage-sas-url', redactUrl(urls.storageSasUrl));
   if (args['storage-sas-url-file'] !== undefined) words.push('--storage-sas-url-file', args['storage-sas-url-file']);
   if (urls.origins.db === 'portal' || urls.origins.storage === 'portal') words.push(...portalWords(args));
+  if (args['allow-mixed-destinations']) words.push('--allow-mixed-destinations');
   return words;
+}
+
+/** The environment variables the resume command needs set in place of the URLs that came as flags. */
+export function resumeEnvironment(urls: ResolvedSas): string[] {
+  const names: string[] = [];
+  if (urls.origins.db === 'flag') names.push('KXP_DB_SAS_URL');
+  if (urls.origins.storage === 'flag') names.push('KXP_STORAGE_SAS_URL');
+  return names;
 }

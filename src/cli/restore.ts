@@ -3,10 +3,10 @@ import { errorJson } from '../report/errors.js';
 import { toKxpError } from '../errors.js';
 import { restoreToEnvironment } from '../portal/restore-flow.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
-import { renderConfirmationPrompt, renderRestoreEvent, renderRestoreResult } from '../report/restore.js';
+import { renderConfirmationPrompt, renderRestoreDestination, renderRestoreEvent, renderRestoreResult } from '../report/restore.js';
 import type { CliContext } from './context.js';
 import { inquirerPrompter } from './manual-prompter.js';
-import { portalFromArgs, withPortalOptions, type PortalArgs } from './portal-options.js';
+import { portalFromArgs, portalName, withPortalOptions, type PortalArgs } from './portal-options.js';
 
 interface RestoreArgs extends PortalArgs {
   env: EnvironmentName;
@@ -36,6 +36,7 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
       const portal = await portalFromArgs(args, ctx);
       const prompter = inquirerPrompter(ctx);
       const progress = args.json ? ctx.stderr : ctx.stdout;
+      progress.write(renderRestoreDestination(args.env, portalName(args)));
       try {
         const restore = await restoreToEnvironment(portal, {
           env: args.env,

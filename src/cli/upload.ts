@@ -5,8 +5,8 @@ import { uploadPayload, type UploadEvent } from '../operations/upload.js';
 import { errorJson, formatError } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/plan.js';
 import { createTransferProgress } from '../report/progress.js';
-import { renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
-import { accessResumeWords, resolveAccess, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
+import { renderDestinations, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
+import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
 import type { CliContext } from './context.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
@@ -29,7 +29,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           describe: 'Block size in MiB for large files (default 8, grown so no blob needs more than 50,000 blocks; at most 4000; fractions down to 0.0625 for tests)',
         })
         .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for silence' })
-        .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL"', 'Upload ./migration/db.bacpac and ./migration/storage/**')
+        .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
+        .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
         .example('$0 upload ./migration --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only, lowercased, JSON result')
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
@@ -54,6 +55,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           dbSasUrl: urls.dbSasUrl,
           storageSasUrl: urls.storageSasUrl,
           getAccess: urls.getAccess,
+          allowMixedDestinations: args['allow-mixed-destinations'],
           concurrency: args.concurrency,
           blockSizeMiB: args['block-size'],
           stateDir: args['state-dir'],
@@ -63,6 +65,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           onEvent: (event) => {
             if (event.type === 'progress') last = event.progress;
             if (event.type === 'planned') reportPlan(ctx, event.plan, args.json, started);
+            if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
             progress?.handle(event);
           },
         });
@@ -77,7 +80,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         }
         if (error.exitCode !== ExitCode.resumable) throw error;
         // The error first, then how to resume: the last thing on screen is what to do next.
-        ctx.stderr.write(formatError(error) + renderResumeCommand(resumeArgs(args, urls)));
+        ctx.stderr.write(formatError(error) + renderResumeCommand(resumeArgs(args, urls), resumeEnvironment(urls)));
         ctx.setExitCode(error.exitCode);
       }
     },
@@ -93,7 +96,7 @@ function reportPlan(ctx: CliContext, plan: PlanReport, json: boolean, started: n
   if (plan.errors.length > 0 || plan.warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, plan.warnings) + '\n');
 }
 
-/** The command line to run again, SAS signatures redacted; URLs from files or the environment are not repeated, the Portal is. */
+/** The command line to run again: SAS URLs never repeated (files are, the Portal is); see `resumeEnvironment` for flag URLs. */
 export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadArgs, 'concurrency' | 'block-size'>>, urls: ResolvedSas, command = 'upload'): string[] {
   const words = ['kxp-restore', command];
   if (args.dir !== undefined) words.push(args.dir);

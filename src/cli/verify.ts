@@ -4,6 +4,7 @@ import { verifyPayload } from '../operations/verify.js';
 import { errorJson } from '../report/errors.js';
 import { renderFindings } from '../report/plan.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
+import { renderDestinations } from '../report/upload.js';
 import { renderVerifyResult, verifyJson } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
@@ -17,7 +18,8 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
     describe: 'Compare the custom-restore containers with the source by name, size and Content-MD5',
     builder: (yargs) =>
       withAccessOptions(withSourceOptions(yargs))
-        .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL"', 'Check what upload sent')
+        .example('$0 verify ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Check what upload sent')
+        .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags (warns: process list); one container local, one in Azure')
         .example('$0 verify ./migration --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run')
         .example('$0 verify --storage ./App/$StorageAssets --lowercase --manual --state-dir ~/.kxp-state', 'Real Portal, paste the URLs; names lowercased as upload sent them; the journal kept elsewhere')
@@ -34,6 +36,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           dbSasUrl: urls.dbSasUrl,
           storageSasUrl: urls.storageSasUrl,
           getAccess: urls.getAccess,
+          allowMixedDestinations: args['allow-mixed-destinations'],
           stateDir: args['state-dir'],
           cwd: ctx.cwd,
           env: ctx.env,
@@ -41,6 +44,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           onEvent: (event) => {
             if (event.type === 'listing-retry') ctx.stderr.write(listingRetryLine(event));
             if (event.type === 'listed') ctx.stderr.write(proxyLine(event));
+            if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Verifying against'));
             if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
               ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
             }

@@ -38,6 +38,8 @@ export interface UploadOptions {
    * has, so an invalid payload never costs a "Get access" and a one-part payload never asks for the other.
    */
   getAccess?: AccessProvider;
+  /** Allow one container on loopback (an emulator) and the other elsewhere; refused by default as a sign of a forgotten URL. */
+  allowMixedDestinations?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: UploadEvent) => void;
 }
@@ -45,13 +47,23 @@ export interface UploadOptions {
 /** What upload and verify report before the first byte moves. */
 export type SetupEvent =
   | { type: 'planned'; plan: PlanReport }
+  /** Where this run sends or reads, named before the first request; `grantedBy` names the Portal that gave the access. */
+  | { type: 'destinations'; db: Destination | null; storage: Destination | null; grantedBy: string | null }
   | { type: 'listed'; container: string; blobs: number; proxy: { url: string; variable: string } | null }
   /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
   | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string };
 export type UploadEvent = TransferEvent | SetupEvent;
 
+/** One container a run talks to, as the destination line names it. */
+export interface Destination {
+  /** `account/container`. */
+  identity: string;
+  endpoint: string;
+  loopback: boolean;
+}
+
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'getAccess'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'getAccess' | 'allowMixedDestinations'> & {
   onEvent?: (event: SetupEvent) => void;
 };
 
@@ -62,7 +74,7 @@ export interface AccessNeeds {
 }
 
 /** Supplies SAS URLs on demand, e.g. "Get access" from the Portal; called at most once, after the plan passed. */
-export type AccessProvider = (needs: AccessNeeds, signal?: AbortSignal) => Promise<{ dbSasUrl?: string; storageSasUrl?: string }>;
+export type AccessProvider = (needs: AccessNeeds, signal?: AbortSignal) => Promise<{ dbSasUrl?: string; storageSasUrl?: string; grantedBy?: string }>;
 
 export interface UploadResult {
   ok: boolean;
@@ -121,11 +133,13 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   const needsDb = plan.bacpac !== null;
   const needsStorage = plan.totals.files > (needsDb ? 1 : 0);
   let { dbSasUrl, storageSasUrl } = options;
+  let grantedBy: string | null = null;
   const missing: AccessNeeds = { database: needsDb && !dbSasUrl?.trim(), storage: needsStorage && !storageSasUrl?.trim() };
   if ((missing.database || missing.storage) && options.getAccess) {
     const granted = await options.getAccess(missing, options.signal);
     if (missing.database) dbSasUrl = granted.dbSasUrl;
     if (missing.storage) storageSasUrl = granted.storageSasUrl;
+    grantedBy = granted.grantedBy ?? null;
   }
   const db = needsDb ? requireSas(dbSasUrl, 'database SAS URL', '--db-sas-url', 'KXP_DB_SAS_URL', purpose) : null;
   const storage = needsStorage ? requireSas(storageSasUrl, 'storage SAS URL', '--storage-sas-url', 'KXP_STORAGE_SAS_URL', purpose) : null;
@@ -134,7 +148,18 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
       hint: 'The custom-restore session hands out two URLs: one for the database container, one for the storage container.',
     });
   }
+  if (db && storage && db.loopback !== storage.loopback && !options.allowMixedDestinations) {
+    const [local, remote] = db.loopback ? [db, storage] : [storage, db];
+    throw new KxpError('MIXED_DESTINATIONS', `One container is on this computer (${local.identity} at ${local.endpoint}) and the other is not (${remote.identity} at ${remote.endpoint}); nothing was sent.`, {
+      hint: 'A URL left over from a rehearsal is the usual cause: give both URLs of one custom-restore session. If the mix is meant, add --allow-mixed-destinations.',
+    });
+  }
+  options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   return { plan, db, storage, stateDir: defaultStateDir(source, options) };
+}
+
+function destination(sas: ContainerSas): Destination {
+  return { identity: sas.identity, endpoint: sas.endpoint, loopback: sas.loopback };
 }
 
 /** A container ready for a run, with the (parsed, redactable) SAS it was opened with. */

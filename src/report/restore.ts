@@ -28,3 +28,8 @@ export function renderRestoreResult(restore: RestoreInfo): string {
 export function renderConfirmationPrompt(env: string): string {
   return `Restoring overwrites the whole ${env} environment (database replaced, storage containers recreated). Type "${env}" to continue:`;
 }
+
+/** Named before the first request: which environment, through which Portal. */
+export function renderRestoreDestination(env: string, portal: string): string {
+  return `Restoring the session's data to ${env} through ${portal}.\n`;
+}

@@ -1,5 +1,5 @@
 /** Text and JSON for the end of an upload, and the resume command after a stop. */
-import { uploadResult, type UploadResult } from '../operations/upload.js';
+import { uploadResult, type Destination, type UploadEvent, type UploadResult } from '../operations/upload.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
 
@@ -15,6 +15,16 @@ export function renderUploadResult(result: UploadResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** Names every container (and the Portal that granted access) before the first request, so a wrong one shows. */
+export function renderDestinations(event: Extract<UploadEvent, { type: 'destinations' }>, verb: 'Uploading to' | 'Verifying against'): string {
+  const name = (role: string, target: Destination) => `  ${role} container ${target.identity} at ${target.endpoint}${target.loopback ? ' (this computer)' : ''}`;
+  const lines = [`${verb}:`];
+  if (event.db) lines.push(name('database', event.db));
+  if (event.storage) lines.push(name('storage ', event.storage));
+  if (event.grantedBy) lines.push(`  access granted by ${event.grantedBy}`);
+  return lines.join('\n') + '\n';
+}
+
 /** The `--json` object when the run stopped before its end (counts so far; zeros if nothing started). */
 export function stoppedUploadJson(progress: ProgressSnapshot | undefined, errors: UploadResult['errors'], durationMs: number): UploadResult {
   const snapshot: ProgressSnapshot = progress ?? {
@@ -23,15 +33,34 @@ export function stoppedUploadJson(progress: ProgressSnapshot | undefined, errors
   return { ...uploadResult(snapshot, errors, durationMs), ok: false };
 }
 
-export function renderResumeCommand(words: string[]): string {
-  const line = words.map(shellQuote).join(' ');
-  const note = words.some((word) => word.includes('sig=REDACTED'))
-    ? '\n  (replace each redacted URL with the full SAS URL, a new one from "Get access" if it expired or was revoked;' +
-      '\n   or pass it with --db-sas-url-file / --storage-sas-url-file or KXP_DB_SAS_URL / KXP_STORAGE_SAS_URL)'
-    : '';
-  return `Progress is kept. To resume, run:\n  ${line}${note}\n`;
+/**
+ * How to resume. One line for POSIX shells and PowerShell alike when single quotes can carry every word (they
+ * mean the same in both); otherwise a line for each. URLs given as flags are never repeated: `sasVariables`
+ * names the environment variables to set instead, shown in both shells' syntax.
+ */
+export function renderResumeCommand(words: string[], sasVariables: readonly string[] = []): string {
+  const posix = words.map(posixQuote).join(' ');
+  const powershell = words.map(powershellQuote).join(' ');
+  const lines = ['Progress is kept. To resume, run:'];
+  if (posix === powershell) lines.push(`  ${posix}`);
+  else lines.push(`  POSIX shells: ${posix}`, `  PowerShell:   ${powershell}`);
+  if (sasVariables.length > 0) {
+    lines.push(
+      '  after putting the SAS URL (a new one from "Get access" if it expired or was revoked) where the process list cannot show it:',
+      ...sasVariables.map((name) => `    POSIX shells: read -rs ${name} && export ${name}     PowerShell 7: $env:${name} = Read-Host -MaskInput`),
+      `  or save it in a file and add ${sasVariables.map((name) => `--${name.replace(/^KXP_/, '').toLowerCase().replace(/_/g, '-')}-file FILE`).join(' and ')}.`,
+    );
+  }
+  return lines.join('\n') + '\n';
 }
 
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+const PLAIN_WORD = /^[\w+=:./-]+$/;
+
+function posixQuote(word: string): string {
+  return PLAIN_WORD.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** PowerShell: single quotes are literal, a quote inside is doubled; `$`, `@`, `,` and backticks are harmless there. */
+function powershellQuote(word: string): string {
+  return PLAIN_WORD.test(word) ? word : `'${word.replace(/'/g, "''")}'`;
 }

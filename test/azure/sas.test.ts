@@ -66,4 +66,15 @@ describe('container SAS URLs', () => {
       `failed: https://acct.blob.core.windows.net/restore-db?sp=w&sig=REDACTED and https://x.example/?token=REDACTED&a=1 and ?access_token=REDACTED`,
     );
   });
+
+  it('redacts on the parsed URL: a percent-encoded name (%73ig=) is the signature, and is redacted', () => {
+    const encoded = `https://acct.blob.core.windows.net/restore-db?sv=2022-11-02&sr=c&sp=racwdl&%73ig=${SIG}`;
+    const sas = parseContainerSasUrl(encoded, 'database SAS URL');
+    expect(sas.redacted).toBe('https://acct.blob.core.windows.net/restore-db?sv=2022-11-02&sr=c&sp=racwdl&%73ig=REDACTED');
+    expect(redactUrl(`failed: ${encoded} (403)`)).toBe('failed: https://acct.blob.core.windows.net/restore-db?sv=2022-11-02&sr=c&sp=racwdl&%73ig=REDACTED (403)');
+    expect(redactUrl(`x?%53IG=${SIG}&S%69g=${SIG}&sp=rl`)).toBe('x?%53IG=REDACTED&S%69g=REDACTED&sp=rl');
+    expect(redactUrl(`x?si%67nature=${SIG}`)).not.toContain('secret');
+    const withUser = parseContainerSasUrl(`https://user:pass@acct.blob.core.windows.net/restore-db?sp=w&sig=${SIG}`, 'database SAS URL');
+    expect(withUser.redacted).not.toContain('pass');
+  });
 });

@@ -33,7 +33,9 @@ describe('SAS signatures never leak', () => {
     outputs.push(stoppedResult);
     expect(stoppedResult.exitCode).toBe(3);
     expect(stoppedResult.stderr).toMatch(/ABORTED/);
-    expect(stoppedResult.stderr).toMatch(/To resume, run:\n {2}kxp-restore upload .* --storage-sas-url '[^']*sig=REDACTED[^']*'/);
+    expect(stoppedResult.stderr).toMatch(/To resume, run:\n {2}kxp-restore upload \S+ --concurrency 2 --block-size 0\.25 --state-dir \S+\n/);
+    expect(stoppedResult.stderr.slice(stoppedResult.stderr.indexOf('To resume'))).not.toContain('--storage-sas-url ');
+    expect(stoppedResult.stderr).toContain('read -rs KXP_STORAGE_SAS_URL && export KXP_STORAGE_SAS_URL');
 
     // A tampered signature: refused by the service (exit 3, "Get access"), the URL still redacted.
     const tampered = url.replace(/sig=[^&]+/, `sig=${encodeURIComponent(signature.slice(0, -4) + 'AAA=')}`);

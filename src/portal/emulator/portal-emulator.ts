@@ -185,7 +185,12 @@ export class PortalEmulator {
   /** Moves the emulator's time forward and applies what expires on the way (SAS URLs after 7 days, the session after 180). */
   async advanceClock(ms: number): Promise<Date> {
     return this.exclusive(async () => {
-      const now = this.clock.advance(ms);
+      let now: Date;
+      try {
+        now = this.clock.advance(ms);
+      } catch (error) {
+        throw new KxpError('USAGE', `${(error as Error).message}; asked to move ${ms} ms.`);
+      }
       await this.applyExpiry();
       await this.persist();
       return now;

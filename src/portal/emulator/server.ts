@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KxpError, toKxpError, type ErrorCode } from '../../errors.js';
 import { isEnvironmentName, type EnvironmentName, type Role } from '../types.js';
+import { MAX_ADVANCE_MS } from './clock.js';
 import type { PortalEmulator } from './portal-emulator.js';
 import type { RoleToken } from './tokens.js';
 
@@ -77,8 +78,10 @@ function routes(emulator: PortalEmulator): Array<[string, RegExp, Handler]> {
     ['GET', /^\/api\/environments$/, async () => [200, emulator.environments()]],
     ['POST', /^\/api\/emulator\/clock$/, async (role, body) => {
       if (role !== 'tenant-administrator') throw new KxpError('PORTAL_FORBIDDEN', 'Only a Tenant administrator token can move the emulator clock.');
-      const advanceMs = Number(body.advanceMs);
-      if (!Number.isFinite(advanceMs) || advanceMs < 0) throw new KxpError('USAGE', 'advanceMs must be a number of milliseconds ≥ 0.');
+      const advanceMs = typeof body.advanceMs === 'number' ? body.advanceMs : Number.NaN;
+      if (!Number.isFinite(advanceMs) || advanceMs < 0 || advanceMs > MAX_ADVANCE_MS) {
+        throw new KxpError('USAGE', `advanceMs must be a number of milliseconds from 0 to ${MAX_ADVANCE_MS} (400 days).`);
+      }
       return [200, { now: (await emulator.advanceClock(advanceMs)).toISOString() }];
     }],
   ];

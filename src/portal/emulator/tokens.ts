@@ -1,14 +1,15 @@
 /**
  * Bearer tokens of the emulator, each mapped to a Portal role. They are generated at start and written
- * to one file per role (mode 0600), whose paths are printed: the tokens themselves are never printed.
+ * to one file per role (mode 0600, in a folder of mode 0700, also when they existed before), whose paths are printed: the tokens themselves are never printed.
  * `--tokens-file` reads a JSON list `[{ "role": "devops", "token": "…" }]` instead.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../../errors.js';
+import { preparePrivateFolder, writePrivateFile } from '../../private-file.js';
+import { decodeText } from '../../text-file.js';
 import { isRole, ROLES, type Role } from '../types.js';
-import { makeDirectory } from '../../make-directory.js';
 
 export interface RoleToken {
   role: Role;
@@ -20,15 +21,19 @@ export function generateTokens(): RoleToken[] {
 }
 
 export async function readTokensFile(file: string): Promise<RoleToken[]> {
+  const hint = 'Give a JSON list such as [{ "role": "devops", "token": "…" }]; roles: ' + ROLES.join(', ') + '.';
+  let text: string;
+  try {
+    text = decodeText(await readFile(file));
+  } catch (cause) {
+    throw new KxpError('UNREADABLE', `Could not read the tokens file: ${(cause as Error).message}`, { path: file, hint, cause });
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (cause) {
-    throw new KxpError('UNREADABLE', `Could not read the tokens file: ${(cause as Error).message}`, {
-      path: file,
-      hint: 'Give a JSON list such as [{ "role": "devops", "token": "…" }]; roles: ' + ROLES.join(', ') + '.',
-      cause,
-    });
+    parsed = JSON.parse(text);
+  } catch {
+    // JSON.parse quotes the text near the error, and the text is tokens: say only that it is not JSON.
+    throw new KxpError('USAGE', `The tokens file ${file} is not JSON (a plain token file is not a tokens file; give it with --token-file to a client instead).`, { path: file, hint });
   }
   const entries = Array.isArray(parsed) ? (parsed as unknown[]) : [];
   const tokens = entries.flatMap((entry) => {
@@ -46,12 +51,12 @@ export async function readTokensFile(file: string): Promise<RoleToken[]> {
 
 /** Writes `<dir>/<role>.token` for each role (first token of that role) and returns the paths by role. */
 export async function writeTokenFiles(dir: string, tokens: readonly RoleToken[]): Promise<Partial<Record<Role, string>>> {
-  await makeDirectory(dir, 0o700);
+  await preparePrivateFolder(dir, 'token folder');
   const files: Partial<Record<Role, string>> = {};
   for (const { role, token } of tokens) {
     if (files[role]) continue;
     const file = path.join(dir, `${role}.token`);
-    await writeFile(file, token + '\n', { mode: 0o600 });
+    await writePrivateFile(file, token + '\n');
     files[role] = file;
   }
   return files;

@@ -1,0 +1,66 @@
+/** Issue 10 point 3: a Portal only when named on the command line, every destination named, no silent mix of local and remote. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { prepareDestinations } from '../../src/operations/upload.js';
+import { usePortalEmulator } from '../portal/emulator-harness.js';
+import { repoRoot, runCli } from '../support/cli.js';
+import { useTempDirs, writeTree } from '../support/tree.js';
+
+const REMOTE = 'https://acct.blob.core.windows.net/restore-files?sv=2024-11-04&sr=c&sp=racwdl&se=2099-01-01T00%3A00%3A00Z&sig=remoteSignature';
+
+describe('destinations', () => {
+  const emu = usePortalEmulator({ readBacpacVersion: async () => null });
+  const tempDir = useTempDirs();
+  const payload = async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
+    return dir;
+  };
+
+  it('KXP_PORTAL_URL in the environment alone picks no Portal: no access is asked, nothing is sent, exit 2 with a warning', async () => {
+    await emu.portal('devops').createSession();
+    const env = { KXP_PORTAL_URL: emu.running.url, KXP_PORTAL_TOKEN: emu.running.tokenFor('devops') };
+    const upload = await runCli(['upload', await payload()], { env });
+    expect(upload.exitCode).toBe(2);
+    expect(upload.stderr).toContain('KXP_PORTAL_URL is set but ignored');
+    expect(upload.stderr).toContain('storage SAS URL is needed');
+    const verify = await runCli(['verify', await payload()], { env });
+    expect(verify.exitCode).toBe(2);
+    expect((await emu.portal('devops').getSession())?.activeGrants).toBe(0);
+    expect(await emu.environmentBlobs('qa')).toEqual({});
+
+    const restore = await runCli(['restore', '--env', 'qa'], { env });
+    expect(restore.exitCode).toBe(2);
+    expect(restore.stderr).toContain(`add --portal-url ${emu.running.url}`);
+  });
+
+  it('names each container and the Portal that granted the access before sending', async () => {
+    await emu.portal('devops').createSession();
+    const dir = await payload();
+    const named = ['--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles.devops ?? ''];
+    const upload = await runCli(['upload', dir, ...named, '--no-progress'], { env: { KXP_PORTAL_URL: 'http://127.0.0.1:9' } });
+    expect(upload.exitCode).toBe(0);
+    expect(upload.stderr).toMatch(/Uploading to:\n {2}storage {2}container \S+\/\S+ at http:\/\/127\.0\.0\.1:\d+\/\S+ \(this computer\)\n {2}access granted by the Portal at http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(upload.stderr).not.toContain('KXP_PORTAL_URL');
+    const verify = await runCli(['verify', dir, ...named]);
+    expect(verify.exitCode).toBe(0);
+    expect(verify.stderr).toMatch(/Verifying against:\n {2}storage {2}container /);
+  });
+
+  it('refuses one container on loopback and the other elsewhere unless --allow-mixed-destinations', async () => {
+    await emu.portal('devops').createSession();
+    const grant = await emu.portal('devops').getAccess();
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
+    const bacpac = path.join(repoRoot, 'examples/migration/db.bacpac');
+    const source = { dir, bacpac };
+    const mixed = await runCli(['upload', dir, '--bacpac', bacpac, '--storage-sas-url', REMOTE], { env: { KXP_DB_SAS_URL: grant.databaseSasUrl } });
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toContain('MIXED_DESTINATIONS');
+    expect(mixed.stderr).toContain('--allow-mixed-destinations');
+    expect(mixed.stderr).not.toContain('remoteSignature');
+    const allowed = await prepareDestinations(source, { dbSasUrl: grant.databaseSasUrl, storageSasUrl: REMOTE, allowMixedDestinations: true }, 'upload');
+    expect(allowed.storage?.identity).toBe('acct/restore-files');
+    await expect(prepareDestinations(source, { dbSasUrl: grant.databaseSasUrl, storageSasUrl: REMOTE }, 'upload')).rejects.toMatchObject({ code: 'MIXED_DESTINATIONS' });
+  });
+});
