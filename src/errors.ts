@@ -21,6 +21,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNREADABLE'
   | 'BACPAC_INVALID'
+  /** A layout file that is not valid. */
+  | 'LAYOUT_INVALID'
+  /** A project's storage mapping code that kxp-restore cannot read with certainty. */
+  | 'LAYOUT_UNREADABLE'
   // SAS URLs and storage
   | 'SAS_INVALID'
   | 'SAS_EXPIRED'
@@ -55,6 +59,8 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   NOT_FOUND: ExitCode.invalid,
   UNREADABLE: ExitCode.invalid,
   BACPAC_INVALID: ExitCode.invalid,
+  LAYOUT_INVALID: ExitCode.invalid,
+  LAYOUT_UNREADABLE: ExitCode.invalid,
   SAS_INVALID: ExitCode.invalid,
   SAS_EXPIRED: ExitCode.invalid,
   SAS_PERMISSION: ExitCode.invalid,

@@ -9,6 +9,7 @@ import { restoreCommand } from './restore.js';
 import { sessionCommand } from './session.js';
 import { inspectCommand } from './inspect.js';
 import { packageCommand } from './package.js';
+import { layoutCommand } from './layout.js';
 
 /** A command module with its argument type erased, so modules of different argument types share one list. */
 export type Command = CommandModule<object, never>;
@@ -20,5 +21,5 @@ export function command<A>(module: CommandModule<object, A>): Command {
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {
-  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx)), command(packageCommand(ctx))];
+  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx)), command(packageCommand(ctx)), command(layoutCommand(ctx))];
 }

@@ -33,6 +33,9 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
         .example('$0 plan --bacpac ~/exports/site.bacpac --storage ./App/$StorageAssets --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
         .example('$0 plan ./migration --json --bandwidth 40 --storage-limit 250GB', 'Machine-readable result with an estimate at 40 Mbit/s')
+        .example('$0 plan --project ./MySite --bacpac ~/exports/site.bacpac', 'Files where the project keeps them (assets/…, $StorageAssets/<container>/…), as its storage mapping says')
+        .example('$0 plan ./migration --layout kxp-layout.json', 'Check storage/<container>/… against a layout file (or --check-layout: the template layout)')
+        .example('$0 plan ./migration --check-layout', 'Flag folders the template layout (default ← assets/) never reads')
         .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by plan).') as never,
     handler: async (args) => {
       if (!Number.isFinite(args.bandwidth) || args.bandwidth <= 0) {
@@ -46,7 +49,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
       });
       if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');
-      else ctx.stdout.write(renderPlan(report, args.dir ?? [args.bacpac, args.storage].filter(Boolean).join(' + ')));
+      else ctx.stdout.write(renderPlan(report, args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + ')));
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);
     },
   };

@@ -33,6 +33,9 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
         .example('$0 rehearse --bacpac ~/exports/site.bacpac --storage ./App/$StorageAssets --lowercase --data /mnt/scratch --concurrency 16 --json --no-progress', 'A large payload: storage on disk, JSON report')
+        .example('$0 rehearse --project ./MySite --bacpac ~/exports/site.bacpac', 'Straight from the project folder, laid out as its storage mapping says')
+        .example('$0 rehearse ./migration --layout kxp-layout.json', 'A migration folder checked against a layout file (--check-layout: the template layout)')
+        .example('$0 rehearse ./migration --check-layout', 'Refuse folders the template layout never reads')
         .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;

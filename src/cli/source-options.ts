@@ -7,6 +7,9 @@ export interface SourceArgs {
   bacpac?: string;
   storage?: string;
   lowercase?: boolean;
+  project?: string;
+  layout?: string;
+  'check-layout'?: boolean;
 }
 
 export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
@@ -29,6 +32,21 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
       type: 'boolean',
       default: false,
       describe: 'Lowercase every storage name on the way (files on disk are never renamed)',
+    })
+    .option('project', {
+      type: 'string',
+      describe: 'Xperience project folder: storage files are read where its storage mapping keeps them (assets/…, $StorageAssets/<container>/…), lowercased; see `kxp-restore layout`',
+      requiresArg: true,
+    })
+    .option('layout', {
+      type: 'string',
+      describe: 'Layout file { "containers": { "default": ["assets/"] } }: which container serves which project folders; storage files are checked against it (docs/layout.md)',
+      requiresArg: true,
+    })
+    .option('check-layout', {
+      type: 'boolean',
+      default: false,
+      describe: 'Check storage files against the template layout (default ← assets/) even without --project or --layout',
     }) as Argv<T & SourceArgs>;
 }
 
@@ -37,5 +55,8 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   if (args.dir !== undefined) source.dir = args.dir;
   if (args.bacpac !== undefined) source.bacpac = args.bacpac;
   if (args.storage !== undefined) source.storage = args.storage;
+  if (args.project !== undefined) source.project = args.project;
+  if (args.layout !== undefined) source.layoutFile = args.layout;
+  if (args['check-layout']) source.checkLayout = true;
   return source;
 }

@@ -37,6 +37,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
         .example('$0 upload --storage ./App/$StorageAssets --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
         .example('$0 upload --bacpac db.bacpac --db-sas-url-file db.url --block-size 64 --state-dir ~/.kxp-state --no-progress', 'A 500 GB export: 64 MiB blocks, journal outside the folder, quiet')
+        .example('$0 upload --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'From the project folder, mapped by a layout file (files are not moved)')
+        .example('$0 upload ./migration --check-layout --manual', 'Refuse folders the template layout (default ← assets/) never reads')
         .epilog(
           'Re-run the same command to resume after an interruption (new SAS URLs for the same containers are fine; with --portal-url or ' +
             '--manual each run gets access anew, also after a revoke): files already ' +
@@ -103,6 +105,9 @@ export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadAr
   if (args.bacpac !== undefined) words.push('--bacpac', args.bacpac);
   if (args.storage !== undefined) words.push('--storage', args.storage);
   if (args.lowercase) words.push('--lowercase');
+  if (args.project !== undefined) words.push('--project', args.project);
+  if (args.layout !== undefined) words.push('--layout', args.layout);
+  if (args['check-layout']) words.push('--check-layout');
   words.push(...accessResumeWords(args, urls));
   if (args.concurrency !== undefined && args.concurrency !== 8) words.push('--concurrency', String(args.concurrency));
   if (args['block-size'] !== undefined) words.push('--block-size', String(args['block-size']));

@@ -25,6 +25,8 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
         .example('$0 verify --storage ./App/$StorageAssets --lowercase --manual --state-dir ~/.kxp-state', 'Real Portal, paste the URLs; names lowercased as upload sent them; the journal kept elsewhere')
         .example('$0 verify --bacpac ~/exports/site.bacpac --db-sas-url-file db.url', 'Only the database: the blob db.bacpac against the local file')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'The token inline: works, but warns that it lands in shell history')
+        .example('$0 verify --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'What upload --project sent (or --check-layout for a migration folder)')
+        .example('$0 verify ./migration --check-layout --manual', 'Also check the folders against the template layout')
         .epilog(
           'The local MD5 is taken from the journal when a file is unchanged since it was hashed, else computed. Blobs in a container that the ' +
             'source does not have (e.g. a stray DB.bacpac) are reported as extra.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',

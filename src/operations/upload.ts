@@ -194,7 +194,7 @@ export async function openTargets(destinations: Destinations, options: SetupOpti
 export function defaultStateDir(source: PayloadSource, options: { stateDir?: string; cwd?: string }): string {
   const cwd = options.cwd ?? process.cwd();
   if (options.stateDir !== undefined) return path.resolve(cwd, options.stateDir);
-  const anchor = source.dir ?? (source.storage !== undefined ? path.dirname(path.resolve(cwd, source.storage)) : path.dirname(path.resolve(cwd, source.bacpac ?? '.')));
+  const anchor = source.dir ?? source.project ?? (source.storage !== undefined ? path.dirname(path.resolve(cwd, source.storage)) : path.dirname(path.resolve(cwd, source.bacpac ?? '.')));
   return path.resolve(cwd, anchor, STATE_DIR_NAME);
 }
 

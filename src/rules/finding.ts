@@ -23,7 +23,15 @@ export type FindingCode =
   | 'PACKAGE_CD_REPOSITORY'
   | 'PACKAGE_VERSION'
   /** The bacpac's CMSDBVersion differs from the package's Xperience version. */
-  | 'VERSION_MISMATCH';
+  | 'VERSION_MISMATCH'
+  /** Storage layout (src/rules/layout.ts): a top-level folder that is no container of the layout. */
+  | 'UNMAPPED_CONTAINER'
+  /** Storage layout: a file inside a container but outside every path prefix that container serves. */
+  | 'UNMAPPED_PATH'
+  /** Storage layout: a container of the layout with no files; the restore recreates it empty. */
+  | 'EMPTY_CONTAINER'
+  /** --project: two different files would become the same blob. */
+  | 'DUPLICATE_BLOB';
 
 export type Severity = 'error' | 'warning';
 

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { blobNameLimitsProblem, containerNameProblem, DATABASE_BLOB_NAME, hasUppercase, mapName, segmentProblem } from '../rules/names.js';
+import type { Layout } from '../layout/layout.js';
+import { checkedAgainstLayout, layoutOfSource, scanProject } from './project.js';
 import type { PayloadFile, PayloadSource } from './types.js';
 
 export type ScanEvent = { type: 'file'; file: PayloadFile } | { type: 'finding'; finding: Finding };
@@ -40,13 +42,25 @@ interface Entry extends Located {
   statError: NodeJS.ErrnoException | null;
 }
 
+/** The folder walker, handed to the project source (src/source/project.ts) so both walk the same way. */
+export type WalkEntry = Entry;
+export interface Walker {
+  walk: typeof walkFolder;
+  storage: typeof scanStorage;
+}
+
 export async function* scanPayload(source: PayloadSource, options: ScanOptions = {}): AsyncGenerator<ScanEvent> {
+  const layout = await layoutOfSource(source, options.cwd ?? process.cwd(), options.signal);
+  yield* checkedAgainstLayout(scanParts(source, options, layout), layout);
+}
+
+async function* scanParts(source: PayloadSource, options: ScanOptions, layout: Layout | null): AsyncGenerator<ScanEvent> {
   const cwd = options.cwd ?? process.cwd();
   const show = (absolute: string) => displayPath(cwd, absolute);
   const lowercase = source.lowercase ?? false;
   const dir = source.dir === undefined ? undefined : path.resolve(cwd, source.dir);
-  if (dir === undefined && source.bacpac === undefined && source.storage === undefined) {
-    throw new KxpError('USAGE', 'Name a migration folder, or --bacpac and/or --storage.', {
+  if (dir === undefined && source.bacpac === undefined && source.storage === undefined && source.project === undefined) {
+    throw new KxpError('USAGE', 'Name a migration folder, or --project, --bacpac and/or --storage.', {
       hint: 'For example: kxp-restore plan ./migration  (holding db.bacpac and storage/<container>/…)',
     });
   }
@@ -81,6 +95,15 @@ export async function* scanPayload(source: PayloadSource, options: ScanOptions =
 
   if (storageRoot !== undefined) {
     for await (const event of scanStorage(storageRoot, lowercase, show, options.signal)) {
+      if (event.type === 'file') fileCount++;
+      yield event;
+    }
+  }
+
+  if (source.project !== undefined && layout !== null) {
+    const project = path.resolve(cwd, source.project);
+    await requireKind(project, 'directory', '--project folder');
+    for await (const event of scanProject(project, layout, { walk: walkFolder, storage: scanStorage }, show, options.signal)) {
       if (event.type === 'file') fileCount++;
       yield event;
     }
@@ -213,7 +236,7 @@ function* containerNameFindings(folder: Entry, lowercase: boolean, show: (p: str
 }
 
 /** Walks one (possibly merged) folder below a container, depth first, in name order. */
-async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolean, show: (p: string) => string, signal?: AbortSignal): AsyncGenerator<ScanEvent> {
+async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolean, show: (p: string) => string, signal?: AbortSignal, skip?: (folder: Entry) => boolean): AsyncGenerator<ScanEvent> {
   signal?.throwIfAborted();
   const listing = await listFolders(folders, show);
   yield* listing.findings;
@@ -236,7 +259,7 @@ async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolea
         yield finding(notLowercase(entry, show, entry.stats?.isDirectory() ? 'folder' : 'file'));
       }
       if (entry.stats?.isDirectory()) {
-        subfolders.push(entry);
+        if (!skip?.(entry)) subfolders.push(entry);
       } else if (entry.stats?.isFile()) {
         const file = storageFile(entry, lowercase, show);
         // Segments were checked one by one on the way down; what is left are the limits of the whole name.
@@ -248,7 +271,7 @@ async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolea
         if (other) yield finding(other);
       }
     }
-    if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, lowercase, show, signal);
+    if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, lowercase, show, signal, skip);
   }
 }
 

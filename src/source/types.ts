@@ -15,6 +15,8 @@ export interface PayloadFile {
   mtimeMs: number;
 }
 
+import type { Layout } from '../layout/layout.js';
+
 /** Where the two parts of a migration come from. */
 export interface PayloadSource {
   /** The migration folder, if one was given. Holds `db.bacpac` and `storage/` by convention. */
@@ -25,4 +27,16 @@ export interface PayloadSource {
   storage?: string;
   /** Lowercase every storage name on the way (files on disk are never renamed). */
   lowercase?: boolean;
+  /**
+   * An Xperience project folder: the storage files are those under each project folder its layout serves,
+   * plus `$StorageAssets/<container>/…`; names lowercased as Xperience does. The layout comes from
+   * `layoutFile`, else the project's mapping code.
+   */
+  project?: string;
+  /** A layout file (`{ "containers": { "default": ["assets/"] } }`): storage files are checked against it; with `project`, it decides the mapping. */
+  layoutFile?: string;
+  /** Check storage files against the template-default layout (`default` ← `assets/`) when no layout is named. */
+  checkLayout?: boolean;
+  /** A layout already resolved (library callers); wins over `layoutFile` and `project`. */
+  layout?: Layout;
 }

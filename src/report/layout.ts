@@ -1,0 +1,41 @@
+/** Text and JSON renderings of a storage layout. Decides nothing; only shows. */
+import { containersOf, describeOrigin, layoutFileJson, type Layout } from '../layout/layout.js';
+
+const SOURCE_WORDS: Record<Layout['source'], string> = {
+  'layout-file': 'layout file',
+  project: "project's storage mapping code",
+  export: '"Storage and files" export',
+  'template-default': 'template default (no --project, --layout or --from-export given)',
+};
+
+export function layoutJson(layout: Layout) {
+  return {
+    source: layout.source,
+    from: layout.from,
+    containers: layoutFileJson(layout).containers,
+    rules: layout.rules.map((rule) => ({ container: rule.container, prefix: rule.prefix, origin: describeOrigin(rule.origin), originDetail: rule.origin })),
+    storageAssetsDir: layout.storageAssetsDir,
+    notes: layout.notes,
+    layoutFile: layoutFileJson(layout),
+  };
+}
+
+export function renderLayout(layout: Layout): string {
+  const lines = [`Storage layout from the ${SOURCE_WORDS[layout.source]}${layout.from ? ` ${layout.from}` : ''}`, ''];
+  const containers = containersOf(layout);
+  const width = Math.max(...layout.rules.map((rule) => rule.prefix.length), 8);
+  for (const [container] of containers) {
+    lines.push(`  container ${container}`);
+    for (const rule of layout.rules.filter((candidate) => candidate.container === container)) {
+      lines.push(`    ${rule.prefix.padEnd(width)}  ← ${describeOrigin(rule.origin)}`);
+    }
+  }
+  const example = layout.rules[0];
+  if (example) {
+    lines.push('', `A project file ${example.prefix}… is uploaded as ${example.container}/${example.prefix}… (names lowercased).`);
+  }
+  if (layout.source !== 'export') lines.push(`Files kept by container in development are read from ${layout.storageAssetsDir}/<container>/… as they are.`);
+  if (layout.notes.length > 0) lines.push('', 'Notes', ...layout.notes.map((note) => `  ${note}`));
+  lines.push('', 'As a layout file (save it, e.g. as kxp-layout.json, and pass --layout kxp-layout.json):', JSON.stringify(layoutFileJson(layout), null, 2));
+  return lines.join('\n') + '\n';
+}
