@@ -55,8 +55,12 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       .version()
       .wrap(Math.min(110, ctx.stdout.columns ?? 100))
       .exitProcess(false)
-      .fail((message, error) => {
+      .fail((message, error, instance) => {
+        // yargs wraps what an option's coerce throws (checkedNumber's KxpError) in its own YError: a usage error.
+        if (error?.name === 'YError') throw new KxpError('USAGE', error.message, { hint: 'Run with --help to see the options.' });
         if (error) throw error;
+        // No command (or no session action): the list of them is what the person needs, above the error.
+        if (/^Name a (command|session action)/.test(message ?? '')) instance.showHelp((text) => ctx.stderr.write(`${text}\n\n`));
         throw new KxpError('USAGE', message ?? 'Invalid usage.', { hint: 'Run with --help to see the options.' });
       });
     for (const command of commands(ctx)) cli = cli.command(command);

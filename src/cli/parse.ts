@@ -17,3 +17,34 @@ export function parseSize(value: string, option: string): number {
   }
   return Math.round(Number(match[1]) * unit);
 }
+
+export interface NumberRule {
+  /** Only whole numbers. */
+  whole?: boolean;
+  min: number;
+  max?: number;
+  /** Words after the range, e.g. "MiB". */
+  unit?: string;
+}
+
+/**
+ * A yargs `coerce` for a number option: yargs turns "abc" into NaN and would let it through, so the
+ * check happens while parsing, before any handler starts an emulator or asks a Portal for anything.
+ */
+export function checkedNumber(option: string, rule: NumberRule): (value: unknown) => number | undefined {
+  return (value) => {
+    if (value === undefined) return undefined;
+    // requiresArg options repeated (--concurrency 4 --concurrency 8): the last one wins, as for strings.
+    const last: unknown = Array.isArray(value) ? value.at(-1) : value;
+    const number = typeof last === 'number' ? last : Number(last);
+    const range = `${rule.whole ? 'a whole number' : 'a number'} ${rule.max === undefined ? `of at least ${rule.min}` : `from ${rule.min} to ${rule.max}`}${rule.unit ? ` ${rule.unit}` : ''}`;
+    if (!Number.isFinite(number)) throw new KxpError('USAGE', `--${option} takes ${range}; what was given is not a number.`);
+    if ((rule.whole && !Number.isInteger(number)) || number < rule.min || (rule.max !== undefined && number > rule.max)) {
+      throw new KxpError('USAGE', `--${option} takes ${range}; got ${number}.`);
+    }
+    return number;
+  };
+}
+
+/** `--concurrency` of upload and rehearse (the upload operation checks the same range for library callers). */
+export const CONCURRENCY_RULE: NumberRule = { whole: true, min: 1, max: 256 };

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { ExitCode, KxpError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
 import { planJson, renderPlan } from '../report/plan.js';
 import type { CliContext } from './context.js';
-import { parseSize } from './parse.js';
+import { checkedNumber, parseSize } from './parse.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface PlanArgs extends SourceArgs {
@@ -21,6 +21,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         .option('bandwidth', {
           type: 'number',
           default: DEFAULT_BANDWIDTH_MBPS,
+          coerce: checkedNumber('bandwidth', { min: 0.001, unit: 'Mbit/s' }),
           describe: 'Upload bandwidth in Mbit/s, for the time estimate',
           requiresArg: true,
         })
@@ -31,21 +32,19 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
-        .example('$0 plan --bacpac ~/exports/site.bacpac --storage ./App/$StorageAssets --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
+        .example('$0 plan --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
         .example('$0 plan ./migration --json --bandwidth 40 --storage-limit 250GB', 'Machine-readable result with an estimate at 40 Mbit/s')
         .example('$0 plan --project ./MySite --bacpac ~/exports/site.bacpac', 'Files where the project keeps them (assets/…, $StorageAssets/<container>/…), as its storage mapping says')
         .example('$0 plan ./migration --layout kxp-layout.json', 'Check storage/<container>/… against a layout file (or --check-layout: the template layout)')
         .example('$0 plan ./migration --check-layout', 'Flag folders the template layout (default ← assets/) never reads')
         .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by plan).') as never,
     handler: async (args) => {
-      if (!Number.isFinite(args.bandwidth) || args.bandwidth <= 0) {
-        throw new KxpError('USAGE', `--bandwidth takes a positive number of Mbit/s; got ${String(args.bandwidth)}.`);
-      }
       const source = sourceFromArgs(args);
       const report = await planPayload(source, {
         cwd: ctx.cwd,
         signal: ctx.signal,
         bandwidthMbps: args.bandwidth,
+        readXperienceVersion: true,
         ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
       });
       if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');

@@ -4,6 +4,7 @@ import { startPortalEmulator } from '../portal/emulator/start.js';
 import { readTokensFile } from '../portal/emulator/tokens.js';
 import { renderEmulatorEvent, renderEmulatorStarted } from '../report/portal-emulator.js';
 import type { CliContext } from './context.js';
+import { checkedNumber } from './parse.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
 
 interface EmulatorArgs {
@@ -21,7 +22,7 @@ export function portalEmulatorCommand(ctx: CliContext): CommandModule<object, Em
     describe: "Run a local emulator of the Portal's custom restore (HTTP API + Azurite) until Ctrl-C",
     builder: (yargs) =>
       yargs
-        .option('port', { type: 'number', default: 7070, describe: 'Port of the HTTP API on 127.0.0.1 (0 picks a free one)' })
+        .option('port', { type: 'number', default: 7070, coerce: checkedNumber('port', { whole: true, min: 0, max: 65535 }), describe: 'Port of the HTTP API on 127.0.0.1 (0 picks a free one)' })
         .option('env-version', envVersionOption)
         .option('data', { type: 'string', requiresArg: true, describe: 'Keep storage and emulator state in this folder instead of memory' })
         .option('tokens-file', { type: 'string', requiresArg: true, describe: 'JSON list [{ "role": "devops", "token": "…" }] of tokens to accept instead of generated ones' })

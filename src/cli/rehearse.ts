@@ -6,6 +6,7 @@ import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
 import { createTransferProgress, type TransferProgressView } from '../report/progress.js';
 import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/rehearse.js';
 import type { CliContext } from './context.js';
+import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
@@ -26,13 +27,13 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
       withSourceOptions(yargs)
         .option('env', { choices: ENVIRONMENTS, default: 'qa' as EnvironmentName, describe: 'Environment of the emulator to restore to' })
         .option('env-version', envVersionOption)
-        .option('concurrency', { type: 'number', requiresArg: true, describe: 'Parallel requests of the upload (as in upload)' })
+        .option('concurrency', { type: 'number', requiresArg: true, coerce: checkedNumber('concurrency', CONCURRENCY_RULE), describe: 'Parallel requests of the upload (as in upload)' })
         .option('data', { type: 'string', requiresArg: true, describe: "Keep the emulator's storage on disk under this folder (removed afterwards) instead of in memory, for large payloads" })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
         .option('progress', { type: 'boolean', default: true, describe: 'Show the upload progress as upload does (--no-progress for the step lines only)' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
-        .example('$0 rehearse --bacpac ~/exports/site.bacpac --storage ./App/$StorageAssets --lowercase --data /mnt/scratch --concurrency 16 --json --no-progress', 'A large payload: storage on disk, JSON report')
+        .example('$0 rehearse --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase --data /mnt/scratch --concurrency 16 --json --no-progress', 'A large payload: storage on disk, JSON report')
         .example('$0 rehearse --project ./MySite --bacpac ~/exports/site.bacpac', 'Straight from the project folder, laid out as its storage mapping says')
         .example('$0 rehearse ./migration --layout kxp-layout.json', 'A migration folder checked against a layout file (--check-layout: the template layout)')
         .example('$0 rehearse ./migration --check-layout', 'Refuse folders the template layout never reads')

@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
-import { errorJson } from '../report/errors.js';
+import { errorJson, formatError } from '../report/errors.js';
 import { toKxpError } from '../errors.js';
 import { restoreToEnvironment } from '../portal/restore-flow.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
-import { renderConfirmationPrompt, renderRestoreDestination, renderRestoreEvent, renderRestoreResult } from '../report/restore.js';
+import { renderConfirmationPrompt, renderRestoreDestination, renderRestoreDetached, renderRestoreEvent, renderRestoreResult } from '../report/restore.js';
+import { portalWords } from './access-options.js';
 import type { CliContext } from './context.js';
+import { checkedNumber } from './parse.js';
 import { inquirerPrompter } from './manual-prompter.js';
 import { portalFromArgs, portalName, withPortalOptions, type PortalArgs } from './portal-options.js';
 
@@ -26,7 +28,7 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
         .option('restore-point', { type: 'boolean', default: true, describe: 'Create a restore point first (--no-restore-point to skip)' })
         .option('yes', { type: 'boolean', default: false, describe: 'Do not ask to type the environment name back (stg and prod ask otherwise)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the final restore status as JSON' })
-        .option('poll-interval', { type: 'number', default: 500, hidden: true, describe: 'Milliseconds between status polls' })
+        .option('poll-interval', { type: 'number', default: 500, coerce: checkedNumber('poll-interval', { whole: true, min: 0, unit: 'ms' }), hidden: true, describe: 'Milliseconds between status polls' })
         .example('$0 restore --env qa --portal-url http://127.0.0.1:7070 --token-file ~/.kxp/developer.token', 'Restore to QA on the emulator')
         .example('$0 restore --env prod --manual', 'Real Portal: restore point, typed confirmation, then the Portal steps')
         .example('$0 restore --env stg --yes --no-restore-point --json --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Scripted: no typed confirmation, no restore point (only with a backup), JSON result')
@@ -37,6 +39,8 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
       const prompter = inquirerPrompter(ctx);
       const progress = args.json ? ctx.stderr : ctx.stdout;
       progress.write(renderRestoreDestination(args.env, portalName(args)));
+      const words = portalWords(args);
+      let following: { id: string; env: string } | undefined;
       try {
         const restore = await restoreToEnvironment(portal, {
           env: args.env,
@@ -45,12 +49,20 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
           askConfirmation: (env) => prompter.text(renderConfirmationPrompt(env), ctx.signal),
           intervalMs: portal.kind === 'manual' ? 0 : args['poll-interval'],
           signal: ctx.signal,
-          onEvent: (event) => progress.write(renderRestoreEvent(event)),
+          onEvent: (event) => {
+            if (event.type === 'restore-started') following = { id: event.restoreId, env: event.env };
+            if (event.type === 'restore-attached') following = event.restore;
+            progress.write(renderRestoreEvent(event));
+          },
         });
-        ctx.stdout.write(args.json ? JSON.stringify({ ok: true, restore }, null, 2) + '\n' : renderRestoreResult(restore));
+        ctx.stdout.write(args.json ? JSON.stringify({ ok: true, restore }, null, 2) + '\n' : renderRestoreResult(restore, words));
       } catch (thrown) {
-        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(toKxpError(thrown)) }, null, 2) + '\n');
-        throw thrown;
+        const error = toKxpError(thrown);
+        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(error) }, null, 2) + '\n');
+        if (!following || error.code !== 'ABORTED') throw error;
+        // The error first, then how to follow the restore again: the last thing on screen is what to do next.
+        ctx.stderr.write(formatError(error) + renderRestoreDetached(following.id, following.env, words));
+        ctx.setExitCode(error.exitCode);
       }
     },
   };

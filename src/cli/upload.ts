@@ -8,6 +8,8 @@ import { createTransferProgress } from '../report/progress.js';
 import { renderDestinations, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
 import type { CliContext } from './context.js';
+import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
+import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface UploadArgs extends SourceArgs, AccessArgs {
@@ -22,20 +24,21 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
     describe: 'Upload db.bacpac and the storage files into the custom-restore containers, resumably',
     builder: (yargs) =>
       withAccessOptions(withSourceOptions(yargs))
-        .option('concurrency', { type: 'number', default: 8, requiresArg: true, describe: 'Requests in flight at once (memory ≈ concurrency × block size)' })
+        .option('concurrency', { type: 'number', default: 8, requiresArg: true, coerce: checkedNumber('concurrency', CONCURRENCY_RULE), describe: 'Requests in flight at once (memory ≈ concurrency × block size)' })
         .option('block-size', {
           type: 'number',
           requiresArg: true,
+          coerce: checkedNumber('block-size', { min: MIN_BLOCK_SIZE / MiB, max: MAX_BLOCK_SIZE / MiB, unit: 'MiB' }),
           describe: 'Block size in MiB for large files (default 8, grown so no blob needs more than 50,000 blocks; at most 4000; fractions down to 0.0625 for tests)',
         })
         .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for silence' })
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
-        .example('$0 upload ./migration --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only, lowercased, JSON result')
+        .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only (leaves db.bacpac out), lowercased, JSON result')
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
-        .example('$0 upload --storage ./App/$StorageAssets --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
+        .example('$0 upload --storage \'./App/$StorageAssets\' --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
         .example('$0 upload --bacpac db.bacpac --db-sas-url-file db.url --block-size 64 --state-dir ~/.kxp-state --no-progress', 'A 500 GB export: 64 MiB blocks, journal outside the folder, quiet')
         .example('$0 upload --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'From the project folder, mapped by a layout file (files are not moved)')
         .example('$0 upload ./migration --check-layout --manual', 'Refuse folders the template layout (default ← assets/) never reads')

@@ -3,8 +3,10 @@
  * Streams the scan and keeps only aggregates, so memory does not grow with the number of files.
  */
 import { quickCheckBacpac } from '../bacpac/quick-check.js';
+import { readXperienceVersion } from '../bacpac/xperience-version.js';
+import { KxpError } from '../errors.js';
 import { PACKAGE_MAX_BYTES } from '../package/check.js';
-import { error, type Finding } from '../rules/finding.js';
+import { error, warning, type Finding } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 
@@ -20,6 +22,8 @@ export interface PlanOptions extends ScanOptions {
   bandwidthMbps?: number;
   /** Skip the bacpac's structure checks (only for callers that run them themselves). */
   skipBacpacChecks?: boolean;
+  /** Also read the bacpac's Xperience version (as `inspect` does); NOT_XPERIENCE warns when it has none. */
+  readXperienceVersion?: boolean;
   onEvent?: (event: PlanEvent) => void;
 }
 
@@ -35,7 +39,8 @@ export interface PlanReport {
   errors: Finding[];
   warnings: Finding[];
   totals: { files: number; bytes: number; containers: Record<string, ContainerTotals> };
-  bacpac: { path: string; bytes: number; blobName: string; renamed: boolean } | null;
+  /** `xperienceVersion`: undefined when not read (or the bacpac is damaged), null when it is not an Xperience database. */
+  bacpac: { path: string; bytes: number; blobName: string; renamed: boolean; xperienceVersion?: string | null } | null;
   /** The largest files, biggest first. */
   largest: Array<{ path: string; blobName: string; bytes: number }>;
   storageBytes: number;
@@ -83,9 +88,13 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
   }
 
+  let xperienceVersion: string | null | undefined;
   if (bacpac && !options.skipBacpacChecks) {
     const check = await quickCheckBacpac(bacpac.absolutePath, { signal: options.signal });
     for (const problem of check.problems) record(error('BACPAC_INVALID', bacpac.displayPath, problem));
+    if (check.ok && options.readXperienceVersion) {
+      xperienceVersion = await versionOf(bacpac, record, options.signal);
+    }
   }
 
   const storageLimitBytes = options.storageLimitBytes ?? null;
@@ -105,7 +114,9 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     errors,
     warnings,
     totals: { files, bytes, containers },
-    bacpac: bacpac ? { path: bacpac.displayPath, bytes: bacpac.size, blobName: bacpac.blobName, renamed: bacpac.sourceName !== bacpac.blobName } : null,
+    bacpac: bacpac
+      ? { path: bacpac.displayPath, bytes: bacpac.size, blobName: bacpac.blobName, renamed: bacpac.sourceName !== bacpac.blobName, ...(xperienceVersion === undefined ? {} : { xperienceVersion }) }
+      : null,
     largest: largest.map((file) => ({ path: file.displayPath, blobName: file.blobName, bytes: file.size })),
     storageBytes,
     packageLimitBytes: PACKAGE_LIMIT_BYTES,
@@ -115,6 +126,27 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     estimatedSeconds: (bytes * 8) / (bandwidthMbps * 1e6),
     lowercase: source.lowercase ?? false,
   };
+}
+
+/** The Xperience version the restore will compare with the environment's; a bacpac without one is worth a warning. */
+async function versionOf(bacpac: PayloadFile, record: (found: Finding) => void, signal?: AbortSignal): Promise<string | null | undefined> {
+  try {
+    const version = await readXperienceVersion(bacpac.absolutePath, { signal });
+    if (version === null) {
+      record(
+        warning(
+          'NOT_XPERIENCE',
+          bacpac.displayPath,
+          "Not an Xperience database (no CMSDBVersion in CMS_SettingsKey). The restore needs an Xperience export of the target environment's version; check you picked the right file.",
+        ),
+      );
+    }
+    return version;
+  } catch (thrown) {
+    if (!(thrown instanceof KxpError) || thrown.code !== 'BACPAC_INVALID') throw thrown;
+    record(error('BACPAC_INVALID', bacpac.displayPath, thrown.message));
+    return undefined;
+  }
 }
 
 /** Keeps the LARGEST_COUNT biggest files, biggest first, in a small sorted array. */

@@ -35,6 +35,8 @@ export interface VerifyResult {
   missing: string[];
   /** Blob names the containers hold and the source does not have (e.g. a stray `DB.bacpac`). */
   extra: string[];
+  /** The container each extra blob is in (a name may be extra in both). */
+  extraDetails: Array<{ blobName: string; container: string }>;
   /** Blob names whose size or Content-MD5 differ from the source. */
   mismatched: string[];
   /** Why each mismatched blob differs. */
@@ -50,6 +52,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes });
   const missing: string[] = [];
   const extra: string[] = [];
+  const extraDetails: VerifyResult['extraDetails'] = [];
   const details: Mismatch[] = [];
   const limit = pLimit(options.concurrency ?? 4);
   const pending = new Set<Promise<void>>();
@@ -74,28 +77,31 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
       if (pending.size >= 256) await Promise.race(pending);
     }
     await Promise.all(pending);
-    await unclaimed(targets.db, extra, options);
-    await unclaimed(targets.storage, extra, options);
+    await unclaimed(targets.db, extraDetails, options);
+    await unclaimed(targets.storage, extraDetails, options);
   } finally {
     await Promise.allSettled(pending);
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
   }
-  extra.sort();
+  extraDetails.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : a.container < b.container ? -1 : 1));
+  extra.push(...extraDetails.map((detail) => detail.blobName));
   details.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : 0));
   const mismatched = details.map((detail) => detail.blobName);
   missing.sort();
-  return { ok: missing.length === 0 && extra.length === 0 && mismatched.length === 0, missing, extra, mismatched, details, checked, durationMs: Date.now() - started };
+  return { ok: missing.length === 0 && extra.length === 0 && mismatched.length === 0, missing, extra, extraDetails, mismatched, details, checked, durationMs: Date.now() - started };
 }
 
 /** The index keeps no names, so the blobs the source lacks are found by listing the container once more. */
-async function unclaimed(target: OpenedTarget | null, into: string[], options: VerifyOptions): Promise<void> {
+async function unclaimed(target: OpenedTarget | null, into: VerifyResult['extraDetails'], options: VerifyOptions): Promise<void> {
   if (!target) return;
-  await paced((signal) => listUnclaimed(target.client, target.remote, into, { signal }), {
+  const names: string[] = [];
+  await paced((signal) => listUnclaimed(target.client, target.remote, names, { signal }), {
     signal: options.signal,
     policy: options.retry,
     where: target.sas.redacted,
     onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: target.sas.identity, ...notice }),
   });
+  into.push(...names.map((blobName) => ({ blobName, container: target.sas.container })));
 }
 
 async function compare(file: string, blobName: string, remote: RemoteBlob, target: ContainerTarget, signal?: AbortSignal): Promise<{ reason: string | null; hashed: boolean }> {

@@ -5,7 +5,7 @@
  */
 import { KxpError, type ErrorCode } from '../errors.js';
 import { isLoopbackHost } from '../azure/sas.js';
-import type { AccessGrant, EnvironmentName, GetAccessOptions, Portal, PortalCallOptions, RestoreInfo, RestoreOptions, RestorePoint, SessionInfo } from './types.js';
+import type { AccessGrant, EnvironmentName, GetAccessOptions, Portal, PortalCallOptions, RestoreInfo, RestoreOptions, RestorePoint, Role, SessionInfo } from './types.js';
 
 export interface HttpPortalOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:7070`. Plain http only for loopback. */
@@ -65,6 +65,15 @@ export class HttpPortal implements Portal {
 
   async getRestore(restoreId: string, options?: PortalCallOptions): Promise<RestoreInfo> {
     return this.call<RestoreInfo>('GET', `/api/restores/${encodeURIComponent(restoreId)}`, undefined, options);
+  }
+
+  async getActiveRestore(options?: PortalCallOptions): Promise<RestoreInfo | null> {
+    return (await this.getSession(options))?.activeRestore ?? null;
+  }
+
+  async whoAmI(options?: PortalCallOptions): Promise<Role> {
+    const { role } = await this.call<{ role: Role }>('GET', '/api/whoami', undefined, options);
+    return role;
   }
 
   async closeSession(options?: PortalCallOptions): Promise<void> {

@@ -7,6 +7,7 @@
 import { KxpError } from '../errors.js';
 import { parseContainerSasUrl } from '../azure/sas.js';
 import {
+  ENVIRONMENTS,
   RESTORE_WINDOW_MS,
   UPLOAD_WINDOW_MS,
   type AccessGrant,
@@ -126,6 +127,23 @@ export class ManualPortal implements Portal {
     if (state === 'failed') restore.reason = (await this.prompter.text('What reason does the Portal give?', options.signal)) || 'the Portal gave no reason';
     if (state !== 'running') restore.finishedAt = this.now().toISOString();
     return restore;
+  }
+
+  /** The Portal lists running restores under Active restores: the person says whether one is there. */
+  async getActiveRestore(options: PortalCallOptions = {}): Promise<RestoreInfo | null> {
+    const answer = await this.prompter.choose<'none' | EnvironmentName>(
+      'Data Management → Custom restore: is a restore listed under Active restores?',
+      [{ value: 'none', name: 'No' }, ...ENVIRONMENTS.map((env) => ({ value: env, name: `Yes, to ${env.toUpperCase()}` }))],
+      options.signal,
+    );
+    if (answer === 'none') return null;
+    const seen = this.now().toISOString();
+    return { id: `${answer}@${seen}`, env: answer, state: 'running', startedAt: seen };
+  }
+
+  /** The Portal knows the person's role; kxp-restore does not, and the Portal refuses what the role may not do. */
+  async whoAmI(_options: PortalCallOptions = {}): Promise<null> {
+    return null;
   }
 
   async closeSession(options: PortalCallOptions = {}): Promise<void> {

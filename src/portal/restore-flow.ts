@@ -4,9 +4,10 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { KxpError } from '../errors.js';
-import { PROTECTED_ENVIRONMENTS, type EnvironmentName, type Portal, type RestoreInfo, type RestorePoint } from './types.js';
+import { canRestoreTo, PROTECTED_ENVIRONMENTS, ROLE_TITLES, type EnvironmentName, type Portal, type RestoreInfo, type RestorePoint } from './types.js';
 
 export type RestoreFlowEvent =
+  | { type: 'restore-attached'; restore: RestoreInfo }
   | { type: 'restore-point-created'; point: RestorePoint }
   | { type: 'restore-point-skipped'; env: EnvironmentName }
   | { type: 'restore-started'; env: EnvironmentName; restoreId: string }
@@ -48,9 +49,30 @@ export interface RestoreFlowOptions extends WaitForRestoreOptions {
   assumeYes?: boolean;
 }
 
-/** Runs the whole restore and resolves with its final state; throws RESTORE_FAILED when it failed. */
+/**
+ * Runs the whole restore and resolves with its final state; throws RESTORE_FAILED when it failed. When a
+ * restore to the same environment is already running (the wait for it was interrupted), follows that one
+ * instead: nothing is confirmed or started again.
+ */
 export async function restoreToEnvironment(portal: Portal, options: RestoreFlowOptions): Promise<RestoreInfo> {
   const { env, signal } = options;
+  const active = await portal.getActiveRestore({ signal });
+  if (active?.env === env) {
+    options.onEvent?.({ type: 'restore-attached', restore: active });
+    return settled(await waitForRestore(portal, active.id, options));
+  }
+  if (active) {
+    throw new KxpError('PORTAL_CONFLICT', `A restore to ${active.env} (${active.id}) is already running; only one restore runs at a time. Nothing was changed.`, {
+      hint: `Wait for it (kxp-restore restore --env ${active.env} follows it), then restore to ${env}.`,
+    });
+  }
+  // Before the typed confirmation: a role that may not restore here is told so at once.
+  const role = PROTECTED_ENVIRONMENTS.has(env) ? await portal.whoAmI({ signal }) : null;
+  if (role !== null && !canRestoreTo(role, env)) {
+    throw new KxpError('PORTAL_FORBIDDEN', `The ${ROLE_TITLES[role]} role cannot restore to the ${env} environment; only Tenant administrator or DevOps can (Developers may restore to qa and uat). Nothing was changed.`, {
+      hint: 'Ask someone with that role in the Xperience Portal, or use their token.',
+    });
+  }
   if (PROTECTED_ENVIRONMENTS.has(env) && !options.assumeYes) {
     const typed = options.askConfirmation ? (await options.askConfirmation(env)).trim() : '';
     if (typed !== env) {
@@ -66,9 +88,12 @@ export async function restoreToEnvironment(portal: Portal, options: RestoreFlowO
   }
   const restoreId = await portal.restore({ env, signal });
   options.onEvent?.({ type: 'restore-started', env, restoreId });
-  const restore = await waitForRestore(portal, restoreId, options);
+  return settled(await waitForRestore(portal, restoreId, options));
+}
+
+function settled(restore: RestoreInfo): RestoreInfo {
   if (restore.state === 'failed') {
-    throw new KxpError(restore.reasonCode === 'VERSION_MISMATCH' ? 'VERSION_MISMATCH' : 'RESTORE_FAILED', `The restore to ${env} failed: ${restore.reason ?? 'no reason given'}`, {
+    throw new KxpError(restore.reasonCode === 'VERSION_MISMATCH' ? 'VERSION_MISMATCH' : 'RESTORE_FAILED', `The restore to ${restore.env} failed: ${restore.reason ?? 'no reason given'}`, {
       exitCode: 1,
     });
   }

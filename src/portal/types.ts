@@ -32,6 +32,8 @@ export interface SessionInfo {
   restoreUntil: string;
   /** How many "Get access" grants are currently valid. */
   activeGrants: number;
+  /** The restore running now (validating or running), if any; absent when the driver cannot tell. */
+  activeRestore?: RestoreInfo | null;
 }
 
 export interface AccessGrant {
@@ -90,7 +92,21 @@ export interface Portal {
   /** Starts a restore and returns its id; the restore runs asynchronously (see getRestore). */
   restore(options: RestoreOptions): Promise<string>;
   getRestore(restoreId: string, options?: PortalCallOptions): Promise<RestoreInfo>;
+  /** The restore running in the session now (to follow it again after an interrupted wait), or null. */
+  getActiveRestore(options?: PortalCallOptions): Promise<RestoreInfo | null>;
+  /** The role the driver acts with; null when it cannot tell (a person at the real Portal). */
+  whoAmI(options?: PortalCallOptions): Promise<Role | null>;
   closeSession(options?: PortalCallOptions): Promise<void>;
+}
+
+/** Tenant administrators and DevOps manage sessions and restore anywhere. */
+export function canManage(role: Role): boolean {
+  return role === 'tenant-administrator' || role === 'devops';
+}
+
+/** Developers restore only to non-production environments (qa, uat). */
+export function canRestoreTo(role: Role, env: EnvironmentName): boolean {
+  return canManage(role) || !PROTECTED_ENVIRONMENTS.has(env);
 }
 
 export function isEnvironmentName(value: string): value is EnvironmentName {

@@ -13,7 +13,7 @@ export function planJson(report: PlanReport) {
     errors: report.errors.map(findingJson),
     warnings: report.warnings.map(findingJson),
     totals: report.totals,
-    bacpac: report.bacpac ? { path: report.bacpac.path, bytes: report.bacpac.bytes } : null,
+    bacpac: report.bacpac ? { path: report.bacpac.path, bytes: report.bacpac.bytes, ...(report.bacpac.xperienceVersion === undefined ? {} : { xperienceVersion: report.bacpac.xperienceVersion }) } : null,
     largest: report.largest,
     packageLimit: { bytes: report.packageLimitBytes, exceeded: report.exceedsPackageLimit },
     storageLimit: report.storageLimitBytes === null ? null : { bytes: report.storageLimitBytes, used: report.storageBytes },
@@ -54,6 +54,8 @@ export function renderPlan(report: PlanReport, title: string): string {
   if (report.bacpac) {
     const renamed = report.bacpac.renamed ? ' (uploaded as db.bacpac)' : '';
     lines.push(`Database  ${report.bacpac.path} → db.bacpac${renamed}  ${formatBytes(report.bacpac.bytes)}`);
+    const version = report.bacpac.xperienceVersion;
+    if (version !== undefined) lines.push(`          Xperience ${version ?? 'version: none (not an Xperience database, see warnings)'}`);
   } else {
     lines.push('Database  none (no db.bacpac in this payload)');
   }

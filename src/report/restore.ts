@@ -5,6 +5,8 @@ import { formatDuration } from './format.js';
 
 export function renderRestoreEvent(event: RestoreFlowEvent): string {
   switch (event.type) {
+    case 'restore-attached':
+      return `Restore ${event.restore.id} to ${event.restore.env} is already running (started ${event.restore.startedAt}); following it instead of starting another.\n`;
     case 'restore-point-created':
       return `Restore point ${event.point.id} of ${event.point.env} created (go back to it if needed).\n`;
     case 'restore-point-skipped':
@@ -19,10 +21,17 @@ export function renderRestoreEvent(event: RestoreFlowEvent): string {
   }
 }
 
-export function renderRestoreResult(restore: RestoreInfo): string {
-  const took = restore.finishedAt && restore.startedAt ? ` in ${formatDuration((Date.parse(restore.finishedAt) - Date.parse(restore.startedAt)) / 1000)}` : '';
+/** `portalWords`: the Portal options of the command (`--portal-url … --token-file …` or `--manual`), repeated in the next command. */
+export function renderRestoreResult(restore: RestoreInfo, portalWords: readonly string[] = []): string {
+  const started = Date.parse(restore.startedAt);
+  const took = restore.finishedAt && Number.isFinite(started) ? ` in ${formatDuration((Date.parse(restore.finishedAt) - started) / 1000)}` : '';
   const version = restore.databaseVersion ? ` (Xperience ${restore.databaseVersion})` : '';
-  return `Restore to ${restore.env} succeeded${took}${version}. Close the session when you no longer need the uploaded data: kxp-restore session close\n`;
+  return `Restore to ${restore.env} succeeded${took}${version}. Close the session when you no longer need the uploaded data: ${['kxp-restore session close', ...portalWords].join(' ')}\n`;
+}
+
+/** After Ctrl-C while waiting: the restore goes on in the Portal; how to follow it again. */
+export function renderRestoreDetached(restoreId: string, env: string, portalWords: readonly string[]): string {
+  return `The restore ${restoreId} to ${env} goes on in the Portal. Follow it again with: ${['kxp-restore restore --env', env, ...portalWords].join(' ')}\n`;
 }
 
 export function renderConfirmationPrompt(env: string): string {

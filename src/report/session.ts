@@ -1,6 +1,6 @@
 /** Text for the `session` command and the manual driver's steps. SAS URLs arrive here already redacted. */
 import type { ManualStep } from '../portal/manual-portal.js';
-import type { SessionInfo } from '../portal/types.js';
+import type { RestoreInfo, SessionInfo } from '../portal/types.js';
 
 export function renderWarning(message: string): string {
   return `warning: ${message}\n`;
@@ -20,8 +20,13 @@ export function renderSession(session: SessionInfo | null, manual = false): stri
     `  uploads until:    ${session.uploadUntil}`,
     `  restores until:   ${session.restoreUntil}`,
     `  valid access grants: ${session.activeGrants}`,
+    ...(session.activeRestore ? [activeRestoreLine(session.activeRestore)] : session.activeRestore === null ? ['  active restore:   none'] : []),
     '',
   ].join('\n');
+}
+
+function activeRestoreLine(restore: RestoreInfo): string {
+  return `  active restore:   ${restore.id} to ${restore.env}, ${restore.state}${restore.step ? ` (${restore.step})` : ''}, started ${restore.startedAt}`;
 }
 
 export interface AccessSummary {

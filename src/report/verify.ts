@@ -7,14 +7,14 @@ const SHOWN = 20;
 export function renderVerifyResult(result: VerifyResult): string {
   if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and Content-MD5 (${formatDuration(result.durationMs / 1000)}).\n`;
   const lines = [`Different: ${formatCount(result.missing.length)} missing, ${formatCount(result.extra.length)} extra, ${formatCount(result.mismatched.length)} mismatched (of ${plural(result.checked, 'file')}).`];
-  const list = (label: string, names: string[], why: (name: string) => string) => {
-    for (const name of names.slice(0, SHOWN)) lines.push(`  ${label.padEnd(10)} ${name}${why(name)}`);
-    if (names.length > SHOWN) lines.push(`  ${label.padEnd(10)} … and ${formatCount(names.length - SHOWN)} more (--json lists them all)`);
+  const list = <T>(label: string, items: T[], line: (item: T) => string) => {
+    for (const item of items.slice(0, SHOWN)) lines.push(`  ${label.padEnd(10)} ${line(item)}`);
+    if (items.length > SHOWN) lines.push(`  ${label.padEnd(10)} … and ${formatCount(items.length - SHOWN)} more (--json lists them all)`);
   };
   const reasons = new Map(result.details.map((detail) => [detail.blobName, detail.reason]));
-  list('missing', result.missing, () => '  (not uploaded yet: run upload again)');
-  list('extra', result.extra, () => '  (in the container, not in the source: delete it, or it will be restored too)');
-  list('mismatched', result.mismatched, (name) => `  (${reasons.get(name) ?? 'differs'})`);
+  list('missing', result.missing, (name) => `${name}  (not uploaded yet: run upload again)`);
+  list('extra', result.extraDetails, ({ blobName, container }) => `${blobName}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
+  list('mismatched', result.mismatched, (name) => `${name}  (${reasons.get(name) ?? 'differs'})`);
   return lines.join('\n') + '\n';
 }
 

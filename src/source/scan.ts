@@ -317,7 +317,7 @@ async function listFolders(folders: Located[], show: (p: string) => string): Pro
   const byKey = new Map<string, Entry[]>();
   for (const entry of entries) {
     if (entry.statError) {
-      findings.push(finding(unreadableFinding(show(entry.absolute), entry.statError, 'file')));
+      findings.push(finding(notUtf8(entry, show) ?? unreadableFinding(show(entry.absolute), entry.statError, 'file')));
       continue;
     }
     const key = entry.name.toLowerCase();
@@ -369,6 +369,15 @@ function notLowercase(entry: Entry, show: (p: string) => string, what: 'file' | 
     show(entry.absolute),
     `The ${what} name "${entry.name}" has uppercase letters; the custom restore needs every storage name in lowercase. Rename it to "${entry.name.toLowerCase()}", or pass --lowercase to lowercase names on the way (files on disk are not renamed).`,
   );
+}
+
+/**
+ * Node decodes a name that is not valid UTF-8 with U+FFFD in place of the bad bytes, so the decoded path
+ * names no file (ENOENT). Such a name cannot become a blob name (they are UTF-8): a naming error, not a permission one.
+ */
+function notUtf8(entry: Entry, show: (p: string) => string): Finding | null {
+  if (entry.statError?.code !== 'ENOENT' || !entry.name.includes('\uFFFD')) return null;
+  return error('BLOB_NAME', show(entry.absolute), `The name "${entry.name}" is not valid UTF-8 (bytes that cannot be read are shown as \uFFFD); blob names must be UTF-8. Rename it.`);
 }
 
 function unreadableFinding(shown: string, cause: unknown, what: 'file' | 'folder'): Finding {

@@ -314,7 +314,14 @@ function requestOptions(context: FileContext, file: PayloadFile, bytes: number) 
 
 /** A large file must not change while it is being sent: what is committed must be one version of it. */
 async function assertUnchanged(state: FileState, file: PayloadFile): Promise<void> {
-  const now = await stat(file.absolutePath);
+  let now;
+  try {
+    now = await stat(file.absolutePath);
+  } catch (cause) {
+    // Deleted (or moved) while it was being sent: the source changed, and the path says which file.
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw sourceChanged(file, 'was deleted or moved while it was being uploaded');
+    throw cause;
+  }
   if (now.size !== state.size || now.mtimeMs !== state.mtimeMs) throw sourceChanged(file);
 }
 
@@ -328,8 +335,8 @@ async function readExactly(handle: FileHandle, buffer: Buffer, position: number,
   return buffer.subarray(0, length);
 }
 
-function sourceChanged(file: PayloadFile): KxpError {
-  return new KxpError('SOURCE_CHANGED', 'The file changed while it was being uploaded; nothing of this version was committed.', {
+function sourceChanged(file: PayloadFile, what = 'changed while it was being uploaded'): KxpError {
+  return new KxpError('SOURCE_CHANGED', `The file ${what}; nothing of this version was committed.`, {
     path: file.displayPath,
     hint: 'Stop whatever writes to it and run the same command again: only the changed blocks are sent.',
   });

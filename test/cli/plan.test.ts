@@ -22,6 +22,26 @@ describe('kxp-restore plan', () => {
     expect(result.stdout).toContain('Ready: no errors. Nothing was sent.');
   });
 
+  it('shows the Xperience version of the bacpac, as inspect does', async () => {
+    const result = await runCli(['plan', path.join(repoRoot, 'examples', 'migration'), '--json']);
+    expect(result.exitCode).toBe(0);
+    const json = JSON.parse(result.stdout) as { bacpac: { xperienceVersion?: string | null }; warnings: unknown[] };
+    const inspected = JSON.parse((await runCli(['inspect', path.join(repoRoot, 'examples', 'migration', 'db.bacpac'), '--json'])).stdout) as { xperienceVersion: string };
+    expect(json.bacpac.xperienceVersion).toBe(inspected.xperienceVersion);
+    expect(json.warnings).toEqual([]);
+    const text = await runCli(['plan', path.join(repoRoot, 'examples', 'migration')]);
+    expect(text.stdout).toContain(`Xperience ${inspected.xperienceVersion}`);
+  });
+
+  it('warns NOT_XPERIENCE when the bacpac has no Xperience version', async () => {
+    const dir = await tempDir();
+    await copyFile(food, path.join(dir, 'db.bacpac'));
+    const result = await runCli(['plan', dir], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('not an Xperience database');
+    expect(result.stdout).toMatch(/warning +NOT_XPERIENCE +db\.bacpac/);
+  });
+
   it('prints one JSON object in the documented shape and exits 2 on errors', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'DB.bacpac': 'not a zip', 'storage/Default/a.txt': 'a' });

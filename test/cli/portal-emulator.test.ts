@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../support/cli.js';
 
@@ -44,5 +45,28 @@ describe('portal-emulator command', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Portal emulator stopped.');
     expect(result.stdout + result.stderr).not.toContain(token);
+  });
+
+  it('names the port taken and --port when another program listens there', async () => {
+    const other = createServer();
+    await new Promise<void>((resolve, reject) => {
+      other.once('error', reject);
+      other.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = other.address() as AddressInfo;
+    try {
+      const result = await runCli(['portal-emulator', '--port', String(port)]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).toContain('--port');
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it('refuses a --port that is not a number before starting anything', async () => {
+    const result = await runCli(['portal-emulator', '--port', 'abc']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--port takes a whole number from 0 to 65535; what was given is not a number.');
   });
 });

@@ -70,4 +70,12 @@ describe('rehearse command', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('is not <env>=<version>');
   });
+
+  it('says --concurrency abc is not a number before it starts the emulator', async () => {
+    const result = await runCli(['rehearse', 'examples/migration', '--concurrency', 'abc'], { cwd: repoRoot });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--concurrency takes a whole number from 1 to 256; what was given is not a number.');
+    // No step line: neither Azurite nor the emulator was started.
+    expect(result.stdout).toBe('');
+  });
 });

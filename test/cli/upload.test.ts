@@ -25,6 +25,29 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     return dir;
   };
 
+  it('runs the help example "Storage files only" on the README\'s folder layout (db.bacpac beside storage/)', async () => {
+    const cwd = await tempDir();
+    await writeTree(cwd, { 'migration/db.bacpac': 'not sent', 'migration/storage/default/assets/logo.png': 'png', 'migration/storage/default/Docs/a.txt': 'a' });
+    const url = await container();
+    await writeFile(path.join(cwd, 'files.url'), `${url}\n`);
+    const help = (await runCli(['upload', '--help'])).stdout;
+    expect(help).toContain('kxp-restore upload --storage ./migration/storage');
+    // The example, word for word.
+    const result = await runCli(['upload', '--storage', './migration/storage', '--storage-sas-url-file', 'files.url', '--lowercase', '--concurrency', '16', '--json'], { cwd });
+    expect(result.stderr).not.toContain('error');
+    expect(result.exitCode).toBe(0);
+    expect(await blobNames(url)).toEqual(['default/assets/logo.png', 'default/docs/a.txt']);
+  });
+
+  it('checks every option before asking the Portal for anything: --concurrency abc is "not a number"', async () => {
+    const dir = await payload();
+    // Nothing listens on port 9 of loopback: reaching the Portal would fail with PORTAL_UNAVAILABLE instead.
+    const result = await runCli(['upload', dir, '--portal-url', 'http://127.0.0.1:9', '--token', 't', '--concurrency', 'abc']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('error [USAGE]: --concurrency takes a whole number from 1 to 256; what was given is not a number.');
+    expect(result.stderr).not.toContain('PORTAL_UNAVAILABLE');
+  });
+
   it('uploads storage files with the URL from the environment, prints the --json shape, and verify passes', async () => {
     const dir = await payload();
     const url = await container();
@@ -90,10 +113,10 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const url = await container();
     const badConcurrency = await runCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '0']);
     expect(badConcurrency.exitCode).toBe(2);
-    expect(badConcurrency.stderr).toMatch(/USAGE.*--concurrency must be a whole number from 1 to 256/);
+    expect(badConcurrency.stderr).toMatch(/USAGE.*--concurrency takes a whole number from 1 to 256/);
     const badBlock = await runCli(['upload', dir, '--storage-sas-url', url, '--block-size', '5000']);
     expect(badBlock.exitCode).toBe(2);
-    expect(badBlock.stderr).toMatch(/--block-size must be between 0.0625 and 4000 MiB/);
+    expect(badBlock.stderr).toMatch(/--block-size takes a number from 0.0625 to 4000 MiB/);
     const bothSources = await runCli(['upload', dir, '--storage-sas-url', url, '--storage-sas-url-file', 'x.url']);
     expect(bothSources.exitCode).toBe(2);
     expect(bothSources.stderr).toMatch(/Pass --storage-sas-url or --storage-sas-url-file, not both/);

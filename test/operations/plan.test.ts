@@ -209,6 +209,16 @@ describe('planPayload', () => {
     }
   });
 
+  it('reports a name that is not valid UTF-8 as BLOB_NAME, not as unreadable', async () => {
+    const dir = await migration({ 'storage/default/ok.txt': 'o' }, null);
+    // "caf\xe9.txt": Latin-1 bytes, as a copy from an old file system leaves them.
+    const folder = Buffer.from(path.join(dir, 'storage/default/'));
+    await writeFile(Buffer.concat([folder, Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from('.txt')]), 'x');
+    const report = await plan({ dir });
+    expect(report.errors.map((f) => [f.code, f.path])).toEqual([['BLOB_NAME', 'storage/default/caf\uFFFD.txt']]);
+    expect(report.errors[0]?.message).toContain('not valid UTF-8');
+  });
+
   it('rejects a named pipe in the payload (SPECIAL_FILE)', async () => {
     const dir = await migration({ 'storage/default/ok.txt': 'o' }, null);
     execFileSync('mkfifo', [path.join(dir, 'storage/default/pipe')]);

@@ -4,6 +4,7 @@ import { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { uploadPayload } from '../../src/operations/upload.js';
 import { verifyPayload, type VerifyEvent } from '../../src/operations/verify.js';
+import { renderVerifyResult } from '../../src/report/verify.js';
 import { useAzurite } from '../support/azurite.js';
 import { repoRoot } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
@@ -31,6 +32,9 @@ describe('verifyPayload', () => {
     events.length = 0;
     const stray = await verifyPayload({ dir }, { ...urls, onEvent: (event) => events.push(event) });
     expect(stray).toMatchObject({ ok: false, missing: [], extra: ['DB.bacpac'], mismatched: [] });
+    // Which container holds it: the database one here, so it would be restored in place of nothing.
+    expect(stray.extraDetails).toEqual([{ blobName: 'DB.bacpac', container: 'verify-db' }]);
+    expect(renderVerifyResult(stray)).toContain('  extra      DB.bacpac  (in container verify-db, not in the source');
     expect(events.find((event) => event.type === 'verify-file' && event.blobName === 'default/a.txt')).toMatchObject({ hashed: true, status: 'ok' });
   });
 

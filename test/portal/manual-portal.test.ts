@@ -42,6 +42,7 @@ describe('manual driver (real Portal steps, through real stdin)', () => {
 
   it('walks a production restore: typed name, restore point, the restore steps, and the outcome', async () => {
     const result = await runInteractive(['restore', '--env', 'prod', '--manual'], [
+      ['is a restore listed under Active restores?', ENTER], // No
       ['Type "prod" to continue', 'prod' + ENTER],
       ['Is the restore point created?', 'y' + ENTER],
       ['Has the restore started', 'y' + ENTER],
@@ -55,9 +56,28 @@ describe('manual driver (real Portal steps, through real stdin)', () => {
   });
 
   it('refuses a production restore when the typed name does not match', async () => {
-    const result = await runInteractive(['restore', '--env', 'prod', '--manual'], [['Type "prod" to continue', 'qa' + ENTER]]);
+    const result = await runInteractive(['restore', '--env', 'prod', '--manual'], [
+      ['is a restore listed under Active restores?', ENTER],
+      ['Type "prod" to continue', 'qa' + ENTER],
+    ]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('"qa" does not match');
     expect(result.stderr).not.toContain('restore point');
+  });
+
+  it('follows a restore the person says is already running, without asking to confirm or start it again', async () => {
+    const DOWN = '\x1b[B';
+    const result = await runInteractive(['restore', '--env', 'prod', '--manual'], [
+      ['is a restore listed under Active restores?', DOWN.repeat(4) + ENTER], // No, QA, UAT, STG, PROD
+      ['where is the restore to PROD now?', DOWN + ENTER], // succeeded
+    ]);
+    expect(result.unanswered).toEqual([]);
+    expect(result.stdout).toContain('is already running');
+    expect(result.stdout).toContain('following it instead of starting another');
+    expect(result.stderr).not.toContain('Type "prod"');
+    expect(result.stderr).not.toContain('restore point');
+    expect(result.stdout).toContain('Restore to prod succeeded');
+    expect(result.stdout).toContain('kxp-restore session close --manual');
+    expect(result.exitCode).toBe(0);
   });
 });

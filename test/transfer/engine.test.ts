@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,36 @@ describe('runTransfer', () => {
         ['SOURCE_CHANGED', 'grew.txt'],
       ]);
       expect(events.filter((event) => event.type === 'file-done').map((event) => event.type === 'file-done' && event.outcome)).toEqual(['uploaded', 'failed', 'failed']);
+    } finally {
+      await target.journal.close();
+    }
+  });
+
+  it('names a large file deleted while its blocks were being sent as SOURCE_CHANGED, not an internal error', async () => {
+    const dir = await tempDir();
+    const blockSize = 64 * 1024;
+    await writeFile(path.join(dir, 'big.bin'), Buffer.alloc(3 * blockSize, 7));
+    const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine-deleted'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
+    let deleted = false;
+    try {
+      const result = await runTransfer([{ file: payloadFile(dir, 'big.bin', 3 * blockSize), target }], {
+        totals: { files: 1, bytes: 3 * blockSize },
+        largestFile: 3 * blockSize,
+        blockSize,
+        concurrency: 1,
+        onEvent: (event) => {
+          // The first block is on its way: the file goes away under the run (its open handle still reads).
+          if (event.type === 'file-progress' && !deleted) {
+            deleted = true;
+            unlinkSync(path.join(dir, 'big.bin'));
+          }
+        },
+      });
+      expect(deleted).toBe(true);
+      expect(result.errors.map((error) => [error.code, error.path, error.message])).toEqual([
+        ['SOURCE_CHANGED', 'big.bin', 'The file was deleted or moved while it was being uploaded; nothing of this version was committed.'],
+      ]);
+      expect(await target.client.getBlobClient('default/big.bin').exists()).toBe(false);
     } finally {
       await target.journal.close();
     }

@@ -21,8 +21,9 @@ import {
 import { KxpError, toKxpError } from '../../errors.js';
 import type { RunningAzurite } from '../../azure/azurite.js';
 import {
+  canManage,
+  canRestoreTo,
   ENVIRONMENTS,
-  PROTECTED_ENVIRONMENTS,
   RESTORE_WINDOW_MS,
   ROLE_TITLES,
   UPLOAD_WINDOW_MS,
@@ -110,10 +111,6 @@ export function initialEmulatorState(versions: Record<EnvironmentName, string>):
     environments[env] = { version: versions[env], available: true, account: { name: `${env}storage`, key: randomBytes(32).toString('base64') } };
   }
   return { clockOffsetMs: 0, session: null, restores: [], restorePoints: [], environments };
-}
-
-function canManage(role: Role): boolean {
-  return role === 'tenant-administrator' || role === 'devops';
 }
 
 function forbidden(role: Role, action: string, allowed = 'Tenant administrator or DevOps'): KxpError {
@@ -282,7 +279,7 @@ export class PortalEmulator {
     return this.exclusive(async () => {
       if (!canManage(role)) throw forbidden(role, 'close a custom restore session');
       const session = await this.requireSession();
-      const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+      const running = this.running();
       if (running) {
         throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is still running; the session cannot be closed until it ends.`, {
           hint: 'Wait for it (kxp-restore restore waits) and close afterwards.',
@@ -312,9 +309,11 @@ export class PortalEmulator {
     return this.exclusive(async () => {
       this.assertCanRestore(role, env, 'restore to');
       const session = await this.requireSession();
-      const running = this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+      const running = this.running();
       if (running) {
-        throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is already running; wait until it ends.`);
+        throw new KxpError('PORTAL_CONFLICT', `A restore to ${running.env} (${running.id}) is already running; wait until it ends.`, {
+          hint: `kxp-restore restore --env ${running.env} follows it to the end.`,
+        });
       }
       const restore: RestoreInfo = { id: newId('r'), env, state: 'validating', startedAt: this.clock.now().toISOString(), step: 'checking the uploaded data' };
       this.state.restores.push(restore);
@@ -370,7 +369,7 @@ export class PortalEmulator {
   }
 
   private assertCanRestore(role: Role, env: EnvironmentName, action: string): void {
-    if (PROTECTED_ENVIRONMENTS.has(env) && !canManage(role)) {
+    if (!canRestoreTo(role, env)) {
       throw forbidden(role, `${action} the ${env} environment`, 'Tenant administrator or DevOps (Developers may restore to qa and uat)');
     }
   }
@@ -425,6 +424,11 @@ export class PortalEmulator {
     return { ...restore };
   }
 
+  /** The restore validating or running now (one at a time), if any. */
+  private running(): RestoreInfo | undefined {
+    return this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+  }
+
   private sessionContainer(session: StoredSession, part: 'database' | 'storage'): ContainerClient {
     return this.azurite.serviceClient.getContainerClient(`${session.id}-${part}`);
   }
@@ -432,7 +436,8 @@ export class PortalEmulator {
   private describe(session: StoredSession): SessionInfo {
     const open = this.clock.now() < new Date(session.uploadUntil);
     const { id, createdAt, uploadUntil, restoreUntil } = session;
-    return { id, state: open ? 'open' : 'expired', createdAt, uploadUntil, restoreUntil, activeGrants: session.grants };
+    const running = this.running();
+    return { id, state: open ? 'open' : 'expired', createdAt, uploadUntil, restoreUntil, activeGrants: session.grants, activeRestore: running ? { ...running } : null };
   }
 
   private async requireSession(): Promise<StoredSession> {

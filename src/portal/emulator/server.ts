@@ -141,9 +141,11 @@ export async function startPortalServer(emulator: PortalEmulator, tokens: readon
       options.onRequest?.({ type: 'request', method, path: url.pathname, status, role });
     })();
   });
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(host, port, error) : error));
+    server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {
@@ -155,4 +157,11 @@ export async function startPortalServer(emulator: PortalEmulator, tokens: readon
         server.closeAllConnections();
       }),
   };
+}
+
+function portInUse(host: string, port: number, cause: Error): KxpError {
+  return new KxpError('USAGE', `Port ${port} on ${host} is already in use (EADDRINUSE): another program, or another emulator, listens there.`, {
+    hint: 'Stop it, or choose another port with --port N (--port 0 picks a free one).',
+    cause,
+  });
 }
