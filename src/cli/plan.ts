@@ -33,6 +33,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
         .example('$0 plan --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
+        .example('$0 plan ./migration --lowercase --nfc --include-system-files', 'Names from a Mac: normalised to NFC and lowercased on the way; .DS_Store and ._* files sent too')
         .example('$0 plan ./migration --json --bandwidth 40 --storage-limit 250GB', 'Machine-readable result with an estimate at 40 Mbit/s')
         .example('$0 plan --project ./MySite --bacpac ~/exports/site.bacpac', 'Files where the project keeps them (assets/…, $StorageAssets/<container>/…), as its storage mapping says')
         .example('$0 plan ./migration --layout kxp-layout.json', 'Check storage/<container>/… against a layout file (or --check-layout: the template layout)')

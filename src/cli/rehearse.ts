@@ -32,6 +32,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
         .option('progress', { type: 'boolean', default: true, describe: 'Show the upload progress as upload does (--no-progress for the step lines only)' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
+        .example('$0 rehearse ./migration --nfc --include-system-files', 'Names normalised to NFC on the way; Thumbs.db, desktop.ini, .DS_Store and ._* uploaded too')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
         .example('$0 rehearse --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase --data /mnt/scratch --concurrency 16 --json --no-progress', 'A large payload: storage on disk, JSON report')
         .example('$0 rehearse --project ./MySite --bacpac ~/exports/site.bacpac', 'Straight from the project folder, laid out as its storage mapping says')

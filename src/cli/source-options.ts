@@ -1,4 +1,4 @@
-/** The payload options every data command shares: `[dir] --bacpac --storage --lowercase`. Defined once here. */
+/** The payload options every data command shares: `[dir] --bacpac --storage --lowercase --nfc --include-system-files`. Defined once here. */
 import type { Argv } from 'yargs';
 import type { PayloadSource } from '../source/types.js';
 
@@ -10,6 +10,8 @@ export interface SourceArgs {
   project?: string;
   layout?: string;
   'check-layout'?: boolean;
+  nfc?: boolean;
+  'include-system-files'?: boolean;
 }
 
 export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
@@ -31,7 +33,17 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
     .option('lowercase', {
       type: 'boolean',
       default: false,
-      describe: 'Lowercase every storage name on the way (files on disk are never renamed)',
+      describe: 'Lowercase every storage name on the way, code point by code point (files on disk are never renamed)',
+    })
+    .option('nfc', {
+      type: 'boolean',
+      default: false,
+      describe: 'Normalise every storage name to Unicode NFC on the way (names from macOS may be NFD; files on disk are never renamed)',
+    })
+    .option('include-system-files', {
+      type: 'boolean',
+      default: false,
+      describe: 'Also upload Thumbs.db, desktop.ini, .DS_Store and ._* files (left out, with a warning, by default)',
     })
     .option('project', {
       type: 'string',
@@ -52,6 +64,8 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
 
 export function sourceFromArgs(args: SourceArgs): PayloadSource {
   const source: PayloadSource = { lowercase: args.lowercase ?? false };
+  if (args.nfc) source.nfc = true;
+  if (args['include-system-files']) source.includeSystemFiles = true;
   if (args.dir !== undefined) source.dir = args.dir;
   if (args.bacpac !== undefined) source.bacpac = args.bacpac;
   if (args.storage !== undefined) source.storage = args.storage;

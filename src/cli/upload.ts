@@ -36,6 +36,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
         .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only (leaves db.bacpac out), lowercased, JSON result')
+        .example('$0 upload ./migration --storage-sas-url-file files.url --lowercase --nfc --include-system-files', 'Names from a Mac: NFC and lowercase on the way; .DS_Store, ._*, Thumbs.db, desktop.ini sent too')
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
         .example('$0 upload --storage \'./App/$StorageAssets\' --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
@@ -111,6 +112,8 @@ export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadAr
   if (args.project !== undefined) words.push('--project', args.project);
   if (args.layout !== undefined) words.push('--layout', args.layout);
   if (args['check-layout']) words.push('--check-layout');
+  if (args.nfc) words.push('--nfc');
+  if (args['include-system-files']) words.push('--include-system-files');
   words.push(...accessResumeWords(args, urls));
   if (args.concurrency !== undefined && args.concurrency !== 8) words.push('--concurrency', String(args.concurrency));
   if (args['block-size'] !== undefined) words.push('--block-size', String(args['block-size']));

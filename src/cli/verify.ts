@@ -23,6 +23,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
         .example('$0 verify --storage ./migration/storage --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run')
         .example('$0 verify --storage \'./App/$StorageAssets\' --lowercase --manual --state-dir ~/.kxp-state', 'Real Portal, paste the URLs; names lowercased as upload sent them; the journal kept elsewhere')
+        .example('$0 verify ./migration --storage-sas-url-file files.url --lowercase --nfc --include-system-files', 'Names mapped as upload mapped them (NFC, lowercase, system files included)')
         .example('$0 verify --bacpac ~/exports/site.bacpac --db-sas-url-file db.url', 'Only the database: the blob db.bacpac against the local file')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'The token inline: works, but warns that it lands in shell history')
         .example('$0 verify --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'What upload --project sent (or --check-layout for a migration folder)')

@@ -82,6 +82,13 @@ export interface UploadResult {
   bytes: { total: number; sent: number };
   durationMs: number;
   errors: Array<{ code: string; path: string | null; message: string }>;
+  /** Entries of the payload deliberately not sent: symbolic links (never followed) and OS clutter (Thumbs.db, .DS_Store…). */
+  notUploaded: NotUploaded[];
+}
+
+export interface NotUploaded {
+  code: 'SYMLINK' | 'SYSTEM_FILE';
+  path: string;
 }
 
 export interface Destinations {
@@ -111,7 +118,7 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
       signal: options.signal,
       onEvent: options.onEvent,
     });
-    return uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started);
+    return uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploaded(plan));
   } finally {
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
   }
@@ -226,12 +233,18 @@ function requireSas(url: string | undefined, label: string, flag: string, envNam
 }
 
 /** The `--json` shape of an upload, also used when a run stops early. */
-export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['errors'], durationMs: number): UploadResult {
+export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['errors'], durationMs: number, leftOut: NotUploaded[] = []): UploadResult {
   return {
     ok: errors.length === 0 && progress.filesFailed === 0,
     files: { total: progress.filesTotal, uploaded: progress.filesUploaded, skipped: progress.filesSkipped, failed: progress.filesFailed },
     bytes: { total: progress.bytesTotal, sent: progress.bytesSent },
     durationMs,
     errors,
+    notUploaded: leftOut,
   };
+}
+
+/** What the plan left out on purpose (warnings, not errors): links inside the payload and OS clutter. */
+function notUploaded(plan: PlanReport): NotUploaded[] {
+  return plan.warnings.flatMap((finding) => (finding.code === 'SYMLINK' || finding.code === 'SYSTEM_FILE' ? [{ code: finding.code, path: finding.path }] : []));
 }

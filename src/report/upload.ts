@@ -9,10 +9,28 @@ export function renderUploadResult(result: UploadResult): string {
     `${result.ok ? 'Upload complete' : 'Upload finished with failures'}: ${plural(result.files.uploaded, 'file')} uploaded, ${formatCount(result.files.skipped)} already in place, ${formatCount(result.files.failed)} failed.`,
     `Sent ${formatBytes(result.bytes.sent)} of ${formatBytes(result.bytes.total)} in ${formatDuration(seconds)}${seconds > 0 ? ` (${formatRate(Math.round(result.bytes.sent / seconds))})` : ''}.`,
   ];
+  lines.push(...notUploadedLines(result.notUploaded));
   for (const error of result.errors) lines.push(`  failed ${error.code}  ${error.path ?? ''}`, `         ${error.message}`);
   if (!result.ok) lines.push('Run the same command again to retry the failed files; everything else is skipped.');
   else lines.push('Check it with `kxp-restore verify` (same arguments) before restoring.');
   return lines.join('\n') + '\n';
+}
+
+const NOT_UPLOADED_SHOWN = 10;
+
+/** Links and OS files the run left out on purpose, so a missing file is never a surprise at restore time. */
+function notUploadedLines(entries: UploadResult['notUploaded']): string[] {
+  if (entries.length === 0) return [];
+  const links = entries.filter((entry) => entry.code === 'SYMLINK').length;
+  const system = entries.length - links;
+  const parts = [
+    ...(links > 0 ? [`${plural(links, 'symbolic link')} (links are not followed; copy the file in place to send it)`] : []),
+    ...(system > 0 ? [`${plural(system, 'operating-system file')} (Thumbs.db, desktop.ini, .DS_Store, ._*; --include-system-files sends them)`] : []),
+  ];
+  const lines = [`Not uploaded: ${parts.join('; ')}:`];
+  for (const entry of entries.slice(0, NOT_UPLOADED_SHOWN)) lines.push(`  ${entry.code === 'SYMLINK' ? 'link  ' : 'system'}  ${entry.path}`);
+  if (entries.length > NOT_UPLOADED_SHOWN) lines.push(`  … and ${formatCount(entries.length - NOT_UPLOADED_SHOWN)} more (all in --json)`);
+  return lines;
 }
 
 /** Names every container (and the Portal that granted access) before the first request, so a wrong one shows. */

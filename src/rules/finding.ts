@@ -4,6 +4,10 @@ export type FindingCode =
   | 'BACPAC_INVALID'
   | 'NOT_LOWERCASE'
   | 'CASE_COLLISION'
+  /** A storage name not in Unicode NFC (an error unless --nfc normalises it). */
+  | 'NOT_NFC'
+  /** Thumbs.db, desktop.ini, .DS_Store, ._*: left out unless --include-system-files. */
+  | 'SYSTEM_FILE'
   | 'CONTAINER_NAME'
   | 'OUTSIDE_CONTAINER'
   | 'BLOB_NAME'

@@ -13,8 +13,63 @@ const containerPattern = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
 // eslint-disable-next-line no-control-regex
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 
+// Names made only of ASCII need none of the Unicode work below: the fast path of a scan of 10^6 files.
+// eslint-disable-next-line no-control-regex
+const asciiOnly = /^[\u0000-\u007f]*$/;
+const DOTTED_CAPITAL_I = '\u0130';
+const foldCache = new Map<string, string>();
+
+/**
+ * Lowercase, code point by code point, with Unicode's simple mapping (UnicodeData.txt, as .NET's
+ * ToLowerInvariant): no context rule (a final `Σ` becomes `σ`, not `ς`) and no change of length (`İ`
+ * becomes `i`, not `i` + U+0307). JavaScript's toLowerCase applies both; it is used one code point at a
+ * time, where `İ` is the only code point whose full mapping is longer.
+ */
+export function lowercaseName(name: string): string {
+  if (asciiOnly.test(name)) return name.toLowerCase();
+  let lowered = '';
+  for (const character of name) lowered += simpleLower(character);
+  return lowered;
+}
+
+function simpleLower(character: string): string {
+  return character === DOTTED_CAPITAL_I ? 'i' : character.toLowerCase();
+}
+
+/**
+ * The key under which two names are one name: NFC, then a case fold per code point (lowercase, uppercase,
+ * lowercase again, each a single code point), so `café` in NFC and NFD, `ΟΔΟΣ`/`οδοσ`/`οδος`, `ıcon`/`Icon`,
+ * `ẞ`/`ß` and `µ`/`μ` each share a key. ASCII names keep their plain lowercase as key.
+ */
+export function collisionKey(name: string): string {
+  if (asciiOnly.test(name)) return name.toLowerCase();
+  let key = '';
+  for (const character of name.normalize('NFC')) {
+    let folded = foldCache.get(character);
+    if (folded === undefined) {
+      const lower = simpleLower(character);
+      const upper = lower.toUpperCase();
+      folded = [...upper].length === 1 ? simpleLower(upper) : lower;
+      foldCache.set(character, folded);
+    }
+    key += folded;
+  }
+  return key;
+}
+
+/** Files an operating system leaves behind: Windows thumbnails and folder settings, macOS Finder data and resource forks. */
+export function isSystemFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'thumbs.db' || lower === 'desktop.ini' || name === '.DS_Store' || name.startsWith('._');
+}
+
+/** Whether a name is in Unicode Normalization Form C (what Windows and most tools produce; macOS may give NFD). */
+export function isNfc(name: string): boolean {
+  return asciiOnly.test(name) || name === name.normalize('NFC');
+}
+
 export function hasUppercase(name: string): boolean {
-  return name !== name.toLowerCase();
+  return name !== lowercaseName(name);
 }
 
 /** Why `name` is not a valid container name (3–63 chars of a-z0-9-, letter or digit at both ends, no `--`), or null. */
@@ -57,7 +112,8 @@ export function blobNameProblem(blobName: string): string | null {
   return null;
 }
 
-/** The name a file or folder gets remotely: lowercased when asked, otherwise unchanged. */
-export function mapName(name: string, lowercase: boolean): string {
-  return lowercase ? name.toLowerCase() : name;
+/** The name a file or folder gets remotely: NFC and lowercased (code point by code point) when asked, otherwise unchanged. */
+export function mapName(name: string, lowercase: boolean, nfc = false): string {
+  const composed = nfc && !asciiOnly.test(name) ? name.normalize('NFC') : name;
+  return lowercase ? lowercaseName(composed) : composed;
 }

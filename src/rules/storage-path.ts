@@ -4,7 +4,7 @@
  * folder by folder (rules/names.ts), for sources that hand over whole paths (a zip's directory).
  */
 import { error, type Finding } from './finding.js';
-import { blobNameLimitsProblem, containerNameProblem, hasUppercase, segmentProblem } from './names.js';
+import { blobNameLimitsProblem, collisionKey, containerNameProblem, hasUppercase, lowercaseName, segmentProblem } from './names.js';
 
 /** Findings for one storage file; `shown` is how the user sees it (e.g. `$StorageAssets/default/a.png` in a zip). */
 export function storagePathFindings(storagePath: string, shown: string): Finding[] {
@@ -19,7 +19,7 @@ export function storagePathFindings(storagePath: string, shown: string): Finding
     findings.push(error('CONTAINER_NAME', shown, `"${container}" is not a valid container name: it ${containerProblem}. Each top-level storage folder becomes a storage container; rename it to the container name of your Blob storage mapping (for example "default").`));
   }
   if (hasUppercase(storagePath)) {
-    findings.push(error('NOT_LOWERCASE', shown, `"${storagePath}" has uppercase letters; every storage name must be lowercase. Rename it to "${storagePath.toLowerCase()}".`));
+    findings.push(error('NOT_LOWERCASE', shown, `"${storagePath}" has uppercase letters; every storage name must be lowercase. Rename it to "${lowercaseName(storagePath)}".`));
   }
   const blobName = storagePath.slice(slash + 1);
   const limits = blobNameLimitsProblem(blobName);
@@ -40,7 +40,7 @@ export class CaseCollisions {
 
   /** A CASE_COLLISION finding when `storagePath` meets an earlier path, else null. */
   add(storagePath: string, shown: (storagePath: string) => string): Finding | null {
-    const key = storagePath.toLowerCase();
+    const key = collisionKey(storagePath);
     const earlier = this.seen.get(key);
     if (earlier === undefined) {
       this.seen.set(key, storagePath);

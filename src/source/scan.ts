@@ -1,8 +1,8 @@
 /**
  * Walks a migration payload into PayloadFiles and Findings, streaming, in a deterministic order.
  *
- * Case collisions are found without remembering every path: sibling names that are equal once
- * lowercased are grouped, and sibling folders of one group are walked as one merged folder, so two
+ * Case collisions are found without remembering every path: sibling names that are one name once
+ * normalised and case-folded (collisionKey) are grouped, and sibling folders of one group are walked as one merged folder, so two
  * files collide exactly when they meet in the same group. Memory stays bounded by the largest
  * single folder listing, whatever the size of the tree.
  */
@@ -11,7 +11,7 @@ import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { error, warning, type Finding } from '../rules/finding.js';
-import { blobNameLimitsProblem, containerNameProblem, DATABASE_BLOB_NAME, hasUppercase, mapName, segmentProblem } from '../rules/names.js';
+import { blobNameLimitsProblem, collisionKey, containerNameProblem, DATABASE_BLOB_NAME, hasUppercase, isNfc, isSystemFile, lowercaseName, mapName, segmentProblem } from '../rules/names.js';
 import type { Layout } from '../layout/layout.js';
 import { checkedAgainstLayout, layoutOfSource, scanProject } from './project.js';
 import type { PayloadFile, PayloadSource } from './types.js';
@@ -30,6 +30,13 @@ const STORAGE_DIR_NAME = 'storage';
 /** How many lstat calls run at once inside one folder. */
 const STAT_CONCURRENCY = 64;
 
+/** How storage names are mapped on the way, and whether OS clutter is sent: from the PayloadSource. */
+interface Naming {
+  lowercase: boolean;
+  nfc: boolean;
+  includeSystemFiles: boolean;
+}
+
 interface Located {
   absolute: string;
   /** Path relative to the storage root, forward slashes, as on disk. */
@@ -45,8 +52,16 @@ interface Entry extends Located {
 /** The folder walker, handed to the project source (src/source/project.ts) so both walk the same way. */
 export type WalkEntry = Entry;
 export interface Walker {
-  walk: typeof walkFolder;
-  storage: typeof scanStorage;
+  walk: (folders: Entry[], rootReal: string, lowercase: boolean, show: (p: string) => string, signal?: AbortSignal, skip?: (folder: Entry) => boolean) => AsyncGenerator<ScanEvent>;
+  storage: (root: string, lowercase: boolean, show: (p: string) => string, signal?: AbortSignal) => AsyncGenerator<ScanEvent>;
+}
+
+/** The walker the project source uses: it decides lowercasing; --nfc and --include-system-files still apply. */
+function projectWalker(naming: Naming): Walker {
+  return {
+    walk: (folders, rootReal, lowercase, show, signal, skip) => walkFolder(folders, rootReal, { ...naming, lowercase }, show, signal, skip),
+    storage: (root, lowercase, show, signal) => scanStorage(root, { ...naming, lowercase }, show, signal),
+  };
 }
 
 export async function* scanPayload(source: PayloadSource, options: ScanOptions = {}): AsyncGenerator<ScanEvent> {
@@ -57,7 +72,7 @@ export async function* scanPayload(source: PayloadSource, options: ScanOptions =
 async function* scanParts(source: PayloadSource, options: ScanOptions, layout: Layout | null): AsyncGenerator<ScanEvent> {
   const cwd = options.cwd ?? process.cwd();
   const show = (absolute: string) => displayPath(cwd, absolute);
-  const lowercase = source.lowercase ?? false;
+  const naming: Naming = { lowercase: source.lowercase ?? false, nfc: source.nfc ?? false, includeSystemFiles: source.includeSystemFiles ?? false };
   const dir = source.dir === undefined ? undefined : path.resolve(cwd, source.dir);
   if (dir === undefined && source.bacpac === undefined && source.storage === undefined && source.project === undefined) {
     throw new KxpError('USAGE', 'Name a migration folder, or --project, --bacpac and/or --storage.', {
@@ -94,7 +109,7 @@ async function* scanParts(source: PayloadSource, options: ScanOptions, layout: L
   }
 
   if (storageRoot !== undefined) {
-    for await (const event of scanStorage(storageRoot, lowercase, show, options.signal)) {
+    for await (const event of scanStorage(storageRoot, naming, show, options.signal)) {
       if (event.type === 'file') fileCount++;
       yield event;
     }
@@ -103,7 +118,7 @@ async function* scanParts(source: PayloadSource, options: ScanOptions, layout: L
   if (source.project !== undefined && layout !== null) {
     const project = path.resolve(cwd, source.project);
     await requireKind(project, 'directory', '--project folder');
-    for await (const event of scanProject(project, layout, { walk: walkFolder, storage: scanStorage }, show, options.signal)) {
+    for await (const event of scanProject(project, layout, projectWalker(naming), show, options.signal)) {
       if (event.type === 'file') fileCount++;
       yield event;
     }
@@ -184,7 +199,7 @@ async function* scanMigrationFolder(dir: string, source: PayloadSource, show: (p
 }
 
 /** The storage root: one folder per container, files below. */
-async function* scanStorage(root: string, lowercase: boolean, show: (p: string) => string, signal?: AbortSignal): AsyncGenerator<ScanEvent> {
+async function* scanStorage(root: string, naming: Naming, show: (p: string) => string, signal?: AbortSignal): AsyncGenerator<ScanEvent> {
   const rootReal = await realpath(root);
   const top = await listFolders([{ absolute: root, relative: '' }], show);
   yield* top.findings;
@@ -196,7 +211,9 @@ async function* scanStorage(root: string, lowercase: boolean, show: (p: string) 
     signal?.throwIfAborted();
     const folders: Entry[] = [];
     for (const entry of group) {
-      if (entry.stats?.isFile()) {
+      if (leftOut(entry, naming)) {
+        yield finding(systemFileFinding(entry, show));
+      } else if (entry.stats?.isFile()) {
         yield finding(
           error(
             'OUTSIDE_CONTAINER',
@@ -212,8 +229,8 @@ async function* scanStorage(root: string, lowercase: boolean, show: (p: string) 
       }
     }
     if (folders.length === 0) continue;
-    for (const folder of folders) yield* containerNameFindings(folder, lowercase, show);
-    yield* walkFolder(folders, rootReal, lowercase, show, signal);
+    for (const folder of folders) yield* containerNameFindings(folder, naming.lowercase, show);
+    yield* walkFolder(folders, rootReal, naming, show, signal);
   }
 }
 
@@ -236,7 +253,7 @@ function* containerNameFindings(folder: Entry, lowercase: boolean, show: (p: str
 }
 
 /** Walks one (possibly merged) folder below a container, depth first, in name order. */
-async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolean, show: (p: string) => string, signal?: AbortSignal, skip?: (folder: Entry) => boolean): AsyncGenerator<ScanEvent> {
+async function* walkFolder(folders: Entry[], rootReal: string, naming: Naming, show: (p: string) => string, signal?: AbortSignal, skip?: (folder: Entry) => boolean): AsyncGenerator<ScanEvent> {
   signal?.throwIfAborted();
   const listing = await listFolders(folders, show);
   yield* listing.findings;
@@ -252,16 +269,21 @@ async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolea
     yield* collisionFindings(group, show);
     const subfolders: Entry[] = [];
     for (const entry of group) {
+      if (leftOut(entry, naming)) {
+        yield finding(systemFileFinding(entry, show));
+        continue;
+      }
       const segment = segmentProblem(entry.name);
       if (segment) {
         yield finding(error('BLOB_NAME', show(entry.absolute), `"${entry.name}" ${segment}; it cannot be part of a blob name. Rename it.`));
-      } else if (hasUppercase(entry.name) && !lowercase) {
+      } else if (hasUppercase(entry.name) && !naming.lowercase) {
         yield finding(notLowercase(entry, show, entry.stats?.isDirectory() ? 'folder' : 'file'));
       }
+      if (!naming.nfc && !isNfc(entry.name)) yield finding(notNfc(entry, show));
       if (entry.stats?.isDirectory()) {
         if (!skip?.(entry)) subfolders.push(entry);
       } else if (entry.stats?.isFile()) {
-        const file = storageFile(entry, lowercase, show);
+        const file = storageFile(entry, naming, show);
         // Segments were checked one by one on the way down; what is left are the limits of the whole name.
         const problem = blobNameLimitsProblem(file.blobName);
         if (problem) yield finding(error('BLOB_NAME', file.displayPath, `The blob name "${file.blobName}" ${problem}. Shorten the path.`));
@@ -271,18 +293,18 @@ async function* walkFolder(folders: Entry[], rootReal: string, lowercase: boolea
         if (other) yield finding(other);
       }
     }
-    if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, lowercase, show, signal, skip);
+    if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, naming, show, signal, skip);
   }
 }
 
 interface Listing {
-  /** Entries grouped by lowercased name, groups in name order. */
+  /** Entries grouped by collision key (NFC, case-folded), groups in key order. */
   groups: Entry[][];
   findings: ScanEvent[];
   unreadable: Set<string>;
 }
 
-/** Lists several folders as one, stats every entry (not following links) and groups names equal once lowercased. */
+/** Lists several folders as one, stats every entry (not following links) and groups names that are one name (collisionKey). */
 async function listFolders(folders: Located[], show: (p: string) => string): Promise<Listing> {
   const findings: ScanEvent[] = [];
   const unreadable = new Set<string>();
@@ -320,7 +342,7 @@ async function listFolders(folders: Located[], show: (p: string) => string): Pro
       findings.push(finding(notUtf8(entry, show) ?? unreadableFinding(show(entry.absolute), entry.statError, 'file')));
       continue;
     }
-    const key = entry.name.toLowerCase();
+    const key = collisionKey(entry.name);
     const group = byKey.get(key);
     if (group) group.push(entry);
     else byKey.set(key, [entry]);
@@ -339,7 +361,7 @@ function* collisionFindings(group: Entry[], show: (p: string) => string): Genera
     error(
       'CASE_COLLISION',
       names[0] ?? '',
-      `${names.join(' and ')} become the same name once lowercased, so one would overwrite the other. Rename or remove one of them (this is an error even with --lowercase).`,
+      `${names.join(' and ')} are one name once Unicode-normalised (NFC) and case-folded, so one would overwrite the other (or be unreachable on a case-insensitive system). Rename or remove one of them (this is an error even with --lowercase).`,
     ),
   );
 }
@@ -367,7 +389,7 @@ function notLowercase(entry: Entry, show: (p: string) => string, what: 'file' | 
   return error(
     'NOT_LOWERCASE',
     show(entry.absolute),
-    `The ${what} name "${entry.name}" has uppercase letters; the custom restore needs every storage name in lowercase. Rename it to "${entry.name.toLowerCase()}", or pass --lowercase to lowercase names on the way (files on disk are not renamed).`,
+    `The ${what} name "${entry.name}" has uppercase letters; the custom restore needs every storage name in lowercase. Rename it to "${lowercaseName(entry.name)}", or pass --lowercase to lowercase names on the way (files on disk are not renamed).`,
   );
 }
 
@@ -378,6 +400,23 @@ function notLowercase(entry: Entry, show: (p: string) => string, what: 'file' | 
 function notUtf8(entry: Entry, show: (p: string) => string): Finding | null {
   if (entry.statError?.code !== 'ENOENT' || !entry.name.includes('\uFFFD')) return null;
   return error('BLOB_NAME', show(entry.absolute), `The name "${entry.name}" is not valid UTF-8 (bytes that cannot be read are shown as \uFFFD); blob names must be UTF-8. Rename it.`);
+}
+
+function notNfc(entry: Entry, show: (p: string) => string): Finding {
+  return error(
+    'NOT_NFC',
+    show(entry.absolute),
+    `The name "${entry.name}" is not in Unicode form NFC (accents stored as separate marks, as macOS may write them), so the site would not find it under the name it shows. Rename it, or pass --nfc to normalise names on the way (files on disk are not renamed).`,
+  );
+}
+
+/** OS clutter (Thumbs.db, desktop.ini, .DS_Store, ._*) is left out unless --include-system-files. */
+function leftOut(entry: Entry, naming: Naming): boolean {
+  return !naming.includeSystemFiles && entry.stats?.isFile() === true && isSystemFile(entry.name);
+}
+
+function systemFileFinding(entry: Entry, show: (p: string) => string): Finding {
+  return warning('SYSTEM_FILE', show(entry.absolute), `Operating-system file (${entry.name}) left out; pass --include-system-files to upload it.`);
 }
 
 function unreadableFinding(shown: string, cause: unknown, what: 'file' | 'folder'): Finding {
@@ -398,8 +437,8 @@ function bacpacFile(absolute: string, shown: string, stats: Stats): PayloadFile 
   };
 }
 
-function storageFile(entry: Entry, lowercase: boolean, show: (p: string) => string): PayloadFile {
-  const blobName = lowercase ? entry.relative.toLowerCase() : entry.relative;
+function storageFile(entry: Entry, naming: Naming, show: (p: string) => string): PayloadFile {
+  const blobName = mapName(entry.relative, naming.lowercase, naming.nfc);
   const container = blobName.slice(0, blobName.indexOf('/'));
   return {
     kind: 'storage',

@@ -39,4 +39,8 @@ export interface PayloadSource {
   checkLayout?: boolean;
   /** A layout already resolved (library callers); wins over `layoutFile` and `project`. */
   layout?: Layout;
+  /** Normalise every storage name to Unicode NFC on the way (files on disk are never renamed). */
+  nfc?: boolean;
+  /** Upload Thumbs.db, desktop.ini, .DS_Store and ._* files too (left out, with a warning, by default). */
+  includeSystemFiles?: boolean;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
       bytes: { total: 3005, sent: 3005 },
       durationMs: expect.any(Number),
       errors: [],
+      notUploaded: [],
     });
     expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
 
@@ -157,5 +158,24 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const lowered = await runCli(['upload', dir, '--storage-sas-url', url, '--lowercase', '--no-progress']);
     expect(lowered.exitCode).toBe(0);
     expect(await blobNames(url)).toEqual(['default/upper.txt']);
+  });
+
+  it('says in the summary which links and system files were not uploaded (text and JSON)', async () => {
+    const dir = await payload();
+    await writeTree(dir, { 'storage/default/.DS_Store': 'finder', 'storage/default/sub/Thumbs.db': 'thumbs' });
+    await symlink('a.txt', path.join(dir, 'storage/default/alias.txt'));
+    const url = await container();
+    const text = await runCli(['upload', '.', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain('Not uploaded: 1 symbolic link (links are not followed; copy the file in place to send it); 2 operating-system files');
+    expect(text.stdout).toMatch(/ {2}link {4}storage\/default\/alias\.txt\n/);
+    expect(text.stdout).toMatch(/ {2}system {2}storage\/default\/sub\/Thumbs\.db\n/);
+    expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
+    const json = JSON.parse((await runCli(['upload', '.', '--json', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } })).stdout);
+    expect(json.notUploaded).toEqual([
+      { code: 'SYSTEM_FILE', path: 'storage/default/.DS_Store' },
+      { code: 'SYMLINK', path: 'storage/default/alias.txt' },
+      { code: 'SYSTEM_FILE', path: 'storage/default/sub/Thumbs.db' },
+    ]);
   });
 });

@@ -45,3 +45,30 @@ describe('blob names', () => {
     expect(hasUppercase('É')).toBe(true);
   });
 });
+
+describe('Unicode: lowercase mapping and collision key', () => {
+  it('lowercases code point by code point with the simple mapping', async () => {
+    const { lowercaseName } = await import('../../src/rules/names.js');
+    expect(lowercaseName('ΟΔΟΣ')).toBe('οδοσ');
+    expect(lowercaseName('İstanbul')).toBe('istanbul');
+    expect(lowercaseName('İ').length).toBe(1);
+    expect(lowercaseName('Default/A.PNG')).toBe('default/a.png');
+  });
+
+  it('gives names that are one name one key: NFC/NFD, final sigma, dotless i, sharp s, micro sign', async () => {
+    const { collisionKey, isNfc } = await import('../../src/rules/names.js');
+    const pairs: Array<[string, string]> = [
+      ['caf\u00e9.jpg', 'cafe\u0301.jpg'],
+      ['ΟΔΟΣ-1.jpg', 'οδοσ-1.jpg'],
+      ['οδος', 'οδοσ'],
+      ['ıcon.png', 'Icon.png'],
+      ['ẞ', 'ß'],
+      ['µ', 'μ'],
+      ['A.png', 'a.png'],
+    ];
+    for (const [a, b] of pairs) expect(collisionKey(a)).toBe(collisionKey(b));
+    expect(collisionKey('a.png')).not.toBe(collisionKey('b.png'));
+    expect(isNfc('cafe\u0301')).toBe(false);
+    expect(isNfc('caf\u00e9')).toBe(true);
+  });
+});
