@@ -44,7 +44,8 @@ export function withPortalOptions<T>(yargs: Argv<T>): Argv<T & PortalArgs> {
     }) as Argv<T & PortalArgs>;
 }
 
-async function readToken(args: PortalArgs, ctx: CliContext): Promise<string> {
+/** The Bearer token: --token-file, else KXP_PORTAL_TOKEN, else --token (with a warning). Never printed. */
+export async function readToken(args: Pick<PortalArgs, 'token-file' | 'token'>, ctx: CliContext): Promise<string> {
   const file = args['token-file'];
   if (file !== undefined) {
     const resolved = path.resolve(ctx.cwd, file);

@@ -5,7 +5,7 @@
  */
 import { KxpError, type ErrorCode } from '../errors.js';
 import { isLoopbackHost } from '../azure/sas.js';
-import type { AccessGrant, EnvironmentName, GetAccessOptions, Portal, PortalCallOptions, RestoreInfo, RestoreOptions, RestorePoint, Role, SessionInfo } from './types.js';
+import type { AccessGrant, DeploymentInfo, EnvironmentName, GetAccessOptions, Portal, PortalCallOptions, RestoreInfo, RestoreOptions, RestorePoint, Role, SessionInfo } from './types.js';
 
 export interface HttpPortalOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:7070`. Plain http only for loopback. */
@@ -78,6 +78,11 @@ export class HttpPortal implements Portal {
 
   async closeSession(options?: PortalCallOptions): Promise<void> {
     await this.call('DELETE', '/api/session', undefined, options);
+  }
+
+  /** The deployment history (the emulator's `GET /api/deployments`), oldest first. */
+  async listDeployments(options?: PortalCallOptions): Promise<DeploymentInfo[]> {
+    return this.call<DeploymentInfo[]>('GET', '/api/deployments', undefined, options);
   }
 
   /** Moves the emulator's clock forward (Tenant administrator token only). Not part of the real Portal. */

@@ -50,6 +50,20 @@ export interface RestoreFlowOptions extends WaitForRestoreOptions {
 }
 
 /**
+ * The environment's name typed back before a change that is hard to undo (restore to stg/prod, a package
+ * straight to an environment other than qa); `--yes` skips it. Throws NOT_CONFIRMED; `why` starts the message.
+ */
+export async function confirmEnvironment(env: EnvironmentName, options: Pick<RestoreFlowOptions, 'assumeYes' | 'askConfirmation'>, why: string): Promise<void> {
+  if (options.assumeYes) return;
+  const typed = options.askConfirmation ? (await options.askConfirmation(env)).trim() : '';
+  if (typed !== env) {
+    throw new KxpError('NOT_CONFIRMED', `${why}, so it needs the environment's name typed back; ${typed ? `"${typed}" does not match` : 'nothing was typed'}. Nothing was changed.`, {
+      hint: `Type "${env}" when asked, or pass --yes in scripts that have been checked.`,
+    });
+  }
+}
+
+/**
  * Runs the whole restore and resolves with its final state; throws RESTORE_FAILED when it failed. When a
  * restore to the same environment is already running (the wait for it was interrupted), follows that one
  * instead: nothing is confirmed or started again.
@@ -73,14 +87,7 @@ export async function restoreToEnvironment(portal: Portal, options: RestoreFlowO
       hint: 'Ask someone with that role in the Xperience Portal, or use their token.',
     });
   }
-  if (PROTECTED_ENVIRONMENTS.has(env) && !options.assumeYes) {
-    const typed = options.askConfirmation ? (await options.askConfirmation(env)).trim() : '';
-    if (typed !== env) {
-      throw new KxpError('NOT_CONFIRMED', `Restoring to ${env} overwrites its database and storage, so it needs the environment's name typed back; ${typed ? `"${typed}" does not match` : 'nothing was typed'}. Nothing was changed.`, {
-        hint: `Type "${env}" when asked, or pass --yes in scripts that have been checked.`,
-      });
-    }
-  }
+  if (PROTECTED_ENVIRONMENTS.has(env)) await confirmEnvironment(env, options, `Restoring to ${env} overwrites its database and storage`);
   if (options.restorePoint === false) {
     options.onEvent?.({ type: 'restore-point-skipped', env });
   } else {

@@ -116,3 +116,25 @@ export function isEnvironmentName(value: string): value is EnvironmentName {
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+/** A deployment of a package to an environment (Portal: "Deployment history"). */
+export interface DeploymentInfo {
+  id: string;
+  env: EnvironmentName;
+  state: 'deploying' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  bytes: number;
+  assemblyName: string | null;
+  applicationVersion: string | null;
+  xperienceVersion: string | null;
+  /** How `$StorageAssets` went into the environment's containers; null when the package has none. */
+  storageAssets: { mode: string; added: number; overwritten: number; kept: number } | null;
+  reason?: string;
+  reasonCode?: string;
+}
+
+/** Who may upload a package to an environment: QA for everyone, others (emergency deployments) for DevOps and Tenant administrators. */
+export function canDeployTo(role: Role, env: EnvironmentName): boolean {
+  return env === 'qa' || role === 'tenant-administrator' || role === 'devops';
+}

@@ -8,8 +8,9 @@ export function renderEmulatorStarted(running: Pick<RunningPortalEmulator, 'url'
   const lines = [
     `Portal emulator listening on ${running.url}`,
     `  storage (Azurite): ${running.azurite.blobEndpoint}`,
+    `  project GUID (for package upload): ${running.emulator.projectGuid}`,
     '  environments:',
-    ...running.emulator.environments().map((env) => `    ${env.name.padEnd(5)} Xperience ${env.version}, storage account ${env.storageAccount}`),
+    ...running.emulator.environments().map((env) => `    ${env.name.padEnd(5)} Xperience ${env.version}${env.deployedVersion === null ? ' (no deployment yet)' : ''}, storage account ${env.storageAccount}`),
     '  token files (pass with --token-file):',
     ...ROLES.map((role) => `    ${ROLE_TITLES[role].padEnd(21)} ${running.tokenFiles[role] ?? '(none)'}`),
     'Try:',
@@ -24,6 +25,8 @@ export function renderEmulatorEvent(event: EmulatorEvent | RequestEvent): string
   switch (event.type) {
     case 'request':
       return `${event.method} ${event.path} → ${event.status}${event.role ? ` (${ROLE_TITLES[event.role]})` : ''}\n`;
+    case 'deployment-updated':
+      return event.deployment.state === 'deploying' ? '' : `deployment ${event.deployment.id} to ${event.deployment.env} ${event.deployment.state}${event.deployment.reason ? `: ${event.deployment.reason}` : ''}\n`;
     case 'session-expired':
       return `session ${event.id} ${event.uploadsOnly ? 'expired for uploads: its SAS URLs were revoked' : 'passed 180 days and was removed'}\n`;
     case 'restore-updated':

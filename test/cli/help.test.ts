@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
-const COMMANDS = ['plan', 'upload', 'verify', 'inspect', 'session', 'restore', 'portal-emulator', 'rehearse', 'package check', 'layout'];
+const COMMANDS = ['plan', 'upload', 'verify', 'inspect', 'session', 'restore', 'portal-emulator', 'rehearse', 'package check', 'package upload', 'layout'];
 const SESSION_ACTIONS = ['create', 'access', 'revoke', 'status', 'close'];
 
 /** Long options listed in a help text's option table (help and version are yargs' own). */

@@ -8,7 +8,8 @@
  * - each environment has its own storage account (`qastorage`, …) whose containers are named exactly
  *   like the uploaded top-level folders (`default`), as a SaaS environment's Blob storage is.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import {
   BlobServiceClient,
@@ -27,7 +28,9 @@ import {
   RESTORE_WINDOW_MS,
   ROLE_TITLES,
   UPLOAD_WINDOW_MS,
+  canDeployTo,
   type AccessGrant,
+  type DeploymentInfo,
   type EnvironmentName,
   type RestoreInfo,
   type RestorePoint,
@@ -35,6 +38,8 @@ import {
   type SessionInfo,
 } from '../types.js';
 import { EmulatorClock } from './clock.js';
+import { checkPackage } from '../../package/check.js';
+import { deployStorageAssets } from './deployment-job.js';
 import { applyRestore, validateRestoreSource, type BacpacVersionReader, type RestoreSource, type RestoreTarget } from './restore-job.js';
 
 /** What the issued SAS URLs allow: everything an uploader, a verifier and a tidy-up need. */
@@ -54,7 +59,19 @@ export interface EnvironmentStatus {
   available: boolean;
   /** The storage account holding the environment's containers. */
   storageAccount: string;
+  /** The Xperience version of the last deployment (or of --env-version); null before the first deployment. */
+  deployedVersion: string | null;
+  /** The application the last deployment put there. */
+  application: { assemblyName: string | null; version: string | null; deploymentId: string } | null;
 }
+
+type StoredEnvironment = {
+  version: string;
+  available: boolean;
+  account: StorageAccount;
+  deployedVersion?: string | null;
+  application?: EnvironmentStatus['application'];
+};
 
 interface StoredSession {
   id: string;
@@ -82,7 +99,10 @@ export interface EmulatorState {
   session: StoredSession | null;
   restores: RestoreInfo[];
   restorePoints: Array<RestorePoint & { snapshot: string | null }>;
-  environments: Record<EnvironmentName, { version: string; available: boolean; account: StorageAccount }>;
+  environments: Record<EnvironmentName, StoredEnvironment>;
+  /** The project's GUID, as in `/api/deployment/upload/<PROJECT_GUID>/<env>`. */
+  projectGuid?: string;
+  deployments?: DeploymentInfo[];
 }
 
 export type EmulatorEvent =
@@ -92,7 +112,8 @@ export type EmulatorEvent =
   | { type: 'session-closed'; id: string }
   | { type: 'session-expired'; id: string; uploadsOnly: boolean }
   | { type: 'restore-point'; point: RestorePoint }
-  | { type: 'restore-updated'; restore: RestoreInfo };
+  | { type: 'restore-updated'; restore: RestoreInfo }
+  | { type: 'deployment-updated'; deployment: DeploymentInfo };
 
 export interface PortalEmulatorOptions {
   azurite: RunningAzurite;
@@ -104,13 +125,16 @@ export interface PortalEmulatorOptions {
   onEvent?: (event: EmulatorEvent) => void;
 }
 
-/** A fresh state: every environment on `versions`, each with a new storage account. */
-export function initialEmulatorState(versions: Record<EnvironmentName, string>): EmulatorState {
+/**
+ * A fresh state: every environment on `versions`, each with a new storage account. The environments named
+ * in `deployed` count as already deployed on their version (a later package may not be older).
+ */
+export function initialEmulatorState(versions: Record<EnvironmentName, string>, deployed: Partial<Record<EnvironmentName, string>> = {}): EmulatorState {
   const environments = {} as EmulatorState['environments'];
   for (const env of ENVIRONMENTS) {
-    environments[env] = { version: versions[env], available: true, account: { name: `${env}storage`, key: randomBytes(32).toString('base64') } };
+    environments[env] = { version: versions[env], available: true, account: { name: `${env}storage`, key: randomBytes(32).toString('base64') }, deployedVersion: deployed[env] ?? null, application: null };
   }
-  return { clockOffsetMs: 0, session: null, restores: [], restorePoints: [], environments };
+  return { clockOffsetMs: 0, session: null, restores: [], restorePoints: [], environments, projectGuid: randomUUID(), deployments: [] };
 }
 
 function forbidden(role: Role, action: string, allowed = 'Tenant administrator or DevOps'): KxpError {
@@ -153,7 +177,8 @@ export class PortalEmulator {
   private readonly readBacpacVersion: BacpacVersionReader;
   private readonly persistState: ((state: EmulatorState) => Promise<void>) | undefined;
   private readonly onEvent: ((event: EmulatorEvent) => void) | undefined;
-  private readonly jobs = new Map<string, Promise<RestoreInfo>>();
+  /** Running restores and deployments by id. */
+  private readonly jobs = new Map<string, Promise<unknown>>();
   private readonly stopJobs = new AbortController();
   private readonly unsubscribeClock: () => void;
   /** Requests change shared state (policies, the session) in several awaited steps: one at a time. */
@@ -315,6 +340,9 @@ export class PortalEmulator {
           hint: `kxp-restore restore --env ${running.env} follows it to the end.`,
         });
       }
+      if (!this.state.environments[env].available) {
+        throw new KxpError('PORTAL_CONFLICT', `The ${env} environment is unavailable: a deployment to it is running. Wait until it ends.`);
+      }
       const restore: RestoreInfo = { id: newId('r'), env, state: 'validating', startedAt: this.clock.now().toISOString(), step: 'checking the uploaded data' };
       this.state.restores.push(restore);
       await this.persist();
@@ -339,8 +367,77 @@ export class PortalEmulator {
   environments(): EnvironmentStatus[] {
     return ENVIRONMENTS.map((name) => {
       const env = this.state.environments[name];
-      return { name, version: env.version, available: env.available, storageAccount: env.account.name };
+      return { name, version: env.version, available: env.available, storageAccount: env.account.name, deployedVersion: env.deployedVersion ?? null, application: env.application ?? null };
     });
+  }
+
+  // ---- deployments ----------------------------------------------------------------------------
+
+  get projectGuid(): string {
+    return (this.state.projectGuid ??= randomUUID());
+  }
+
+  /** Refuses early what needs no package: a wrong project, a role that may not deploy there, a busy environment. */
+  assertCanDeploy(role: Role, projectGuid: string, env: EnvironmentName): void {
+    if (projectGuid.toLowerCase() !== this.projectGuid.toLowerCase()) {
+      throw new KxpError('PORTAL_NOT_FOUND', 'No project with this GUID.', { hint: "Copy the PROJECT_GUID from the Portal's Dashboard (Project info)." });
+    }
+    if (!canDeployTo(role, env)) {
+      throw forbidden(role, `upload a deployment package to ${env}`, 'Tenant administrator or DevOps (everyone may deploy to qa)');
+    }
+    if (!this.state.environments[env].available) {
+      throw new KxpError('PORTAL_CONFLICT', `The ${env} environment is busy (a deployment or restore is running); try again when it ends.`);
+    }
+  }
+
+  /**
+   * Checks an uploaded package as the Portal does, then deploys it in the background: the environment is
+   * unavailable meanwhile, gets the package's Xperience version, and its containers the \$StorageAssets.
+   * The file is removed when the deployment ends. Resolves with the started deployment.
+   */
+  async deployPackage(role: Role, projectGuid: string, env: EnvironmentName, file: string): Promise<DeploymentInfo> {
+    const started = await this.exclusive(async () => {
+      this.assertCanDeploy(role, projectGuid, env);
+      const environment = this.state.environments[env];
+      const report = await checkPackage(file, { shownAs: 'the package', environmentVersion: environment.deployedVersion ?? undefined, signal: this.stopJobs.signal });
+      if (!report.ok) {
+        const listed = report.errors.slice(0, 5).map((finding) => `[${finding.code}] ${finding.path}: ${finding.message}`).join(' ');
+        throw new KxpError('PACKAGE_INVALID', `The package was refused: ${listed}`, { hint: 'Run kxp-restore package check on it, fix what it lists, and upload again.' });
+      }
+      const deployment: DeploymentInfo = {
+        id: newId('d'),
+        env,
+        state: 'deploying',
+        startedAt: this.clock.now().toISOString(),
+        bytes: report.bytes,
+        assemblyName: report.assemblyName,
+        applicationVersion: report.applicationVersion,
+        xperienceVersion: report.xperienceVersion,
+        storageAssets: report.storageAssets && report.storageAssets.files > 0 ? { mode: report.deploymentMode ?? 'Create', added: 0, overwritten: 0, kept: 0 } : null,
+      };
+      (this.state.deployments ??= []).push(deployment);
+      environment.available = false;
+      await this.persist();
+      this.onEvent?.({ type: 'deployment-updated', deployment: { ...deployment } });
+      this.jobs.set(deployment.id, this.runDeployment(deployment, file));
+      return { ...deployment };
+    }).catch(async (error: unknown) => {
+      await rm(file, { force: true });
+      throw error;
+    });
+    return started;
+  }
+
+  deployments(): DeploymentInfo[] {
+    return (this.state.deployments ?? []).map((deployment) => ({ ...deployment }));
+  }
+
+  /** Resolves when the deployment has succeeded or failed (tests and the rehearsal; HTTP clients poll). */
+  async whenDeploymentSettled(deploymentId: string): Promise<DeploymentInfo> {
+    await this.jobs.get(deploymentId);
+    const found = this.deployments().find((deployment) => deployment.id === deploymentId);
+    if (!found) throw new KxpError('PORTAL_NOT_FOUND', `No deployment with id ${deploymentId}.`);
+    return found;
   }
 
   /** The environment's storage account, signed with its key (rehearsal checks and tests read it). */
@@ -427,6 +524,31 @@ export class PortalEmulator {
   /** The restore validating or running now (one at a time), if any. */
   private running(): RestoreInfo | undefined {
     return this.state.restores.find((restore) => restore.state === 'validating' || restore.state === 'running');
+  }
+
+  private async runDeployment(deployment: DeploymentInfo, file: string): Promise<void> {
+    const signal = this.stopJobs.signal;
+    const environment = this.state.environments[deployment.env];
+    try {
+      if (deployment.storageAssets) {
+        const outcome = await deployStorageAssets(file, this.environmentStorage(deployment.env), deployment.storageAssets.mode === 'CreateUpdate' ? 'CreateUpdate' : 'Create', signal);
+        deployment.storageAssets = { ...deployment.storageAssets, ...outcome };
+      }
+      if (deployment.xperienceVersion !== null) {
+        environment.version = deployment.xperienceVersion;
+        environment.deployedVersion = deployment.xperienceVersion;
+      }
+      environment.application = { assemblyName: deployment.assemblyName, version: deployment.applicationVersion, deploymentId: deployment.id };
+      Object.assign(deployment, { state: 'succeeded', finishedAt: this.clock.now().toISOString() });
+    } catch (thrown) {
+      const error = toKxpError(signal.aborted ? signal.reason : thrown);
+      Object.assign(deployment, { state: 'failed', finishedAt: this.clock.now().toISOString(), reasonCode: error.code, reason: error.message });
+    } finally {
+      environment.available = true;
+      await rm(file, { force: true });
+      await this.persist();
+      this.onEvent?.({ type: 'deployment-updated', deployment: { ...deployment } });
+    }
   }
 
   private sessionContainer(session: StoredSession, part: 'database' | 'storage'): ContainerClient {

@@ -12,10 +12,22 @@
  *   POST   /api/environments/:env/restore-points → 201 RestorePoint
  *   GET    /api/environments                    → [{ name, version, available, storageAccount }]
  *   POST   /api/emulator/clock { advanceMs }    → { now }                          (Tenant administrator)
+ *   POST   /api/deployment/upload/:guid/:env    → 202 DeploymentInfo   body: the package zip (application/zip),
+ *                                                  checked, then deployed in the background (qa: everyone; others:
+ *                                                  Tenant administrator, DevOps); 413 over 2 GB, 422 refused
+ *   GET    /api/deployments                     → [DeploymentInfo]  (the deployment history, oldest first)
  *
- * Errors: `{ "error": { "code", "message", "hint" } }` with 400/401/403/404/409/422/500.
+ * Errors: `{ "error": { "code", "message", "hint" } }` with 400/401/403/404/409/413/422/500.
  */
+import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PACKAGE_MAX_BYTES } from '../../package/check.js';
 import type { AddressInfo } from 'node:net';
 import { KxpError, toKxpError, type ErrorCode } from '../../errors.js';
 import { isEnvironmentName, type EnvironmentName, type Role } from '../types.js';
@@ -30,6 +42,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PORTAL_NOT_FOUND: 404,
   PORTAL_CONFLICT: 409,
   PORTAL_RULE: 422,
+  PACKAGE_INVALID: 422,
+  PACKAGE_TOO_LARGE: 413,
 };
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -54,7 +68,10 @@ export interface RunningPortalServer {
   close(): Promise<void>;
 }
 
-type Handler = (role: Role, body: Record<string, unknown>, params: string[]) => Promise<[number, unknown]>;
+type Handler = (role: Role, body: Record<string, unknown>, params: string[], request: IncomingMessage) => Promise<[number, unknown]>;
+
+/** Routes whose body is not JSON: the handler reads the request itself. */
+const RAW_BODY = /^\/api\/deployment\/upload\//;
 
 function environment(value: unknown): EnvironmentName {
   if (typeof value === 'string' && isEnvironmentName(value)) return value;
@@ -76,6 +93,13 @@ function routes(emulator: PortalEmulator): Array<[string, RegExp, Handler]> {
     ['GET', /^\/api\/restores\/([\w-]+)$/, async (role, _body, [id]) => [200, await emulator.getRestore(role, id ?? '')]],
     ['POST', /^\/api\/environments\/([\w-]+)\/restore-points$/, async (role, _body, [env]) => [201, await emulator.createRestorePoint(role, environment(env))]],
     ['GET', /^\/api\/environments$/, async () => [200, emulator.environments()]],
+    ['POST', /^\/api\/deployment\/upload\/([\w-]+)\/([\w-]+)$/, async (role, _body, [guid, env], request) => {
+      const target = environment(env);
+      emulator.assertCanDeploy(role, guid ?? '', target);
+      const file = await receivePackage(request);
+      return [202, await emulator.deployPackage(role, guid ?? '', target, file)];
+    }],
+    ['GET', /^\/api\/deployments$/, async () => [200, emulator.deployments()]],
     ['POST', /^\/api\/emulator\/clock$/, async (role, body) => {
       if (role !== 'tenant-administrator') throw new KxpError('PORTAL_FORBIDDEN', 'Only a Tenant administrator token can move the emulator clock.');
       const advanceMs = typeof body.advanceMs === 'number' ? body.advanceMs : Number.NaN;
@@ -85,6 +109,27 @@ function routes(emulator: PortalEmulator): Array<[string, RegExp, Handler]> {
       return [200, { now: (await emulator.advanceClock(advanceMs)).toISOString() }];
     }],
   ];
+}
+
+/** Streams an uploaded package to a temporary file (never into memory); refuses more than the Portal's 2 GB. */
+async function receivePackage(request: IncomingMessage): Promise<string> {
+  const tooLarge = () => new KxpError('PACKAGE_TOO_LARGE', `The package is larger than the Portal's 2 GB limit (${PACKAGE_MAX_BYTES} bytes).`, { hint: 'Deploy large files with a custom restore instead.' });
+  if (Number(request.headers['content-length'] ?? 0) > PACKAGE_MAX_BYTES) throw tooLarge();
+  const file = path.join(tmpdir(), `kxp-emulator-package-${randomBytes(8).toString('hex')}.zip`);
+  let size = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      callback(size > PACKAGE_MAX_BYTES ? tooLarge() : null, chunk);
+    },
+  });
+  try {
+    await pipeline(request, limit, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    return file; // the emulator removes it when the deployment ends
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -130,7 +175,7 @@ export async function startPortalServer(emulator: PortalEmulator, tokens: readon
         const route = table.find(([verb, pattern]) => verb === method && pattern.test(url.pathname));
         if (!route) throw new KxpError('PORTAL_NOT_FOUND', `No route ${method} ${url.pathname}.`);
         const params = (route[1].exec(url.pathname) ?? []).slice(1);
-        const [code, body] = await route[2](role, await readJson(request), params);
+        const [code, body] = await route[2](role, RAW_BODY.test(url.pathname) ? {} : await readJson(request), params, request);
         status = code;
         send(response, code, body);
       } catch (thrown) {

@@ -62,16 +62,16 @@ async function loadState(dataDir: string | undefined, versions: Record<Environme
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new KxpError('UNREADABLE', `The emulator state in ${dataDir} is unreadable: ${(error as Error).message}`, { path: file, hint });
       }
-      return initialEmulatorState(versions);
+      return initialEmulatorState(versions, explicit);
     }
     const problem = stateProblem(state);
     if (problem) throw new KxpError('UNREADABLE', `The emulator state ${file} cannot be valid: ${problem}.`, { path: file, hint });
-    for (const [env, version] of Object.entries(explicit)) state.environments[env as EnvironmentName].version = version;
+    for (const [env, version] of Object.entries(explicit)) Object.assign(state.environments[env as EnvironmentName], { version, deployedVersion: version });
     // Written back at once: an older file (or one whose mode was loosened) becomes owner-only now, not at the first change.
     await writePrivateFile(file, JSON.stringify(state, null, 2));
     return state;
   }
-  return initialEmulatorState(versions);
+  return initialEmulatorState(versions, explicit);
 }
 
 /** What makes a loaded state impossible (hand-edited, truncated, from elsewhere), or null. Checks what the emulator relies on. */
