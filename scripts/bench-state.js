@@ -22,7 +22,8 @@ if (process.argv[2] === '--child') {
   if (kind === 'journal') {
     const { Journal } = await import('../dist/transfer/journal.js');
     const journal = await Journal.open(arg, IDENTITY);
-    if (journal.knownMd5(blobName(7), { path: `/site/migration/storage/${blobName(7)}`, size: 7, mtimeMs: 1764140000000.5 }) === null) throw new Error('journal lost a record');
+    const state = { path: `/site/migration/storage/${blobName(7)}`, size: 7, dev: 2049n, ino: 1000007n, mtimeNs: 1764140000000500000n, ctimeNs: 1764140000000500000n, seenAtMs: 1764150000000 };
+    if (journal.knownMd5(blobName(7), state) === null) throw new Error('journal lost a record');
     await journal.close();
     entries = Number(process.argv[5]);
   } else {
@@ -67,7 +68,8 @@ async function writeJournal(dir, count) {
   const out = createWriteStream(path.join(dir, journalFileName(IDENTITY)));
   for (let i = 0; i < count; i++) {
     const blob = blobName(i);
-    const record = { v: 1, t: 'committed', blob, path: `/site/migration/storage/${blob}`, size: i, mtimeMs: 1764140000000.5, md5: md5(blob).toString('base64'), at: new Date(0).toISOString() };
+    const times = { mtimeNs: '1764140000000500000', ctimeNs: '1764140000000500000', seenAtMs: 1764150000000 };
+    const record = { v: 2, t: 'committed', blob, path: `/site/migration/storage/${blob}`, size: i, dev: '2049', ino: String(1000000 + i), ...times, md5: md5(blob).toString('base64'), at: new Date(0).toISOString() };
     if (!out.write(JSON.stringify(record) + '\n')) await once(out, 'drain');
   }
   out.end();

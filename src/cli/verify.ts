@@ -10,14 +10,19 @@ import { resolveAccess, withAccessOptions, type AccessArgs } from './access-opti
 import type { CliContext } from './context.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
-type VerifyArgs = SourceArgs & AccessArgs;
+type VerifyArgs = SourceArgs & AccessArgs & { 'trust-journal'?: boolean; deep?: boolean };
 
 export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs> {
   return {
     command: 'verify [dir]',
-    describe: 'Compare the custom-restore containers with the source by name, size and Content-MD5',
+    describe: 'Compare the custom-restore containers with the source: every file read and hashed against each blob',
     builder: (yargs) =>
       withAccessOptions(withSourceOptions(yargs))
+        .option('trust-journal', {
+          type: 'boolean',
+          describe: "Take a file's MD5 from the resume journal when it vouches for this exact version of the file, instead of reading it (fast; trusts that nothing rewrote files behind its back)",
+        })
+        .option('deep', { type: 'boolean', describe: "Also download every blob and hash its bytes (the Content-MD5 of a blob sent in blocks is only the uploader's word)" })
         .example('$0 verify ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Check what upload sent')
         .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags (warns: process list); one container local, one in Azure')
         .example('$0 verify --storage ./migration/storage --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
@@ -28,9 +33,11 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'The token inline: works, but warns that it lands in shell history')
         .example('$0 verify --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'What upload --project sent (or --check-layout for a migration folder)')
         .example('$0 verify ./migration --check-layout --manual', 'Also check the folders against the template layout')
+        .example('$0 verify ./migration --storage-sas-url-file files.url --deep', 'Also download every blob and hash it: proves the bytes stored, not only the MD5s')
+        .example('$0 verify ./migration --storage-sas-url-file files.url --trust-journal', 'Fast re-check: MD5s the journal vouches for are not read again (the output says so)')
         .epilog(
-          'The local MD5 is taken from the journal when a file is unchanged since it was hashed, else computed. Blobs in a container that the ' +
-            'source does not have (e.g. a stray DB.bacpac) are reported as extra.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
+          "Every local file is read and hashed, and compared with the blob's Content-MD5 (with --deep, with the blob's downloaded bytes). Blobs in a container that the " +
+            'source does not have (e.g. a stray DB.bacpac) are reported as extra. What each mode proves: docs/verify.md.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
         ) as never,
     handler: async (args) => {
       const urls = await resolveAccess(args, ctx);
@@ -41,6 +48,8 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           getAccess: urls.getAccess,
           allowMixedDestinations: args['allow-mixed-destinations'],
           stateDir: args['state-dir'],
+          trustJournal: args['trust-journal'],
+          deep: args.deep,
           cwd: ctx.cwd,
           env: ctx.env,
           signal: ctx.signal,

@@ -3,11 +3,12 @@
  * missing, resumably. The database file goes to the database container as `db.bacpac`; storage files to
  * the storage container as `<container>/<path>`.
  */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError, errorJson } from '../errors.js';
 import { proxyFor } from '../azure/proxy.js';
 import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
-import { scanPayload, STATE_DIR_NAME } from '../source/scan.js';
+import { displayPath, scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
 import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferItem } from '../transfer/engine.js';
@@ -129,6 +130,8 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
  * URL, and each URL is well-formed, https (unless loopback), not expired and allows what we need.
  */
 export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
+  const stateDir = defaultStateDir(source, options);
+  await refuseStateDirInPayload(source, stateDir, options);
   const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd });
   options.onEvent?.({ type: 'planned', plan });
   if (!plan.ok) {
@@ -162,7 +165,33 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
     });
   }
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
-  return { plan, db, storage, stateDir: defaultStateDir(source, options) };
+  return { plan, db, storage, stateDir };
+}
+
+/** The journal holds local absolute paths: kept inside the storage folder, it would be uploaded into the site's storage. */
+async function refuseStateDirInPayload(source: PayloadSource, stateDir: string, options: { cwd?: string }): Promise<void> {
+  const cwd = options.cwd ?? process.cwd();
+  const storageRoot = source.storage !== undefined ? path.resolve(cwd, source.storage) : source.dir !== undefined ? path.resolve(cwd, source.dir, 'storage') : undefined;
+  if (storageRoot === undefined) return;
+  const [state, root] = await Promise.all([resolvedPath(stateDir), resolvedPath(storageRoot)]);
+  if (state !== root && !state.startsWith(root + path.sep)) return;
+  throw new KxpError('USAGE', `The state folder ${displayPath(cwd, stateDir)} is inside the storage files, so its journal (with local paths) would be uploaded with them; nothing was sent.`, {
+    path: displayPath(cwd, stateDir),
+    hint: `Choose a --state-dir outside ${displayPath(cwd, storageRoot)}, or leave it out to use the default (.kxp-restore beside storage/).`,
+  });
+}
+
+/** The real path of `target`, resolving links in the part that exists (the state folder may not exist yet). */
+async function resolvedPath(target: string): Promise<string> {
+  const rest: string[] = [];
+  for (let current = target; ; current = path.dirname(current)) {
+    try {
+      return path.join(await realpath(current), ...rest.reverse());
+    } catch {
+      if (path.dirname(current) === current) return target;
+      rest.push(path.basename(current));
+    }
+  }
 }
 
 function destination(sas: ContainerSas): Destination {
@@ -205,10 +234,20 @@ export function defaultStateDir(source: PayloadSource, options: { stateDir?: str
   return path.resolve(cwd, anchor, STATE_DIR_NAME);
 }
 
-/** Streams the payload once more (the plan kept only totals), pairing each file with its container. */
+/**
+ * Streams the payload once more (the plan kept only totals). The plan's rules apply again, since the payload
+ * may have changed since (a file created or renamed, a folder swapped for a link): any error stops the run.
+ */
 export async function* payloadFiles(source: PayloadSource, options: { signal?: AbortSignal; cwd?: string }): AsyncGenerator<PayloadFile> {
   for await (const event of scanPayload(source, { signal: options.signal, cwd: options.cwd })) {
     if (event.type === 'file') yield event.file;
+    else if (event.finding.severity === 'error') {
+      throw new KxpError('SOURCE_CHANGED', `The payload changed after the check: ${event.finding.message}`, {
+        path: event.finding.path,
+        hint: 'The run stopped there. Fix it (`kxp-restore plan` lists every problem) and run the same command again: what was sent is kept.',
+        exitCode: 1,
+      });
+    }
   }
 }
 

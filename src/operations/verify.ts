@@ -1,27 +1,49 @@
 /**
- * `verify`: the remote containers against the source, by name, size and Content-MD5. The local MD5 comes
- * from the journal when the file is unchanged since it was hashed, else from reading the file.
+ * `verify`: the remote containers against the source, by name, size and MD5. Every local file is read and
+ * hashed (streamed, a few files at a time) and compared with the blob's Content-MD5; `trustJournal` takes
+ * the MD5 from the journal instead where it vouches for the file; `deep` also downloads and hashes every blob,
+ * because the Content-MD5 of a blob committed from blocks is only what the uploader said.
  * Reports missing, extra and mismatched blobs; identical only when all three are empty.
  */
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { listUnclaimed, type RemoteBlob } from '../azure/listing.js';
 import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
 import type { ContainerTarget } from '../transfer/engine.js';
-import { md5OfFile } from '../transfer/file-hash.js';
+import { md5OfHandle } from '../transfer/file-hash.js';
+import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
+import type { PayloadFile } from '../source/types.js';
 import { openTargets, payloadFiles, prepareDestinations, type OpenedTarget, type SetupEvent, type SetupOptions } from './upload.js';
 
 export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
   /** Files hashed at once. Default 4. */
   concurrency?: number;
+  /**
+   * Take a local file's MD5 from the resume journal when it vouches for exactly this version of the file,
+   * instead of reading it. Fast; trusts that nothing rewrote a file behind the journal's back.
+   */
+  trustJournal?: boolean;
+  /** Also download every blob and hash its bytes, rather than trusting its Content-MD5. */
+  deep?: boolean;
   onEvent?: (event: VerifyEvent) => void;
 }
 
 export type VerifyEvent =
   | SetupEvent
   | { type: 'verify-start'; files: number; bytes: number }
-  | { type: 'verify-file'; blobName: string; path: string; status: 'ok' | 'missing' | 'mismatched'; hashed: boolean; size: number };
+  /** `hashed`: the local file was read (not taken from the journal); `downloaded`: the blob was read too. */
+  | { type: 'verify-file'; blobName: string; path: string; status: 'ok' | 'missing' | 'mismatched'; hashed: boolean; downloaded: boolean; size: number };
+
+/** What a verify run compared, so its output can say what it proves. */
+export interface VerifyProof {
+  /** `read`: every local file was read and hashed; `journal`: MD5s the journal vouched for were taken from it. */
+  local: 'read' | 'journal';
+  /** `content-md5`: compared with each blob's stored Content-MD5; `downloaded`: each blob was downloaded and hashed. */
+  remote: 'content-md5' | 'downloaded';
+  /** Files whose MD5 came from the journal (only with `trustJournal`). */
+  filesFromJournal: number;
+}
 
 export interface Mismatch {
   blobName: string;
@@ -42,6 +64,7 @@ export interface VerifyResult {
   /** Why each mismatched blob differs. */
   details: Mismatch[];
   checked: number;
+  proof: VerifyProof;
   durationMs: number;
 }
 
@@ -57,6 +80,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const limit = pLimit(options.concurrency ?? 4);
   const pending = new Set<Promise<void>>();
   let checked = 0;
+  const proof: VerifyProof = { local: options.trustJournal ? 'journal' : 'read', remote: options.deep ? 'downloaded' : 'content-md5', filesFromJournal: 0 };
   try {
     for await (const file of payloadFiles(source, options)) {
       const target = (file.kind === 'bacpac' ? targets.db : targets.storage) as ContainerTarget;
@@ -64,13 +88,22 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
       checked++;
       if (!remote) {
         missing.push(file.blobName);
-        options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, size: file.size });
+        options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
         continue;
       }
       const task = limit(async () => {
-        const outcome = await compare(file.absolutePath, file.blobName, remote, target, options.signal);
+        const outcome = await compare(file, remote, target as OpenedTarget, options);
+        if (outcome.fromJournal) proof.filesFromJournal++;
         if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
-        options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, size: file.size });
+        options.onEvent?.({
+          type: 'verify-file',
+          blobName: file.blobName,
+          path: file.displayPath,
+          status: outcome.reason ? 'mismatched' : 'ok',
+          hashed: !outcome.fromJournal && outcome.reason !== SIZE_DIFFERS,
+          downloaded: outcome.downloaded,
+          size: file.size,
+        });
       }).finally(() => pending.delete(task));
       pending.add(task);
       // Keep the queue short so memory does not grow with the number of files.
@@ -88,7 +121,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   details.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : 0));
   const mismatched = details.map((detail) => detail.blobName);
   missing.sort();
-  return { ok: missing.length === 0 && extra.length === 0 && mismatched.length === 0, missing, extra, extraDetails, mismatched, details, checked, durationMs: Date.now() - started };
+  return { ok: missing.length === 0 && extra.length === 0 && mismatched.length === 0, missing, extra, extraDetails, mismatched, details, checked, proof, durationMs: Date.now() - started };
 }
 
 /** The index keeps no names, so the blobs the source lacks are found by listing the container once more. */
@@ -104,16 +137,52 @@ async function unclaimed(target: OpenedTarget | null, into: VerifyResult['extraD
   into.push(...names.map((blobName) => ({ blobName, container: target.sas.container })));
 }
 
-async function compare(file: string, blobName: string, remote: RemoteBlob, target: ContainerTarget, signal?: AbortSignal): Promise<{ reason: string | null; hashed: boolean }> {
-  const stats = await stat(file);
-  if (stats.size !== remote.size) return { reason: `size differs: local ${stats.size} bytes, remote ${remote.size} bytes`, hashed: false };
-  if (remote.md5 === null) return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked; upload it again', hashed: false };
-  const state = { path: file, size: stats.size, mtimeMs: stats.mtimeMs };
-  let md5 = target.journal.knownMd5(blobName, state);
-  const hashed = md5 === null;
-  if (md5 === null) {
-    md5 = await md5OfFile(file, signal);
-    target.journal.record('hash', blobName, state, md5);
+const SIZE_DIFFERS = 'size differs';
+
+interface Comparison {
+  reason: string | null;
+  fromJournal: boolean;
+  downloaded: boolean;
+}
+
+async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarget, options: VerifyOptions): Promise<Comparison> {
+  if (file.size !== remote.size) return { reason: `${SIZE_DIFFERS}: local ${file.size} bytes, remote ${remote.size} bytes`, fromJournal: false, downloaded: false };
+  if (remote.md5 === null && !options.deep) {
+    return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked without --deep; upload it again', fromJournal: false, downloaded: false };
   }
-  return { reason: md5 === remote.md5 ? null : `content differs: local MD5 ${md5}, remote Content-MD5 ${remote.md5}`, hashed };
+  const { md5, fromJournal } = await localMd5(file, target, options);
+  if (!options.deep) return { reason: md5 === remote.md5 ? null : `content differs: local MD5 ${md5}, remote Content-MD5 ${remote.md5}`, fromJournal, downloaded: false };
+  const stored = await downloadedMd5(file, target, options);
+  if (stored !== md5) return { reason: `content differs: local MD5 ${md5}, the blob's bytes hash to ${stored}`, fromJournal, downloaded: true };
+  if (remote.md5 !== null && remote.md5 !== stored) return { reason: `the blob's bytes match, but its Content-MD5 (${remote.md5}) does not; upload it again`, fromJournal, downloaded: true };
+  return { reason: null, fromJournal, downloaded: true };
+}
+
+/** The local file's MD5: read from the very file the scan saw (or, trusting the journal, remembered for this version). */
+async function localMd5(file: PayloadFile, target: OpenedTarget, options: VerifyOptions): Promise<{ md5: string; fromJournal: boolean }> {
+  const source = await openSourceFile(file, 'verified');
+  try {
+    const known = options.trustJournal ? target.journal.knownMd5(file.blobName, source.state) : null;
+    if (known !== null) return { md5: known, fromJournal: true };
+    const md5 = await md5OfHandle(source.handle, options.signal);
+    await assertUnchanged(source, file, 'verified');
+    target.journal.record('hash', file.blobName, source.state, md5);
+    return { md5, fromJournal: false };
+  } finally {
+    await source.handle.close();
+  }
+}
+
+/** The blob's bytes, downloaded and hashed as a stream (a failed attempt starts the blob again). */
+async function downloadedMd5(file: PayloadFile, target: OpenedTarget, options: VerifyOptions): Promise<string> {
+  const blob = target.client.getBlobClient(file.blobName);
+  return paced(
+    async (signal) => {
+      const hash = createHash('md5');
+      const response = await blob.download(0, undefined, { abortSignal: signal });
+      for await (const chunk of response.readableStreamBody ?? []) hash.update(chunk as Buffer);
+      return hash.digest('base64');
+    },
+    { signal: options.signal, policy: options.retry, bytes: file.size, where: file.displayPath },
+  );
 }

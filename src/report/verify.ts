@@ -1,11 +1,11 @@
 /** Text for the end of `verify`; `--json` prints the core's result fields directly. */
-import type { VerifyResult } from '../operations/verify.js';
+import type { VerifyProof, VerifyResult } from '../operations/verify.js';
 import { formatCount, formatDuration, plural } from './format.js';
 
 const SHOWN = 20;
 
 export function renderVerifyResult(result: VerifyResult): string {
-  if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and Content-MD5 (${formatDuration(result.durationMs / 1000)}).\n`;
+  if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and MD5 (${formatDuration(result.durationMs / 1000)}).\n${proofLine(result.proof)}\n`;
   const lines = [`Different: ${formatCount(result.missing.length)} missing, ${formatCount(result.extra.length)} extra, ${formatCount(result.mismatched.length)} mismatched (of ${plural(result.checked, 'file')}).`];
   const list = <T>(label: string, items: T[], line: (item: T) => string) => {
     for (const item of items.slice(0, SHOWN)) lines.push(`  ${label.padEnd(10)} ${line(item)}`);
@@ -15,9 +15,20 @@ export function renderVerifyResult(result: VerifyResult): string {
   list('missing', result.missing, (name) => `${name}  (not uploaded yet: run upload again)`);
   list('extra', result.extraDetails, ({ blobName, container }) => `${blobName}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
   list('mismatched', result.mismatched, (name) => `${name}  (${reasons.get(name) ?? 'differs'})`);
+  lines.push(proofLine(result.proof));
   return lines.join('\n') + '\n';
 }
 
-export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[] } {
-  return { ok: result.ok, missing: result.missing, extra: result.extra, mismatched: result.mismatched };
+/** What the comparison rested on: says plainly when local files were not read (--trust-journal). */
+export function proofLine(proof: VerifyProof): string {
+  const local =
+    proof.local === 'read'
+      ? 'every local file read and hashed'
+      : `--trust-journal: ${plural(proof.filesFromJournal, 'local MD5')} taken from the journal without reading the file${proof.filesFromJournal === 1 ? '' : 's'}, the others read and hashed`;
+  const remote = proof.remote === 'downloaded' ? 'every blob downloaded and hashed (--deep)' : "compared with each blob's Content-MD5, not its bytes (--deep reads them)";
+  return `Checked: ${local}; ${remote}.`;
+}
+
+export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[]; proof: VerifyProof } {
+  return { ok: result.ok, missing: result.missing, extra: result.extra, mismatched: result.mismatched, proof: result.proof };
 }

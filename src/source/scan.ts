@@ -94,7 +94,8 @@ async function* scanParts(source: PayloadSource, options: ScanOptions, layout: L
     const bacpacPath = path.resolve(cwd, source.bacpac);
     const stats = await requireKind(bacpacPath, 'file', '--bacpac file');
     fileCount++;
-    yield { type: 'file', file: bacpacFile(bacpacPath, show(bacpacPath), stats) };
+    // A file named on the command line may be a link; it is opened by its real path (links are never followed later).
+    yield { type: 'file', file: { ...bacpacFile(bacpacPath, show(bacpacPath), stats), absolutePath: await realpath(bacpacPath) } };
   }
   if (dir !== undefined) {
     for await (const event of scanMigrationFolder(dir, source, show)) {
@@ -201,7 +202,7 @@ async function* scanMigrationFolder(dir: string, source: PayloadSource, show: (p
 /** The storage root: one folder per container, files below. */
 async function* scanStorage(root: string, naming: Naming, show: (p: string) => string, signal?: AbortSignal): AsyncGenerator<ScanEvent> {
   const rootReal = await realpath(root);
-  const top = await listFolders([{ absolute: root, relative: '' }], show);
+  const top = await listFolders([{ absolute: root, relative: '' }], rootReal, show);
   yield* top.findings;
   if (top.groups.length === 0) {
     yield finding(warning('EMPTY_FOLDER', show(root), 'The storage folder is empty; no storage files will be uploaded.'));
@@ -255,7 +256,7 @@ function* containerNameFindings(folder: Entry, lowercase: boolean, show: (p: str
 /** Walks one (possibly merged) folder below a container, depth first, in name order. */
 async function* walkFolder(folders: Entry[], rootReal: string, naming: Naming, show: (p: string) => string, signal?: AbortSignal, skip?: (folder: Entry) => boolean): AsyncGenerator<ScanEvent> {
   signal?.throwIfAborted();
-  const listing = await listFolders(folders, show);
+  const listing = await listFolders(folders, rootReal, show);
   yield* listing.findings;
   if (listing.groups.length === 0) {
     for (const folder of folders) {
@@ -304,14 +305,23 @@ interface Listing {
   unreadable: Set<string>;
 }
 
-/** Lists several folders as one, stats every entry (not following links) and groups names that are one name (collisionKey). */
-async function listFolders(folders: Located[], show: (p: string) => string): Promise<Listing> {
+/**
+ * Lists several folders as one, stats every entry (not following links) and groups names that are one name (collisionKey).
+ * Each folder must still resolve inside the payload: one swapped for a link since it was found is not listed.
+ */
+async function listFolders(folders: Located[], rootReal: string, show: (p: string) => string): Promise<Listing> {
   const findings: ScanEvent[] = [];
   const unreadable = new Set<string>();
   const entries: Entry[] = [];
   for (const folder of folders) {
     let dirents: Dirent[];
     try {
+      const real = await realpath(folder.absolute);
+      if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+        unreadable.add(folder.absolute);
+        findings.push(finding(error('SYMLINK', show(folder.absolute), `This folder now leads to ${real}, outside the payload (it or a folder above it was swapped for a symbolic link); links are not followed. Put the real folder back.`)));
+        continue;
+      }
       dirents = await readdir(folder.absolute, { withFileTypes: true });
     } catch (cause) {
       unreadable.add(folder.absolute);
@@ -434,6 +444,8 @@ function bacpacFile(absolute: string, shown: string, stats: Stats): PayloadFile 
     container: null,
     size: stats.size,
     mtimeMs: stats.mtimeMs,
+    dev: stats.dev,
+    ino: stats.ino,
   };
 }
 
@@ -449,6 +461,8 @@ function storageFile(entry: Entry, naming: Naming, show: (p: string) => string):
     container,
     size: entry.stats?.size ?? 0,
     mtimeMs: entry.stats?.mtimeMs ?? 0,
+    dev: entry.stats?.dev ?? 0,
+    ino: entry.stats?.ino ?? 0,
   };
 }
 

@@ -13,6 +13,9 @@ export interface PayloadFile {
   container: string | null;
   size: number;
   mtimeMs: number;
+  /** Device and inode from the scan's lstat: the file opened later must be this one. */
+  dev: number;
+  ino: number;
 }
 
 import type { Layout } from '../layout/layout.js';

@@ -58,3 +58,56 @@ export const BLOCK_ID_BYTES = ID_PREFIX.length + 1 + 6 + 1 + 32;
 export function decodedIdLength(id: string): number {
   return Buffer.from(id, 'base64').length;
 }
+
+/** Room for a compact ID that still names the block's content: 'kx', the index (2 bytes), the MD5 (16 bytes). */
+const COMPACT_ID_BYTES = 2 + 2 + 16;
+
+/**
+ * The block IDs of one blob. The service refuses a Put Block whose ID length differs from blocks another tool
+ * left uncommitted, and clearing those blocks would mean committing over the blob that is there; so when
+ * foreign uncommitted blocks exist, our IDs take their length instead, and the existing blob stays whole until
+ * our Put Block List replaces it (that commit also discards the foreign blocks).
+ */
+export interface BlockIdScheme {
+  /** Decoded length of every ID. */
+  bytes: number;
+  /**
+   * True when the ID carries the block's MD5, so a staged block with a matching ID provably holds those bytes
+   * and need not be sent again. False for IDs too short for that: every block is sent.
+   */
+  resumable: boolean;
+  /** How many blocks the IDs can tell apart (256 for the rare foreign IDs of one byte). */
+  capacity: number;
+  id(index: number, md5: Buffer): string;
+}
+
+export function blockIdScheme(bytes = BLOCK_ID_BYTES): BlockIdScheme {
+  if (bytes === BLOCK_ID_BYTES) return { bytes, resumable: true, capacity: MAX_BLOCKS, id: blockId };
+  if (bytes >= COMPACT_ID_BYTES) {
+    return {
+      bytes,
+      resumable: true,
+      capacity: MAX_BLOCKS,
+      id: (index, md5) => {
+        const id = Buffer.alloc(bytes);
+        id.write('kx', 0, 'latin1');
+        id.writeUInt16BE(index, 2);
+        md5.copy(id, 4);
+        return id.toString('base64');
+      },
+    };
+  }
+  // Too short for the MD5: the index alone, which may equal a foreign ID; staging over it is harmless.
+  return {
+    bytes,
+    resumable: false,
+    capacity: bytes === 1 ? 256 : MAX_BLOCKS,
+    id: (index) => {
+      const id = Buffer.alloc(bytes, 'k');
+      if (bytes === 1) id.writeUInt8(index, 0);
+      else id.writeUInt16BE(index, bytes - 2);
+      return id.toString('base64');
+    },
+  };
+}
+

@@ -7,20 +7,21 @@
  * A re-run asks the service which blocks it already holds and sends only the others.
  */
 import { createHash } from 'node:crypto';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { BlockBlobClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
 import mime from 'mime-types';
 import { KxpError, toKxpError } from '../errors.js';
 import type { RemoteBlob, RemoteIndex } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
-import { BLOCK_ID_BYTES, blockId, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockLayout } from './blocks.js';
+import { BLOCK_ID_BYTES, blockIdScheme, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockIdScheme, type BlockLayout } from './blocks.js';
 import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
-import { md5OfFile } from './file-hash.js';
-import type { FileState, Journal } from './journal.js';
+import { md5OfHandle } from './file-hash.js';
+import type { Journal } from './journal.js';
 import { abortReason, paced, type RetryPolicy } from './pacer.js';
 import { Md5Worker } from './hasher.js';
 import { Slots } from './slots.js';
+import { assertUnchanged, changedWhile, openSourceFile, type SourceFile } from './source-file.js';
 
 /** One destination container, with what we know about it before sending. */
 export interface ContainerTarget {
@@ -78,6 +79,7 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
   let hasher: Md5Worker | undefined;
   const context: FileContext = {
     slots: new Slots(concurrency, bufferSize),
+    largestFile: options.largestFile,
     hasher: () => (hasher ??= new Md5Worker()),
     accounting,
     signal: controller.signal,
@@ -128,6 +130,8 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
 
 interface FileContext {
   slots: Slots;
+  /** The plan's largest file, which the block buffers were sized for. */
+  largestFile: number;
   hasher(): Md5Worker;
   accounting: Accounting;
   signal: AbortSignal;
@@ -137,28 +141,25 @@ interface FileContext {
 }
 
 async function transferFile(item: TransferItem, requestedBlockSize: number, context: FileContext): Promise<void> {
-  // One open per file; its fstat is the state the journal and the change checks refer to.
-  let handle: FileHandle;
+  // One open per file, checked against the scan; its fstat is the state the journal and the change checks refer to.
+  const source = await openSourceFile(item.file, 'uploaded');
   try {
-    handle = await open(item.file.absolutePath, 'r');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') throw new KxpError('SOURCE_CHANGED', 'The file disappeared after the check; it was not uploaded.', { path: item.file.displayPath, exitCode: 1, cause });
-    throw new KxpError('UNREADABLE', `Cannot read the file (${code}).`, { path: item.file.displayPath, hint: 'Fix its permissions and run again.', exitCode: 1, cause });
-  }
-  try {
-    await transferOpenFile(item, handle, requestedBlockSize, context);
+    await transferOpenFile(item, source, requestedBlockSize, context);
   } finally {
-    await handle.close();
+    await source.handle.close();
   }
 }
 
-async function transferOpenFile(item: TransferItem, handle: FileHandle, requestedBlockSize: number, context: FileContext): Promise<void> {
+async function transferOpenFile(item: TransferItem, source: SourceFile, requestedBlockSize: number, context: FileContext): Promise<void> {
   const { file, target } = item;
-  const stats = await handle.stat();
-  const state: FileState = { path: file.absolutePath, size: stats.size, mtimeMs: stats.mtimeMs };
-  // Block buffers were sized from the scan; a file that grew since is a different file: check it again.
-  if (state.size !== file.size) throw sourceChanged(file);
+  const { handle, state } = source;
+  // Block buffers were sized from the plan's largest file; a file that grew past it since is a changed file.
+  if (state.size > context.largestFile) {
+    throw new KxpError('SOURCE_CHANGED', `The file grew to ${state.size} bytes after the check (the largest file then had ${context.largestFile}); it was not uploaded.`, {
+      path: file.displayPath,
+      hint: 'Stop whatever writes to it and run the same command again.',
+    });
+  }
   const layout = layoutFor(state.size, requestedBlockSize);
   context.emit({ type: 'file-start', blobName: file.blobName, path: file.displayPath, size: state.size, blocks: layout.single ? 1 : layout.blockCount });
   const remote = target.remote.get(file.blobName);
@@ -166,7 +167,8 @@ async function transferOpenFile(item: TransferItem, handle: FileHandle, requeste
   let known = target.journal.knownMd5(file.blobName, state);
   if (sameSizeRemote && known === null && !layout.single) {
     // Worth one local read to avoid sending a large file the service already holds.
-    known = await md5OfFile(state.path, context.signal);
+    known = await md5OfHandle(handle, context.signal);
+    await assertUnchanged(source, file, 'uploaded');
     target.journal.record('hash', file.blobName, state, known);
   }
   if (sameSizeRemote && known === sameSizeRemote.md5) {
@@ -175,8 +177,8 @@ async function transferOpenFile(item: TransferItem, handle: FileHandle, requeste
   }
   const blob = target.client.getBlockBlobClient(file.blobName);
   const outcome = layout.single
-    ? await putSingle(blob, handle, file, state, sameSizeRemote, target.journal, context)
-    : await putBlocks(blob, handle, file, state, layout, target.journal, context);
+    ? await putSingle(blob, source, file, sameSizeRemote, target.journal, context)
+    : await putBlocks(blob, source, file, layout, target.journal, context);
   finish(context, file, state.size, outcome, outcome === 'skipped' ? state.size : 0);
 }
 
@@ -187,11 +189,14 @@ function finish(context: FileContext, file: PayloadFile, size: number, outcome: 
 }
 
 /** A file that fits one block: one Put Blob with transactional and stored MD5. */
-async function putSingle(blob: BlockBlobClient, handle: FileHandle, file: PayloadFile, state: FileState, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
+async function putSingle(blob: BlockBlobClient, source: SourceFile, file: PayloadFile, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
+  const { handle, state } = source;
   const slot = await context.slots.acquire(context.signal);
   try {
     // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file.
     const body = await readExactly(handle, slot.buffer, 0, state.size, file);
+    // And those bytes are the version the journal will name: a write while reading is caught as for large files.
+    await assertUnchanged(source, file, 'uploaded');
     const md5 = createHash('md5').update(body).digest();
     const md5Text = md5.toString('base64');
     if (remote && remote.md5 === md5Text) {
@@ -213,8 +218,9 @@ async function putSingle(blob: BlockBlobClient, handle: FileHandle, file: Payloa
 }
 
 /** A large file: Put Block for every block the service lacks, then Put Block List with the whole-file MD5. */
-async function putBlocks(blob: BlockBlobClient, handle: FileHandle, file: PayloadFile, state: FileState, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
-  const held = await blocksHeld(blob, file, context);
+async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: PayloadFile, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
+  const { handle, state } = source;
+  const held = await blocksHeld(blob, file, layout, context);
   const hasher = context.hasher();
   const fileKey = ++fileKeys;
   const ids: string[] = [];
@@ -242,9 +248,9 @@ async function putBlocks(blob: BlockBlobClient, handle: FileHandle, file: Payloa
       const work = hasher
         .block(fileKey, slot.buffer, length)
         .then(async (md5) => {
-          const id = blockId(index, md5);
+          const id = held.scheme.id(index, md5);
           ids[index] = id;
-          if (held.get(id) === length) {
+          if (held.sizes.get(id) === length) {
             context.accounting.found(length);
             fileProgress(length);
             return;
@@ -271,7 +277,8 @@ async function putBlocks(blob: BlockBlobClient, handle: FileHandle, file: Payloa
     await Promise.allSettled(inFlight);
   }
   const md5 = await hasher.finish(fileKey);
-  await assertUnchanged(state, file);
+  // What is committed must be one version of the file.
+  await assertUnchanged(source, file, 'uploaded');
   await paced(
     (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
     requestOptions(context, file, 0),
@@ -280,26 +287,36 @@ async function putBlocks(blob: BlockBlobClient, handle: FileHandle, file: Payloa
   return 'uploaded';
 }
 
+/** The blocks this blob may reuse (id → size), and the IDs to stage the others under. */
+interface HeldBlocks {
+  scheme: BlockIdScheme;
+  sizes: Map<string, number>;
+}
+
 /**
- * The blocks the service already holds for this blob (id → size), committed or not. Blocks staged by
- * another tool have IDs of a different length, which the service would refuse to mix with ours: they are
- * discarded first (committing an empty list drops every uncommitted block).
+ * The blocks the service already holds for this blob, committed or not. Blocks another tool left uncommitted
+ * are never cleared (that would mean committing over the blob that is there): our IDs take their length,
+ * which the service requires, and our Put Block List later discards them.
  */
-async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, context: FileContext): Promise<Map<string, number>> {
-  const options = requestOptions(context, file, 0);
+async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, layout: BlockLayout, context: FileContext): Promise<HeldBlocks> {
   let list;
   try {
-    list = await paced((signal) => blob.getBlockList('all', { abortSignal: signal }), options);
+    list = await paced((signal) => blob.getBlockList('all', { abortSignal: signal }), requestOptions(context, file, 0));
   } catch (error) {
-    if (error instanceof KxpError && (error.cause as { statusCode?: number } | undefined)?.statusCode === 404) return new Map();
+    if (error instanceof KxpError && (error.cause as { statusCode?: number } | undefined)?.statusCode === 404) return { scheme: blockIdScheme(), sizes: new Map() };
     throw error;
   }
-  const blocks = [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])];
-  if ((list.uncommittedBlocks ?? []).some((block) => decodedIdLength(block.name) !== BLOCK_ID_BYTES)) {
-    await paced((signal) => blob.commitBlockList([], { abortSignal: signal }), options);
-    return new Map();
+  const foreign = (list.uncommittedBlocks ?? []).find((block) => decodedIdLength(block.name) !== BLOCK_ID_BYTES);
+  const scheme = blockIdScheme(foreign ? decodedIdLength(foreign.name) : BLOCK_ID_BYTES);
+  if (layout.blockCount > scheme.capacity) {
+    throw new KxpError('TRANSFER_FAILED', `Another tool left uncommitted blocks with ${scheme.bytes}-byte IDs on this blob, too short to name ${layout.blockCount} blocks; nothing was changed.`, {
+      path: file.displayPath,
+      hint: 'Let that tool finish or delete the blob yourself (the service also discards uncommitted blocks after 7 days), then run again.',
+    });
   }
-  return new Map(blocks.filter((block) => decodedIdLength(block.name) === BLOCK_ID_BYTES).map((block) => [block.name, block.size]));
+  if (!scheme.resumable) return { scheme, sizes: new Map() };
+  const blocks = [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])];
+  return { scheme, sizes: new Map(blocks.filter((block) => decodedIdLength(block.name) === scheme.bytes).map((block) => [block.name, block.size])) };
 }
 
 function requestOptions(context: FileContext, file: PayloadFile, bytes: number) {
@@ -312,34 +329,14 @@ function requestOptions(context: FileContext, file: PayloadFile, bytes: number) 
   };
 }
 
-/** A large file must not change while it is being sent: what is committed must be one version of it. */
-async function assertUnchanged(state: FileState, file: PayloadFile): Promise<void> {
-  let now;
-  try {
-    now = await stat(file.absolutePath);
-  } catch (cause) {
-    // Deleted (or moved) while it was being sent: the source changed, and the path says which file.
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw sourceChanged(file, 'was deleted or moved while it was being uploaded');
-    throw cause;
-  }
-  if (now.size !== state.size || now.mtimeMs !== state.mtimeMs) throw sourceChanged(file);
-}
-
 async function readExactly(handle: FileHandle, buffer: Buffer, position: number, length: number, file: PayloadFile): Promise<Buffer> {
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw sourceChanged(file);
+    if (bytesRead === 0) throw changedWhile(file, 'uploaded');
     filled += bytesRead;
   }
   return buffer.subarray(0, length);
-}
-
-function sourceChanged(file: PayloadFile, what = 'changed while it was being uploaded'): KxpError {
-  return new KxpError('SOURCE_CHANGED', `The file ${what}; nothing of this version was committed.`, {
-    path: file.displayPath,
-    hint: 'Stop whatever writes to it and run the same command again: only the changed blocks are sent.',
-  });
 }
 
 export function contentTypeOf(blobName: string): string {

@@ -1,7 +1,9 @@
 /**
  * The resume journal: one append-only JSON-lines file per container (keyed by account + container, never
  * by SAS), fsync'd in groups. It remembers the MD5 of local files (at a size and mtime) and which blobs
- * were committed, so a re-run skips without re-reading. It is a cache: a lost or torn journal costs time,
+ * were committed, so a re-run skips without re-reading. A file counts as unchanged only at the same path,
+ * device, inode, size, mtime and ctime (nanoseconds where the system has them), and only if it was hashed
+ * well after its last change (the "racy git" rule: a change within the same timestamp tick leaves no trace). It is a cache: a lost or torn journal costs time,
  * never correctness, because the remote listing and block list decide what is really there.
  * It never holds a SAS URL or signature: only blob names, local paths, sizes, times and MD5s.
  * In memory it keeps ~100 bytes per blob (a digest table, no names or paths) and the file is read as a
@@ -9,6 +11,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,16 +20,24 @@ import { KxpError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
 import { DigestTable, valueLayout } from '../digest-table.js';
 
-export const JOURNAL_VERSION = 1;
+export const JOURNAL_VERSION = 2;
+/**
+ * An entry hashed less than this long after the file's last change (the later of mtime and ctime) is not
+ * trusted: a write in the same timestamp tick would leave every field equal. 2 s covers FAT's 2-second and
+ * HFS+'s 1-second timestamps, the coarse kernel clocks of finer filesystems, and small clock differences.
+ */
+export const RACY_WINDOW_MS = 2000;
 const FLUSH_DELAY_MS = 200;
 /** Re-runs append a record per file; past twice the live records (plus this), the journal is rewritten. */
 const COMPACT_SLACK = 1000;
-// Per blob: a fingerprint of (path, size, mtime), the whole-file MD5, its line in the file, flags.
+// Per blob: a fingerprint of (path, device, inode, size, mtime, ctime), the whole-file MD5, its line in the file, flags.
 // 8 bytes of fingerprint suffice: it is compared with one stored value, never searched among many, so a
 // changed file passes for the old one with a chance of 2^-64.
 const FINGERPRINT_BYTES = 8;
 const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: 16, line: 4, flags: 1 });
 const COMMITTED = 1;
+/** Hashed within RACY_WINDOW_MS of the file's last change: re-hash next time. */
+const RACY = 2;
 
 export interface JournalRecord {
   v: typeof JOURNAL_VERSION;
@@ -35,16 +46,43 @@ export interface JournalRecord {
   blob: string;
   path: string;
   size: number;
-  mtimeMs: number;
+  /** Decimal strings (JSON has no 64-bit integers). */
+  dev: string;
+  ino: string;
+  mtimeNs: string;
+  ctimeNs: string;
+  /** When the file's state was taken, just before it was read (ms since the epoch). */
+  seenAtMs: number;
   /** Base64 MD5 of the whole file. */
   md5: string;
   at: string;
 }
 
+/** One version of a local file, as fstat saw it just before it was read. */
 export interface FileState {
   path: string;
   size: number;
-  mtimeMs: number;
+  dev: bigint;
+  ino: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  /** When the state was taken (ms since the epoch). */
+  seenAtMs: number;
+}
+
+/** The state of an open file, from `handle.stat({ bigint: true })`, taken now. */
+export function fileState(path: string, stats: BigIntStats, seenAtMs = Date.now()): FileState {
+  return { path, size: Number(stats.size), dev: stats.dev, ino: stats.ino, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, seenAtMs };
+}
+
+/** Whether two states are one version of a file (seenAtMs aside). */
+export function sameFileState(a: FileState, b: FileState): boolean {
+  return a.path === b.path && a.size === b.size && a.dev === b.dev && a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+export interface JournalOptions {
+  /** See RACY_WINDOW_MS (tests set 0 to exercise trust without waiting). */
+  racyWindowMs?: number;
 }
 
 export class Journal {
@@ -58,15 +96,17 @@ export class Journal {
   private needsNewline = false;
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
+  private readonly racyWindowMs: number;
 
-  private constructor(file: string) {
+  private constructor(file: string, options: JournalOptions) {
     this.file = file;
+    this.racyWindowMs = options.racyWindowMs ?? RACY_WINDOW_MS;
   }
 
   /** Opens (creating) the journal of one container under stateDir and reads what it holds. */
-  static async open(stateDir: string, identity: string): Promise<Journal> {
+  static async open(stateDir: string, identity: string, options: JournalOptions = {}): Promise<Journal> {
     try {
-      return await Journal.openOrThrow(stateDir, identity);
+      return await Journal.openOrThrow(stateDir, identity, options);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code ?? 'error';
       throw new KxpError('UNREADABLE', `Cannot keep the resume journal in ${stateDir} (${code}).`, {
@@ -77,9 +117,9 @@ export class Journal {
     }
   }
 
-  private static async openOrThrow(stateDir: string, identity: string): Promise<Journal> {
+  private static async openOrThrow(stateDir: string, identity: string, options: JournalOptions): Promise<Journal> {
     await makeDirectory(stateDir);
-    const journal = new Journal(path.join(stateDir, journalFileName(identity)));
+    const journal = new Journal(path.join(stateDir, journalFileName(identity)), options);
     // Opened for appending first: creates the file, and fails early on a folder we cannot write to.
     journal.handle = await open(journal.file, 'a');
     try {
@@ -136,10 +176,10 @@ export class Journal {
     }
   }
 
-  /** The MD5 of a local file, if the journal saw it at exactly this path, size and mtime. */
+  /** The MD5 of a local file, if the journal hashed exactly this version of it, not racily. */
   knownMd5(blob: string, state: FileState): string | null {
     const value = this.byBlob.get(DigestTable.digest(blob));
-    if (!value || !sameFingerprint(value, fingerprint(state))) return null;
+    if (!value || !sameFingerprint(value, fingerprint(state)) || (value.readUInt8(VALUE.at.flags) & RACY) !== 0) return null;
     return value.toString('base64', VALUE.at.md5, VALUE.at.md5 + 16);
   }
 
@@ -165,7 +205,20 @@ export class Journal {
   }
 
   private append(t: JournalRecord['t'], blob: string, state: FileState, md5: string): void {
-    const record: JournalRecord = { v: JOURNAL_VERSION, t, blob, path: state.path, size: state.size, mtimeMs: state.mtimeMs, md5, at: new Date().toISOString() };
+    const record: JournalRecord = {
+      v: JOURNAL_VERSION,
+      t,
+      blob,
+      path: state.path,
+      size: state.size,
+      dev: String(state.dev),
+      ino: String(state.ino),
+      mtimeNs: String(state.mtimeNs),
+      ctimeNs: String(state.ctimeNs),
+      seenAtMs: state.seenAtMs,
+      md5,
+      at: new Date().toISOString(),
+    };
     if (!isMd5(md5)) throw new KxpError('INTERNAL', `Not an MD5 for the journal: ${JSON.stringify(md5)}.`, { path: state.path });
     this.remember(record, this.lines++);
     this.pending.push(JSON.stringify(record) + '\n');
@@ -206,19 +259,30 @@ export class Journal {
     const { value, created } = this.byBlob.upsert(DigestTable.digest(record.blob));
     const print = fingerprint(record);
     const md5 = Buffer.from(record.md5, 'base64');
-    // A later `hash` of the same file state must not hide that it was committed.
+    const lastChangeMs = Number(bigMax(BigInt(record.mtimeNs), BigInt(record.ctimeNs)) / 1_000_000n);
+    const racy = record.seenAtMs - lastChangeMs < this.racyWindowMs ? RACY : 0;
+    const flags = created ? 0 : value.readUInt8(VALUE.at.flags);
+    // A later `hash` of the same file state must not hide that it was committed (it may only clear RACY).
     const sameState = !created && sameFingerprint(value, print) && md5.compare(value, VALUE.at.md5, VALUE.at.md5 + 16) === 0;
-    if (sameState && record.t === 'hash' && (value.readUInt8(VALUE.at.flags) & COMMITTED) !== 0) return;
+    if (sameState && record.t === 'hash' && (flags & COMMITTED) !== 0) {
+      value.writeUInt8(flags & (COMMITTED | racy), VALUE.at.flags);
+      return;
+    }
     value.set(print, VALUE.at.fingerprint);
     value.set(md5, VALUE.at.md5);
     value.writeUInt32LE(line, VALUE.at.line);
-    value.writeUInt8(record.t === 'committed' ? COMMITTED : 0, VALUE.at.flags);
+    value.writeUInt8((record.t === 'committed' ? COMMITTED : 0) | racy, VALUE.at.flags);
   }
 }
 
-/** What identifies one version of a local file: its path, size and mtime, digested. */
-function fingerprint(state: FileState): Buffer {
-  return hash('md5', `${state.path}\0${state.size}\0${state.mtimeMs}`, 'buffer').subarray(0, FINGERPRINT_BYTES);
+/** What identifies one version of a local file: its path, device, inode, size, mtime and ctime, digested. */
+function fingerprint(state: FileState | JournalRecord): Buffer {
+  const fields = [state.path, state.size, state.dev, state.ino, state.mtimeNs, state.ctimeNs];
+  return hash('md5', fields.join('\0'), 'buffer').subarray(0, FINGERPRINT_BYTES);
+}
+
+function bigMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
 
 function sameFingerprint(value: Buffer, print: Buffer): boolean {
@@ -259,7 +323,8 @@ function parseRecord(line: string): JournalRecord | null {
     const value = JSON.parse(line) as Partial<JournalRecord>;
     if (value.v !== JOURNAL_VERSION || (value.t !== 'hash' && value.t !== 'committed')) return null;
     if (typeof value.blob !== 'string' || typeof value.path !== 'string' || typeof value.md5 !== 'string' || !isMd5(value.md5)) return null;
-    if (typeof value.size !== 'number' || typeof value.mtimeMs !== 'number') return null;
+    if (typeof value.size !== 'number' || typeof value.seenAtMs !== 'number') return null;
+    if (![value.dev, value.ino, value.mtimeNs, value.ctimeNs].every((field) => typeof field === 'string' && /^-?\d+$/.test(field))) return null;
     return value as JournalRecord;
   } catch {
     return null; // a torn or foreign line: ignored

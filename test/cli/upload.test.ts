@@ -70,9 +70,16 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     await writeFile(urlFile, `${url}\n`);
     const verify = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--json']);
     expect(verify.exitCode).toBe(0);
-    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, missing: [], extra: [], mismatched: [] });
+    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, missing: [], extra: [], mismatched: [], proof: { local: 'read', remote: 'content-md5', filesFromJournal: 0 } });
     const text = await runCli(['verify', dir, '--storage-sas-url', url]);
     expect(text.stdout).toMatch(/^Identical: 2 files match/);
+    expect(text.stdout).toContain("Checked: every local file read and hashed; compared with each blob's Content-MD5, not its bytes (--deep reads them).");
+    // Each mode says what it rested on, in text and in --json.
+    const trusting = await runCli(['verify', dir, '--storage-sas-url', url, '--trust-journal', '--json']);
+    expect(JSON.parse(trusting.stdout)).toMatchObject({ ok: true, proof: { local: 'journal', remote: 'content-md5' } });
+    expect((await runCli(['verify', dir, '--storage-sas-url', url, '--trust-journal'])).stdout).toMatch(/Checked: --trust-journal: \d+ local MD5s? taken from the journal without reading/);
+    const deep = await runCli(['verify', dir, '--storage-sas-url', url, '--deep']);
+    expect(deep.stdout).toContain('Checked: every local file read and hashed; every blob downloaded and hashed (--deep).');
   });
 
   it('refuses an expired SAS with exit 2 before sending anything', async () => {

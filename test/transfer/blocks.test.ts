@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_ID_BYTES, blockId, blockSizeFromMiB, decodedIdLength, layoutFor, MAX_BLOCKS, MiB } from '../../src/transfer/blocks.js';
+import { BLOCK_ID_BYTES, blockId, blockIdScheme, blockSizeFromMiB, decodedIdLength, layoutFor, MAX_BLOCKS, MiB } from '../../src/transfer/blocks.js';
 
 describe('block planning', () => {
   it('sends a file up to one block in a single Put Blob, and larger ones in 8 MiB blocks', () => {
@@ -33,5 +33,21 @@ describe('block planning', () => {
     expect(blockId(7, md5('a'))).toBe(ids[2]);
     expect(blockId(7, md5('a'))).not.toBe(blockId(8, md5('a')));
     expect(Buffer.from(ids[0] ?? '', 'base64').toString()).toBe(`kxp1-000000-${md5('a').toString('hex')}`);
+  });
+
+  it("takes the length of another tool's uncommitted block IDs, keeping the MD5 in them when there is room", () => {
+    const md5 = createHash('md5').update('a').digest();
+    expect(blockIdScheme().id(3, md5)).toBe(blockId(3, md5));
+    const compact = blockIdScheme(40);
+    expect(compact).toMatchObject({ bytes: 40, resumable: true });
+    expect(decodedIdLength(compact.id(49_999, md5))).toBe(40);
+    expect(compact.id(1, md5)).not.toBe(compact.id(2, md5));
+    expect(compact.id(1, md5)).not.toBe(compact.id(1, createHash('md5').update('b').digest()));
+    const short = blockIdScheme(11);
+    expect(short).toMatchObject({ bytes: 11, resumable: false, capacity: MAX_BLOCKS });
+    expect(new Set(Array.from({ length: 1000 }, (_, index) => short.id(index, md5))).size).toBe(1000);
+    expect(decodedIdLength(short.id(49_999, md5))).toBe(11);
+    expect(blockIdScheme(1)).toMatchObject({ capacity: 256 });
+    expect(decodedIdLength(blockIdScheme(1).id(255, md5))).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { unlinkSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { lstat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseContainerSasUrl } from '../../src/azure/sas.js';
@@ -10,16 +10,22 @@ import { openTarget } from '../../src/transfer/targets.js';
 import { useAzurite } from '../support/azurite.js';
 import { useTempDirs } from '../support/tree.js';
 
-const payloadFile = (dir: string, name: string, size: number): PayloadFile => ({
-  kind: 'storage',
-  absolutePath: path.join(dir, name),
-  displayPath: name,
-  sourceName: `default/${name}`,
-  blobName: `default/${name}`,
-  container: 'default',
-  size,
-  mtimeMs: 0,
-});
+/** A file as a scan saw it (device and inode from lstat when it exists), with the size the scan found. */
+const payloadFile = async (dir: string, name: string, size: number): Promise<PayloadFile> => {
+  const stats = await lstat(path.join(dir, name)).catch(() => null);
+  return {
+    kind: 'storage',
+    absolutePath: path.join(dir, name),
+    displayPath: name,
+    sourceName: `default/${name}`,
+    blobName: `default/${name}`,
+    container: 'default',
+    size,
+    mtimeMs: 0,
+    dev: stats?.dev ?? 0,
+    ino: stats?.ino ?? 0,
+  };
+};
 
 describe('runTransfer', () => {
   const storage = useAzurite();
@@ -30,7 +36,8 @@ describe('runTransfer', () => {
     await writeFile(path.join(dir, 'kept.txt'), 'kept');
     await writeFile(path.join(dir, 'grew.txt'), 'grew a lot since the scan');
     const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
-    const items: TransferItem[] = [payloadFile(dir, 'kept.txt', 4), payloadFile(dir, 'gone.txt', 10), payloadFile(dir, 'grew.txt', 4)].map((file) => ({ file, target }));
+    const files = await Promise.all([payloadFile(dir, 'kept.txt', 4), payloadFile(dir, 'gone.txt', 10), payloadFile(dir, 'grew.txt', 4)]);
+    const items: TransferItem[] = files.map((file) => ({ file, target }));
     const events: TransferEvent[] = [];
     try {
       const result = await runTransfer(items, { totals: { files: 3, bytes: 18 }, largestFile: 10, concurrency: 1, onEvent: (event) => events.push(event) });
@@ -52,7 +59,7 @@ describe('runTransfer', () => {
     const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine-deleted'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
     let deleted = false;
     try {
-      const result = await runTransfer([{ file: payloadFile(dir, 'big.bin', 3 * blockSize), target }], {
+      const result = await runTransfer([{ file: await payloadFile(dir, 'big.bin', 3 * blockSize), target }], {
         totals: { files: 1, bytes: 3 * blockSize },
         largestFile: 3 * blockSize,
         blockSize,
