@@ -79,6 +79,11 @@ async function* scanParts(source: PayloadSource, options: ScanOptions, layout: L
       hint: 'For example: kxp-restore plan ./migration  (holding db.bacpac and storage/<container>/…)',
     });
   }
+  if (source.project !== undefined && (dir !== undefined || source.storage !== undefined)) {
+    throw new KxpError('USAGE', '--project supplies the storage files; it cannot be combined with a migration folder or --storage.', {
+      hint: 'Use --project DIR with --bacpac FILE, or a migration folder (optionally with --layout FILE to check it).',
+    });
+  }
   if (dir !== undefined) await requireKind(dir, 'directory', 'migration folder');
 
   let storageRoot: string | undefined;

@@ -126,6 +126,13 @@ describe('--project: the storage files where the project keeps them', () => {
     expect(checked.errors.map((error) => [error.code, error.path])).toEqual([['UNMAPPED_PATH', 'storage/default/media/b.png']]);
   });
 
+  it('--project cannot be combined with another storage source', async () => {
+    const dir = await templateProject();
+    const result = await runCli(['plan', '--project', '.', '--storage', '$StorageAssets'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--project supplies the storage files');
+  });
+
   it('rehearse --project --bacpac works end to end against Azurite and the Portal emulator', async () => {
     const dir = await templateProject();
     const bacpac = path.join(await tempDir(), 'site.bacpac');
