@@ -3,6 +3,8 @@
 // small files of 1–60 KB. Each side runs in its own child process so its CPU seconds and peak RSS are its
 // own; the emulator is a third process. Run through `npm run bench` (builds first).
 // Each pair runs --repeat times (default 3), alternating which side goes first; medians are compared.
+// After each kxp-restore upload, `verify` is timed on what it sent, in its three modes: the default (every
+// file read and hashed), --trust-journal (MD5s from the journal) and --deep (every blob downloaded too).
 //   node scripts/bench.js [--large-gib 2.5] [--small 5000] [--concurrency 8] [--repeat 3] [--only large|small]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { makeLargeFile } from './lib/large-file.js';
 
 const MiB = 1024 * 1024;
+/** `verify` modes timed after each kxp-restore upload (children named after the option they add). */
+const VERIFY_MODES = ['verify', 'verify-trust', 'verify-deep'];
 const self = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === '--child') {
@@ -62,6 +66,13 @@ async function parent({ largeBytes, smallCount, concurrency, repeat, only }) {
           result.stealSeconds = (await stealSeconds()) - stealBefore;
           rows.push({ scenario, side, round, ...result });
           process.stdout.write(`${scenario.padEnd(6)} ${side.padEnd(12)} ${describe(result)}\n`);
+          if (side === 'kxp-restore') {
+            for (const mode of VERIFY_MODES) {
+              const verified = await runChild(mode, scenario, dir, url, concurrency, path.join(root, `state-${run}`));
+              rows.push({ scenario, side: mode, round, ...verified });
+              process.stdout.write(`${scenario.padEnd(6)} ${mode.padEnd(12)} ${describe(verified)}\n`);
+            }
+          }
         } finally {
           await azurite.stop();
         }
@@ -84,6 +95,10 @@ async function parent({ largeBytes, smallCount, concurrency, repeat, only }) {
     if (paired.length > 1) {
       const sorted = [...paired].sort((a, b) => a - b);
       process.stdout.write(`${scenario}: per-round ratios ${paired.map((value) => value.toFixed(2)).join(' ')} (median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)})\n`);
+    }
+    for (const mode of VERIFY_MODES) {
+      const verified = median(rows.filter((row) => row.scenario === scenario && row.side === mode));
+      if (verified) process.stdout.write(`${scenario.padEnd(6)} ${mode.padEnd(12)} ${describe(verified)}\n`);
     }
     process.stdout.write(
       `${scenario}: throughput ${ratio.toFixed(2)}× baseline (target ≥ ${target.toFixed(2)}×: ${ratio >= target ? 'met' : 'NOT met'}); ` +
@@ -133,7 +148,8 @@ async function processCpuSeconds(pid) {
 function describe(result) {
   const server = Number.isFinite(result.serverCpuSeconds) ? `  emulator cpu ${result.serverCpuSeconds.toFixed(1).padStart(5)} s` : '';
   const steal = Number.isFinite(result.stealSeconds) && result.stealSeconds > 0 ? `  steal ${result.stealSeconds.toFixed(1)} s` : '';
-  return `${(result.wallMs / 1000).toFixed(1).padStart(6)} s  ${result.mibPerSecond.toFixed(1).padStart(7)} MiB/s  cpu ${result.cpuSeconds.toFixed(1).padStart(5)} s${server}  peak RSS ${result.peakRssMiB.toFixed(0).padStart(4)} MiB  (${result.files} files, ${(result.bytes / MiB).toFixed(1)} MiB)${steal}`;
+  const journal = result.fromJournal === undefined ? '' : `  ${result.fromJournal} from the journal`;
+  return `${(result.wallMs / 1000).toFixed(1).padStart(6)} s  ${result.mibPerSecond.toFixed(1).padStart(7)} MiB/s  cpu ${result.cpuSeconds.toFixed(1).padStart(5)} s${server}  peak RSS ${result.peakRssMiB.toFixed(0).padStart(4)} MiB  (${result.files} files, ${(result.bytes / MiB).toFixed(1)} MiB)${steal}${journal}`;
 }
 
 async function runChild(side, scenario, dir, url, concurrency, stateDir) {
@@ -151,8 +167,9 @@ async function child(side, dir, url, concurrency, stateDir) {
   // Modules load before the clock starts, for both sides: the figure is the upload, not the start-up.
   const { ContainerClient } = await import('@azure/storage-blob');
   const { default: pLimit } = await import('p-limit');
-  const { uploadPayload } = await import('../dist/index.js');
+  const { uploadPayload, verifyPayload } = await import('../dist/index.js');
   const started = performance.now();
+  let fromJournal;
   if (side === 'baseline') {
     const container = new ContainerClient(url);
     const limit = pLimit(concurrency);
@@ -162,6 +179,11 @@ async function child(side, dir, url, concurrency, stateDir) {
     } else {
       await Promise.all(files.map((file) => limit(() => container.getBlockBlobClient(file.name).uploadFile(file.path))));
     }
+  } else if (side.startsWith('verify')) {
+    // verify's own defaults (4 files hashed at once), on the journal the upload left.
+    const result = await verifyPayload({ storage: path.join(dir, 'storage') }, { storageSasUrl: url, stateDir, trustJournal: side === 'verify-trust', deep: side === 'verify-deep' });
+    if (!result.ok || result.checked !== files.length) throw new Error(`kxp-restore verify failed: ${JSON.stringify(result)}`);
+    fromJournal = result.proof.filesFromJournal;
   } else {
     const result = await uploadPayload({ storage: path.join(dir, 'storage') }, { storageSasUrl: url, concurrency, stateDir });
     if (!result.ok || result.files.uploaded !== files.length) throw new Error(`kxp-restore upload incomplete: ${JSON.stringify(result)}`);
@@ -177,6 +199,7 @@ async function child(side, dir, url, concurrency, stateDir) {
       mibPerSecond: bytes / MiB / (wallMs / 1000),
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       peakRssMiB,
+      fromJournal,
     }) + '\n',
   );
 }
