@@ -7,14 +7,14 @@
 // file read and hashed), --trust-journal (MD5s from the journal) and --deep (every blob downloaded too).
 //   node scripts/bench.js [--large-gib 2.5] [--small 5000] [--concurrency 8] [--repeat 3] [--only large|small]
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { makeLargeFile } from './lib/large-file.js';
+import { makeSmallFiles } from './lib/small-files.js';
 
 const MiB = 1024 * 1024;
 /** `verify` modes timed after each kxp-restore upload (children named after the option they add). */
@@ -48,7 +48,7 @@ async function parent({ largeBytes, smallCount, concurrency, repeat, only }) {
   try {
     const scenarios = [];
     if (only === 'all' || only === 'large') scenarios.push(['large', await makeLarge(path.join(root, 'large'), largeBytes)]);
-    if (only === 'all' || only === 'small') scenarios.push(['small', await makeSmall(path.join(root, 'small'), smallCount)]);
+    if (only === 'all' || only === 'small') scenarios.push(['small', await makeSmallFiles(path.join(root, 'small'), smallCount)]);
     let run = 0;
     for (const [scenario, dir] of scenarios) {
       for (let round = 0; round < repeat; round++)
@@ -236,12 +236,3 @@ async function makeLarge(dir, bytes) {
   return dir;
 }
 
-/** Small files of 1–60 KB in 50 folders. */
-async function makeSmall(dir, count) {
-  for (let i = 0; i < count; i++) {
-    const file = path.join(dir, 'storage', 'default', `d${String(i % 50).padStart(2, '0')}`, `f${String(i).padStart(5, '0')}.bin`);
-    if (i < 50) await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, randomBytes(1000 + ((i * 7919) % 59_001)));
-  }
-  return dir;
-}

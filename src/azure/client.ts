@@ -7,7 +7,9 @@ import type { ProxyChoice } from './proxy.js';
 import type { ContainerSas } from './sas.js';
 
 export interface ClientOptions {
-  /** Sockets kept open to the service: the engine's concurrency (plus one for listings and commits). */
+  /** Requests the engine keeps in flight at first (the pool follows later changes through resize). */
+  concurrency?: number;
+  /** Sockets kept open when no concurrency is given. Default 16. */
   maxSockets?: number;
   /** Send through this proxy (see proxyFor); the SDK's own proxy handling is bypassed by our agent. */
   proxy?: ProxyChoice;
@@ -30,13 +32,37 @@ function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSocke
 }
 
 /**
+ * The keep-alive pool of a container client, following the engine's concurrency: as many sockets as
+ * requests in flight plus a little headroom (a socket is released a tick after its answer is read), so no
+ * request waits for a socket while the engine holds a slot for it; idle sockets beyond that are closed.
+ * Sockets open only on demand, so the pool grows at the pace of the concurrency, never in a storm.
+ */
+export interface ConnectionPool {
+  resize(concurrency: number): void;
+  readonly maxSockets: number;
+}
+
+export const SOCKET_HEADROOM = 2;
+
+export interface PooledContainerClient {
+  client: ContainerClient;
+  pool: ConnectionPool;
+}
+
+/**
  * One client per container. The SDK's retry policy is reduced to a single try: retries happen per request
  * in the pacer, with backoff, jitter and events, so a failure is never retried twice over. Requests go
  * through one keep-alive agent sized to the concurrency, so connections are reused, never piled up
  * (through a proxy too: one CONNECT tunnel per socket, reused).
  */
 export function createContainerClient(sas: ContainerSas, options: ClientOptions = {}): ContainerClient {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
+  return createPooledContainerClient(sas, options).client;
+}
+
+/** A container client and the pool its requests go through, for a caller that changes its concurrency. */
+export function createPooledContainerClient(sas: ContainerSas, options: ClientOptions = {}): PooledContainerClient {
+  const sockets = options.concurrency !== undefined ? options.concurrency + SOCKET_HEADROOM : (options.maxSockets ?? 16);
+  const agentOptions = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
   // Setting our own agent switches off the SDK's HTTPS_PROXY handling, so the proxy is honoured here.
   const agent = options.proxy
     ? tunnelAgent(options.proxy, agentOptions)
@@ -55,5 +81,13 @@ export function createContainerClient(sas: ContainerSas, options: ClientOptions 
       },
     }),
   };
-  return new ContainerClient(sas.url, new Pipeline([...base.factories, useAgent], base.options));
+  const pool: ConnectionPool = {
+    resize: (concurrency) => {
+      agent.maxSockets = agent.maxFreeSockets = Math.max(1, concurrency) + SOCKET_HEADROOM;
+    },
+    get maxSockets() {
+      return agent.maxSockets;
+    },
+  };
+  return { client: new ContainerClient(sas.url, new Pipeline([...base.factories, useAgent], base.options)), pool };
 }

@@ -13,7 +13,8 @@ import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface UploadArgs extends SourceArgs, AccessArgs {
-  concurrency: number;
+  concurrency?: number;
+  'max-concurrency'?: number;
   'block-size'?: number;
   progress: boolean;
 }
@@ -24,7 +25,18 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
     describe: 'Upload db.bacpac and the storage files into the custom-restore containers, resumably',
     builder: (yargs) =>
       withAccessOptions(withSourceOptions(yargs))
-        .option('concurrency', { type: 'number', default: 8, requiresArg: true, coerce: checkedNumber('concurrency', CONCURRENCY_RULE), describe: 'Requests in flight at once (memory ≈ concurrency × block size)' })
+        .option('concurrency', {
+          type: 'number',
+          requiresArg: true,
+          coerce: checkedNumber('concurrency', CONCURRENCY_RULE),
+          describe: 'Fix the requests in flight at this number (memory ≈ concurrency × block size); default: adaptive, found and adjusted during the run',
+        })
+        .option('max-concurrency', {
+          type: 'number',
+          requiresArg: true,
+          coerce: checkedNumber('max-concurrency', CONCURRENCY_RULE),
+          describe: 'Cap the adaptive requests in flight (default 128; its buffers stay within 64 MiB, or two blocks if larger)',
+        })
         .option('block-size', {
           type: 'number',
           requiresArg: true,
@@ -35,8 +47,9 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
-        .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only (leaves db.bacpac out), lowercased, JSON result')
+        .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only (leaves db.bacpac out), lowercased, 16 requests in flight, JSON result')
         .example('$0 upload ./migration --storage-sas-url-file files.url --lowercase --nfc --include-system-files', 'Names from a Mac: NFC and lowercase on the way; .DS_Store, ._*, Thumbs.db, desktop.ini sent too')
+        .example('$0 upload ./migration --storage-sas-url-file files.url --max-concurrency 32', 'Adaptive, but never more than 32 requests in flight (a shared uplink)')
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
         .example('$0 upload --storage \'./App/$StorageAssets\' --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
@@ -63,6 +76,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           getAccess: urls.getAccess,
           allowMixedDestinations: args['allow-mixed-destinations'],
           concurrency: args.concurrency,
+          maxConcurrency: args['max-concurrency'],
           blockSizeMiB: args['block-size'],
           stateDir: args['state-dir'],
           cwd: ctx.cwd,
@@ -103,7 +117,7 @@ function reportPlan(ctx: CliContext, plan: PlanReport, json: boolean, started: n
 }
 
 /** The command line to run again: SAS URLs never repeated (files are, the Portal is); see `resumeEnvironment` for flag URLs. */
-export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadArgs, 'concurrency' | 'block-size'>>, urls: ResolvedSas, command = 'upload'): string[] {
+export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadArgs, 'concurrency' | 'max-concurrency' | 'block-size'>>, urls: ResolvedSas, command = 'upload'): string[] {
   const words = ['kxp-restore', command];
   if (args.dir !== undefined) words.push(args.dir);
   if (args.bacpac !== undefined) words.push('--bacpac', args.bacpac);
@@ -115,7 +129,8 @@ export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadAr
   if (args.nfc) words.push('--nfc');
   if (args['include-system-files']) words.push('--include-system-files');
   words.push(...accessResumeWords(args, urls));
-  if (args.concurrency !== undefined && args.concurrency !== 8) words.push('--concurrency', String(args.concurrency));
+  if (args.concurrency !== undefined) words.push('--concurrency', String(args.concurrency));
+  if (args['max-concurrency'] !== undefined) words.push('--max-concurrency', String(args['max-concurrency']));
   if (args['block-size'] !== undefined) words.push('--block-size', String(args['block-size']));
   if (args['state-dir'] !== undefined) words.push('--state-dir', args['state-dir']);
   if (args.json) words.push('--json');

@@ -6,11 +6,13 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError, errorJson } from '../errors.js';
+import type { ConnectionPool } from '../azure/client.js';
 import { proxyFor } from '../azure/proxy.js';
 import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
 import { displayPath, scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
+import type { ConcurrencyRange } from '../transfer/concurrency.js';
 import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferItem } from '../transfer/engine.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
 import type { RetryPolicy } from '../transfer/pacer.js';
@@ -22,8 +24,10 @@ export interface UploadOptions {
   dbSasUrl?: string;
   /** SAS URL of the storage container; needed when the payload has storage files. */
   storageSasUrl?: string;
-  /** Requests in flight at once. Default 8. */
+  /** Requests in flight at once, fixed. Unset: adaptive (found and adjusted during the run). */
   concurrency?: number;
+  /** Ceiling of the adaptive concurrency (1 to 256). Default 128. */
+  maxConcurrency?: number;
   /** Block size in MiB (fractions allowed down to 1/16). Default 8, grown so no blob needs more than 50,000 blocks. */
   blockSizeMiB?: number;
   /** Where the resume journal lives. Default `<dir>/.kxp-restore`. */
@@ -64,7 +68,7 @@ export interface Destination {
 }
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'getAccess' | 'allowMixedDestinations'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'maxConcurrency' | 'getAccess' | 'allowMixedDestinations'> & {
   onEvent?: (event: SetupEvent) => void;
 };
 
@@ -85,6 +89,8 @@ export interface UploadResult {
   errors: Array<{ code: string; path: string | null; message: string }>;
   /** Entries of the payload deliberately not sent: symbolic links (never followed) and OS clutter (Thumbs.db, .DS_Store…). */
   notUploaded: NotUploaded[];
+  /** Requests in flight: the limit at the end and the range it moved in (absent when the run stopped early). */
+  concurrency?: ConcurrencyRange;
 }
 
 export interface NotUploaded {
@@ -102,9 +108,7 @@ export interface Destinations {
 export async function uploadPayload(source: PayloadSource, options: UploadOptions = {}): Promise<UploadResult> {
   const started = Date.now();
   const blockSize = blockSizeFromMiB(options.blockSizeMiB);
-  if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 256)) {
-    throw new KxpError('USAGE', `--concurrency must be a whole number from 1 to 256; got ${options.concurrency}.`);
-  }
+  checkConcurrency(options);
   const destinations = await prepareDestinations(source, options, 'upload');
   const { plan } = destinations;
   const targets = await openTargets(destinations, options);
@@ -114,14 +118,32 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
       totals: { files: plan.totals.files, bytes: plan.totals.bytes },
       largestFile: plan.largest[0]?.bytes ?? 0,
       concurrency: options.concurrency,
+      maxConcurrency: options.maxConcurrency,
       blockSize,
       retry: options.retry,
       signal: options.signal,
-      onEvent: options.onEvent,
+      onEvent: (event) => {
+        // The connection pools follow the number of requests in flight.
+        if (event.type === 'concurrency') for (const target of [targets.db, targets.storage]) target?.pool.resize(event.new);
+        options.onEvent?.(event);
+      },
     });
-    return uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploaded(plan));
+    return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploaded(plan)), concurrency: result.concurrency };
   } finally {
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
+  }
+}
+
+function checkConcurrency(options: Pick<UploadOptions, 'concurrency' | 'maxConcurrency'>): void {
+  for (const [flag, value] of [['--concurrency', options.concurrency], ['--max-concurrency', options.maxConcurrency]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 256)) {
+      throw new KxpError('USAGE', `${flag} must be a whole number from 1 to 256; got ${value}.`);
+    }
+  }
+  if (options.concurrency !== undefined && options.maxConcurrency !== undefined) {
+    throw new KxpError('USAGE', '--concurrency fixes the number of requests in flight and --max-concurrency caps the adaptive one: give one of them.', {
+      hint: 'Leave both out to let the upload find the number the link sustains (up to 128).',
+    });
   }
 }
 
@@ -199,19 +221,19 @@ function destination(sas: ContainerSas): Destination {
 }
 
 /** A container ready for a run, with the (parsed, redactable) SAS it was opened with. */
-export type OpenedTarget = ContainerTarget & { sas: ContainerSas };
+export type OpenedTarget = ContainerTarget & { sas: ContainerSas; pool: ConnectionPool };
 
 export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<{ db: OpenedTarget | null; storage: OpenedTarget | null }> {
   const open = async (sas: ContainerSas | null) => {
     if (!sas) return null;
-    const maxSockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 1;
+    const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxConcurrency ?? Infinity);
     const proxy = proxyFor(new URL(sas.url), options.env);
     const target = await openTarget(sas, {
       proxy,
       stateDir: destinations.stateDir,
       signal: options.signal,
       retry: options.retry,
-      maxSockets,
+      concurrency,
       onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }),
     });
     options.onEvent?.({ type: 'listed', container: sas.identity, blobs: target.remote.size, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });

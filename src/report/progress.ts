@@ -5,6 +5,7 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import type { UploadEvent } from '../operations/upload.js';
+import type { ConcurrencyReason } from '../transfer/concurrency.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
 
@@ -39,9 +40,25 @@ export function progressLine(progress: ProgressSnapshot, retries = 0): string {
   return parts.join(' · ');
 }
 
+/** Why the adaptive concurrency changed, in words. */
+const CONCURRENCY_REASONS: Record<ConcurrencyReason, string> = {
+  'throughput-rising': 'throughput rising',
+  probe: 'probing for more',
+  throttled: 'service busy',
+  timeout: 'requests timed out',
+  latency: 'latency rising without gain',
+};
+
+/** "32 in flight (was 16: throughput rising)": the limit now, and the last change since the previous line. */
+export function concurrencyWords(limit: number, change?: { old: number; reason: ConcurrencyReason }): string {
+  return change ? `${limit} in flight (was ${change.old}: ${CONCURRENCY_REASONS[change.reason]})` : `${limit} in flight`;
+}
+
 class LinesView implements TransferProgressView {
   private last: ProgressSnapshot | undefined;
   private retries = 0;
+  private concurrency: number | undefined;
+  private change: { old: number; reason: ConcurrencyReason } | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -55,7 +72,10 @@ class LinesView implements TransferProgressView {
   handle(event: UploadEvent): void {
     if (event.type === 'progress') this.last = event.progress;
     else if (event.type === 'retry') this.retries++;
-    else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there${proxyClause(event)}.\n`);
+    else if (event.type === 'concurrency') {
+      this.change = { old: this.change?.old ?? event.old, reason: event.reason };
+      this.concurrency = event.new;
+    } else if (event.type === 'listed') this.stream.write(`Container ${event.container}: ${plural(event.blobs, 'blob')} already there${proxyClause(event)}.\n`);
     else if (event.type === 'listing-retry') this.stream.write(listingRetryLine(event));
   }
 
@@ -64,7 +84,10 @@ class LinesView implements TransferProgressView {
   }
 
   private print(): void {
-    if (this.last) this.stream.write(`${progressLine(this.last, this.retries)}\n`);
+    if (!this.last) return;
+    const inFlight = this.concurrency === undefined ? '' : ` · ${concurrencyWords(this.concurrency, this.change)}`;
+    this.change = undefined;
+    this.stream.write(`${progressLine(this.last, this.retries)}${inFlight}\n`);
   }
 }
 

@@ -10,6 +10,8 @@ export function renderUploadResult(result: UploadResult): string {
     `Sent ${formatBytes(result.bytes.sent)} of ${formatBytes(result.bytes.total)} in ${formatDuration(seconds)}${seconds > 0 ? ` (${formatRate(Math.round(result.bytes.sent / seconds))})` : ''}.`,
   ];
   lines.push(...notUploadedLines(result.notUploaded));
+  const range = result.concurrency;
+  if (range && range.min !== range.max) lines.push(`Requests in flight: ${range.final} at the end (adaptive, between ${range.min} and ${range.max}).`);
   for (const error of result.errors) lines.push(`  failed ${error.code}  ${error.path ?? ''}`, `         ${error.message}`);
   if (!result.ok) lines.push('Run the same command again to retry the failed files; everything else is skipped.');
   else lines.push('Check it with `kxp-restore verify` (same arguments) before restoring.');

@@ -2,11 +2,13 @@
  * The transfer engine: bounded parallel Put Blob / Put Block / Put Block List.
  *
  * Each large file is read sequentially once; every block buffer feeds both its own MD5 (transactional
- * MD5 and block ID) and the whole-file MD5 (the committed Content-MD5). At most `concurrency` requests are
- * in flight, each owning one reusable buffer, so memory is bounded by concurrency × block size.
+ * MD5 and block ID) and the whole-file MD5 (the committed Content-MD5). Every request holds a slot: their
+ * number is the concurrency (fixed, or found by the adaptive controller), and their buffers stay within a
+ * memory budget (a fixed concurrency keeps today's bound, concurrency × block size).
  * A re-run asks the service which blocks it already holds and sends only the others.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import type { BlockBlobClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
 import mime from 'mime-types';
@@ -18,9 +20,10 @@ import { BLOCK_ID_BYTES, blockIdScheme, decodedIdLength, DEFAULT_BLOCK_SIZE, lay
 import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
 import { md5OfHandle } from './file-hash.js';
 import type { Journal } from './journal.js';
-import { abortReason, paced, type RetryPolicy } from './pacer.js';
+import { abortReason, paced, type AttemptReport, type RetryPolicy } from './pacer.js';
 import { Md5Worker } from './hasher.js';
-import { Slots } from './slots.js';
+import { Slots, type BufferAccounting } from './slots.js';
+import { ConcurrencyController, type ConcurrencyRange } from './concurrency.js';
 import { assertUnchanged, changedWhile, openSourceFile, type SourceFile } from './source-file.js';
 
 /** One destination container, with what we know about it before sending. */
@@ -41,8 +44,12 @@ export interface EngineOptions {
   totals: { files: number; bytes: number };
   /** Size of the largest file, so block buffers are sized once for the whole run. */
   largestFile: number;
-  /** Requests in flight at once. Default 8. */
+  /** Requests in flight at once, fixed. Unset: adaptive, between 2 and maxConcurrency. */
   concurrency?: number;
+  /** Ceiling of the adaptive concurrency. Default 128. */
+  maxConcurrency?: number;
+  /** Bytes all request buffers together may take when adaptive. Default 64 MiB (at least two blocks). */
+  memoryBudgetBytes?: number;
   /** Requested block size in bytes (grown for huge files). Default 8 MiB. */
   blockSize?: number;
   retry?: Partial<RetryPolicy>;
@@ -53,9 +60,17 @@ export interface EngineOptions {
 export interface EngineResult {
   progress: ProgressSnapshot;
   errors: KxpError[];
+  /** The limit at the end and the range it moved in (one value when fixed). */
+  concurrency: ConcurrencyRange;
+  /** The memory bound of the request buffers and the most they took. */
+  buffers: BufferAccounting;
 }
 
+/** The old fixed default, and where the adaptive limit starts. */
 export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_MAX_CONCURRENCY = 128;
+/** The old default bound (8 requests × 8 MiB blocks): adaptive concurrency keeps it. */
+export const DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024;
 /** Tells apart the files whose running MD5 the hash worker holds. */
 let fileKeys = 0;
 /** Stops the whole run rather than one file: nothing else can succeed either. */
@@ -66,20 +81,36 @@ const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'PROXY_REFUSED', 'ABORTED']);
  * time. Per-file failures are collected; an access error or an abort stops the run and is thrown.
  */
 export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<TransferItem>, options: EngineOptions): Promise<EngineResult> {
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const requested = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   const bufferSize = Math.max(1, Math.min(options.largestFile, layoutFor(options.largestFile, requested).blockSize));
+  const fixed = options.concurrency !== undefined ? Math.max(1, Math.floor(options.concurrency)) : undefined;
   const accounting = new Accounting(options.totals.files, options.totals.bytes);
   const controller = new AbortController();
+  // Every waiting worker and every request in flight listens to it: up to a few hundred listeners, by design.
+  setMaxListeners(0, controller.signal);
   const stopRun = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', stopRun, { once: true });
   if (options.signal?.aborted) stopRun();
   const emit = (event: TransferEvent) => options.onEvent?.(event);
   const errors: KxpError[] = [];
   let hasher: Md5Worker | undefined;
+  const slots = new Slots({
+    limit: fixed ?? DEFAULT_CONCURRENCY,
+    bufferSize,
+    budgetBytes: fixed !== undefined ? fixed * bufferSize : Math.max(2 * bufferSize, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET),
+  });
+  const adaptive =
+    fixed === undefined
+      ? new ConcurrencyController({ initial: DEFAULT_CONCURRENCY, min: 2, max: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY }, (change) => {
+          slots.setLimit(change.new);
+          emit({ type: 'concurrency', ...change });
+        })
+      : undefined;
+  if (adaptive) slots.setLimit(adaptive.limit);
   const context: FileContext = {
-    slots: new Slots(concurrency, bufferSize),
+    slots,
     largestFile: options.largestFile,
+    observe: adaptive ? (attempt) => adaptive.record({ ...attempt, inFlight: slots.active }) : undefined,
     hasher: () => (hasher ??= new Md5Worker()),
     accounting,
     signal: controller.signal,
@@ -119,19 +150,23 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
     }
   };
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    // One worker per possible request in flight: each small file holds one slot at a time.
+    await Promise.all(Array.from({ length: adaptive?.max ?? slots.limit }, worker));
   } finally {
     options.signal?.removeEventListener('abort', stopRun);
     await hasher?.close();
   }
   if (controller.signal.aborted) throw abortReason(controller.signal);
-  return { progress: accounting.snapshot(), errors };
+  const concurrency = adaptive?.range() ?? { final: slots.limit, min: slots.limit, max: slots.limit };
+  return { progress: accounting.snapshot(), errors, concurrency, buffers: slots.accounting() };
 }
 
 interface FileContext {
   slots: Slots;
   /** The plan's largest file, which the block buffers were sized for. */
   largestFile: number;
+  /** Hears how every request attempt went (the adaptive controller), if anyone listens. */
+  observe: ((attempt: AttemptReport) => void) | undefined;
   hasher(): Md5Worker;
   accounting: Accounting;
   signal: AbortSignal;
@@ -191,7 +226,7 @@ function finish(context: FileContext, file: PayloadFile, size: number, outcome: 
 /** A file that fits one block: one Put Blob with transactional and stored MD5. */
 async function putSingle(blob: BlockBlobClient, source: SourceFile, file: PayloadFile, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
   const { handle, state } = source;
-  const slot = await context.slots.acquire(context.signal);
+  const slot = await context.slots.acquire(state.size, context.signal);
   try {
     // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file.
     const body = await readExactly(handle, slot.buffer, 0, state.size, file);
@@ -235,9 +270,9 @@ async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: Payloa
   try {
     // Reading stays sequential (one pass over the file); hashing and sending overlap with it.
     for (let index = 0; index < layout.blockCount && failure === undefined; index++) {
-      const slot = await context.slots.acquire(context.signal);
       const offset = index * layout.blockSize;
       const length = Math.min(layout.blockSize, state.size - offset);
+      const slot = await context.slots.acquire(length, context.signal);
       let chunk: Buffer;
       try {
         chunk = await readExactly(handle, slot.buffer, offset, length, file);
@@ -279,9 +314,11 @@ async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: Payloa
   const md5 = await hasher.finish(fileKey);
   // What is committed must be one version of the file.
   await assertUnchanged(source, file, 'uploaded');
-  await paced(
-    (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
-    requestOptions(context, file, 0),
+  await withSlot(context, () =>
+    paced(
+      (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
+      requestOptions(context, file, 0),
+    ),
   );
   await journal.recordDurably('committed', file.blobName, state, md5.toString('base64'));
   return 'uploaded';
@@ -301,7 +338,7 @@ interface HeldBlocks {
 async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, layout: BlockLayout, context: FileContext): Promise<HeldBlocks> {
   let list;
   try {
-    list = await paced((signal) => blob.getBlockList('all', { abortSignal: signal }), requestOptions(context, file, 0));
+    list = await withSlot(context, () => paced((signal) => blob.getBlockList('all', { abortSignal: signal }), requestOptions(context, file, 0)));
   } catch (error) {
     if (error instanceof KxpError && (error.cause as { statusCode?: number } | undefined)?.statusCode === 404) return { scheme: blockIdScheme(), sizes: new Map() };
     throw error;
@@ -319,8 +356,19 @@ async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, layout: Bloc
   return { scheme, sizes: new Map(blocks.filter((block) => decodedIdLength(block.name) === scheme.bytes).map((block) => [block.name, block.size])) };
 }
 
+/** A request without a body still counts against the concurrency (and gets a connection of its own). */
+async function withSlot<T>(context: FileContext, request: () => Promise<T>): Promise<T> {
+  const slot = await context.slots.acquire(0, context.signal);
+  try {
+    return await request();
+  } finally {
+    slot.release();
+  }
+}
+
 function requestOptions(context: FileContext, file: PayloadFile, bytes: number) {
   return {
+    onAttempt: context.observe,
     signal: context.signal,
     policy: context.retry,
     bytes,

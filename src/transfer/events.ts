@@ -1,5 +1,6 @@
 /** What the transfer core tells the outside world. Renderers in src/report turn these into bars and lines. */
 import type { KxpError } from '../errors.js';
+import type { ConcurrencyReason } from './concurrency.js';
 
 export interface ProgressSnapshot {
   filesTotal: number;
@@ -26,4 +27,6 @@ export type TransferEvent =
   | { type: 'file-progress'; blobName: string; bytesDone: number; size: number }
   | { type: 'file-done'; blobName: string; path: string; size: number; outcome: FileOutcome; error?: KxpError }
   | { type: 'retry'; blobName: string; attempt: number; delayMs: number; reason: string }
-  | { type: 'progress'; progress: ProgressSnapshot };
+  | { type: 'progress'; progress: ProgressSnapshot }
+  /** The adaptive limit of requests in flight changed, and why. */
+  | { type: 'concurrency'; old: number; new: number; reason: ConcurrencyReason };

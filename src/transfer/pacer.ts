@@ -3,6 +3,7 @@
  * throttling (honouring Retry-After), never for access errors. The file is never restarted: only the
  * request that failed is sent again.
  */
+import { performance } from 'node:perf_hooks';
 import { KxpError } from '../errors.js';
 import { azureFailure, classifyAzureError } from '../azure/errors.js';
 
@@ -35,7 +36,22 @@ export interface PaceOptions {
   /** Blob name or redacted URL, for the error. */
   where: string;
   onRetry?: (notice: RetryNotice) => void;
+  /** Told after every attempt how it went (for adaptive concurrency). */
+  onAttempt?: (attempt: AttemptReport) => void;
 }
+
+/** One attempt as the pacer saw it: when, how big, and whether the service pushed back. */
+export interface AttemptReport {
+  /** performance.now() milliseconds. */
+  startedAt: number;
+  endedAt: number;
+  bytes: number;
+  outcome: 'ok' | 'throttled' | 'timeout' | 'failed';
+  retryAfterMs?: number;
+}
+
+/** Answers that mean "too much at once" rather than "this request is wrong". */
+const THROTTLE_STATUS = new Set([429, 500, 503]);
 
 export async function paced<T>(attempt: (signal: AbortSignal) => Promise<T>, options: PaceOptions): Promise<T> {
   const policy = { ...DEFAULT_RETRY, ...options.policy };
@@ -51,12 +67,19 @@ export async function paced<T>(attempt: (signal: AbortSignal) => Promise<T>, opt
     }, timeoutMs);
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const startedAt = performance.now();
+    const report = (outcome: AttemptReport['outcome'], retryAfterMs?: number) =>
+      options.onAttempt?.({ startedAt, endedAt: performance.now(), bytes: options.bytes ?? 0, outcome, retryAfterMs });
     try {
-      return await attempt(controller.signal);
+      const result = await attempt(controller.signal);
+      report('ok');
+      return result;
     } catch (thrown) {
       if (options.signal?.aborted) throw abortReason(options.signal);
       if (thrown instanceof KxpError) throw thrown;
       const classified = classifyAzureError(thrown, timedOut);
+      if (classified.reason === 'timeout') report('timeout');
+      else report(classified.status !== undefined && THROTTLE_STATUS.has(classified.status) ? 'throttled' : 'failed', classified.retryAfterMs);
       if (classified.kind !== 'retry' || tries >= policy.maxAttempts) throw azureFailure(thrown, classified, options.where, tries);
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tries - 1));
       const delayMs = Math.max(classified.retryAfterMs ?? 0, Math.round(Math.random() * ceiling));

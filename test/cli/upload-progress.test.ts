@@ -33,12 +33,20 @@ describe('upload progress rendering', () => {
     view.handle({ type: 'retry', blobName: 'db.bacpac', attempt: 1, delayMs: 10, reason: 'ECONNRESET' });
     vi.advanceTimersByTime(5000);
     view.handle({ type: 'progress', progress: snapshot(20 * MiB) });
+    view.handle({ type: 'concurrency', old: 8, new: 16, reason: 'throughput-rising' });
+    view.handle({ type: 'concurrency', old: 16, new: 32, reason: 'throughput-rising' });
+    vi.advanceTimersByTime(5000);
+    view.handle({ type: 'concurrency', old: 32, new: 22, reason: 'throttled' });
+    vi.advanceTimersByTime(5000);
     vi.advanceTimersByTime(5000);
     view.stop();
     vi.advanceTimersByTime(20_000);
     expect(out.text().split('\n').filter(Boolean)).toEqual([
       '8.00 MiB of 40.0 MiB (20%) · 4/10 files · 4.00 MiB/s · ETA 8 s · 1 retries',
-      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries',
+      // The adaptive concurrency: where it is, and what changed it since the line before.
+      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries · 32 in flight (was 8: throughput rising)',
+      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries · 22 in flight (was 32: service busy)',
+      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries · 22 in flight',
     ]);
   });
 

@@ -63,6 +63,8 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
       durationMs: expect.any(Number),
       errors: [],
       notUploaded: [],
+      // Adaptive by default: two files are too few to move it from where it starts.
+      concurrency: { final: 8, min: 8, max: 8 },
     });
     expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
 
@@ -122,6 +124,12 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const badConcurrency = await runCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '0']);
     expect(badConcurrency.exitCode).toBe(2);
     expect(badConcurrency.stderr).toMatch(/USAGE.*--concurrency takes a whole number from 1 to 256/);
+    const badMax = await runCli(['upload', dir, '--storage-sas-url', url, '--max-concurrency', '300']);
+    expect(badMax.exitCode).toBe(2);
+    expect(badMax.stderr).toMatch(/USAGE.*--max-concurrency takes a whole number from 1 to 256/);
+    const fixedAndCapped = await runCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '4', '--max-concurrency', '8']);
+    expect(fixedAndCapped.exitCode).toBe(2);
+    expect(fixedAndCapped.stderr).toMatch(/USAGE.*--concurrency fixes .* --max-concurrency caps .*: give one of them/);
     const badBlock = await runCli(['upload', dir, '--storage-sas-url', url, '--block-size', '5000']);
     expect(badBlock.exitCode).toBe(2);
     expect(badBlock.stderr).toMatch(/--block-size takes a number from 0.0625 to 4000 MiB/);

@@ -16,6 +16,10 @@ export interface TcpProxy {
   readonly bytesUp: number;
   /** Connections accepted so far. */
   readonly connections: number;
+  /** The most connections open at one time. */
+  readonly peakOpen: number;
+  /** Delay every chunk by this many ms in each direction (a link with round-trip time 2 × ms); 0 turns it off. */
+  setLatency(ms: number): void;
   /** Connections reset by resetEvery so far. */
   readonly resets: number;
   /** Reset (RST) the connection carrying the N-th byte since the last reset; null turns it off. */
@@ -43,6 +47,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const pairs = new Set<Pair>();
   let bytesUp = 0;
   let connections = 0;
+  let peakOpen = 0;
+  let latencyMs = 0;
+  /** Runs `deliver` after the link's latency; a constant delay keeps every direction in order. */
+  const later = (deliver: () => void) => (latencyMs > 0 ? setTimeout(deliver, latencyMs) : deliver());
   let resets = 0;
   let resetInterval: number | null = null;
   let sinceReset = 0;
@@ -107,22 +115,24 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     const upstream = connect(targetPort, targetHost);
     const pair: Pair = { client, upstream, held: [] };
     pairs.add(pair);
+    peakOpen = Math.max(peakOpen, pairs.size);
     client.on('data', (chunk: Buffer) => {
       if (pair.held.length > 0) {
         pair.held.push(chunk);
         client.pause();
         return;
       }
-      forward(pair, chunk);
+      if (latencyMs > 0) later(() => pairs.has(pair) && forward(pair, chunk));
+      else forward(pair, chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => later(() => client.write(chunk)));
     const end = () => {
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
+    client.on('end', () => later(() => upstream.end()));
+    upstream.on('end', () => later(() => client.end()));
     client.on('error', end);
     upstream.on('error', end);
     client.on('close', end);
@@ -140,6 +150,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     get connections() {
       return connections;
+    },
+    get peakOpen() {
+      return peakOpen;
+    },
+    setLatency(ms) {
+      latencyMs = ms;
     },
     get resets() {
       return resets;
