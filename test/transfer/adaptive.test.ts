@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +100,7 @@ describe('adaptive concurrency against Azurite', () => {
     await writeTree(dir, { ...files, ...big });
     const url = await remote.containerUrl();
     const target = await openTarget(parseContainerSasUrl(url, 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
-    const items: TransferItem[] = Object.entries({ ...files, ...big }).map(([name, data]) => ({ file: payloadFile(dir, name, data.length), target }));
+    const items: TransferItem[] = await Promise.all(Object.entries({ ...files, ...big }).map(async ([name, data]) => ({ file: await payloadFile(dir, name, data.length), target })));
     const budget = 1024 * KiB;
     remote.proxy.setLatency(20);
     try {
@@ -172,7 +173,9 @@ describe('adaptive concurrency when the service is busy', () => {
   });
 });
 
-function payloadFile(dir: string, name: string, size: number): PayloadFile {
+/** A file as a scan saw it: the engine checks that the file it opens is this one (device and inode). */
+async function payloadFile(dir: string, name: string, size: number): Promise<PayloadFile> {
+  const stats = await lstat(path.join(dir, name));
   return {
     kind: 'storage',
     absolutePath: path.join(dir, name),
@@ -181,6 +184,8 @@ function payloadFile(dir: string, name: string, size: number): PayloadFile {
     blobName: name.replace(/^storage\//, ''),
     container: 'default',
     size,
-    mtimeMs: 0,
+    mtimeMs: stats.mtimeMs,
+    dev: stats.dev,
+    ino: stats.ino,
   };
 }
