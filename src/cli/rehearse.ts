@@ -17,6 +17,7 @@ interface RehearseArgs extends SourceArgs {
   data?: string;
   json: boolean;
   progress: boolean;
+  quiet: boolean;
 }
 
 export function rehearseCommand(ctx: CliContext): CommandModule<object, RehearseArgs> {
@@ -31,6 +32,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('data', { type: 'string', requiresArg: true, describe: "Keep the emulator's storage on disk under this folder (removed afterwards) instead of in memory, for large payloads" })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
         .option('progress', { type: 'boolean', default: true, describe: 'Show the upload progress as upload does (--no-progress for the step lines only)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'No upload notices (retries, failed files) either' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
         .example('$0 rehearse ./migration --nfc --include-system-files', 'Names normalised to NFC on the way; Thumbs.db, desktop.ini, .DS_Store and ._* uploaded too')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
@@ -38,6 +40,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .example('$0 rehearse --project ./MySite --bacpac ~/exports/site.bacpac', 'Straight from the project folder, laid out as its storage mapping says')
         .example('$0 rehearse ./migration --layout kxp-layout.json', 'A migration folder checked against a layout file (--check-layout: the template layout)')
         .example('$0 rehearse ./migration --check-layout', 'Refuse folders the template layout never reads')
+        .example('$0 rehearse ./migration --no-progress --quiet', 'Step lines only')
         .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;
@@ -50,7 +53,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         cwd: ctx.cwd,
         signal: ctx.signal,
         onEvent: (event) => {
-          if (event.type === 'step-start' && event.step === 'upload' && args.progress) progress = createTransferProgress(live);
+          if (event.type === 'step-start' && event.step === 'upload') progress = createTransferProgress(live, { progress: args.progress, quiet: args.quiet });
           if (event.type === 'upload') progress?.handle(event.event);
           if (event.type === 'step-done' && event.step.name === 'upload') {
             progress?.stop();

@@ -17,6 +17,7 @@ interface UploadArgs extends SourceArgs, AccessArgs {
   'max-concurrency'?: number;
   'block-size'?: number;
   progress: boolean;
+  quiet: boolean;
 }
 
 export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs> {
@@ -43,7 +44,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           coerce: checkedNumber('block-size', { min: MIN_BLOCK_SIZE / MiB, max: MAX_BLOCK_SIZE / MiB, unit: 'MiB' }),
           describe: 'Block size in MiB for large files (default 8, grown so no blob needs more than 50,000 blocks; at most 4000; fractions down to 0.0625 for tests)',
         })
-        .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for silence' })
+        .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for none (notices still shown)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'No warnings or notices (retries, failed files) on stderr; errors and the result still shown' })
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
@@ -53,7 +55,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
         .example('$0 upload --storage \'./App/$StorageAssets\' --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
-        .example('$0 upload --bacpac db.bacpac --db-sas-url-file db.url --block-size 64 --state-dir ~/.kxp-state --no-progress', 'A 500 GB export: 64 MiB blocks, journal outside the folder, quiet')
+        .example('$0 upload --bacpac db.bacpac --db-sas-url-file db.url --block-size 64 --state-dir ~/.kxp-state --no-progress', 'A 500 GB export: 64 MiB blocks, journal outside the folder, no progress display')
+        .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --no-progress --quiet', 'In a script: nothing on stderr but errors')
         .example('$0 upload --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'From the project folder, mapped by a layout file (files are not moved)')
         .example('$0 upload ./migration --check-layout --manual', 'Refuse folders the template layout (default ← assets/) never reads')
         .epilog(
@@ -66,7 +69,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
     handler: async (args) => {
       const source = sourceFromArgs(args);
       const urls = await resolveAccess(args, ctx);
-      const progress = args.progress ? createTransferProgress(ctx.stderr) : undefined;
+      const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
       let last: Extract<UploadEvent, { type: 'progress' }>['progress'] | undefined;
       const started = Date.now();
       try {
@@ -84,16 +87,16 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'progress') last = event.progress;
-            if (event.type === 'planned') reportPlan(ctx, event.plan, args.json, started);
+            if (event.type === 'planned') reportPlan(ctx, args.quiet ? { ...event.plan, warnings: [] } : event.plan, args.json, started);
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
-            progress?.handle(event);
+            progress.handle(event);
           },
         });
-        progress?.stop();
+        progress.stop();
         ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderUploadResult(result));
         ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
       } catch (thrown) {
-        progress?.stop();
+        progress.stop();
         const error = toKxpError(thrown);
         if (args.json && error.code !== 'VALIDATION_FAILED') {
           ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started), null, 2) + '\n');

@@ -1,4 +1,5 @@
 /** Counts files and bytes as the engine reports them, and derives rate and ETA. Pure bookkeeping. */
+import { EtaEstimator } from './eta.js';
 import type { FileOutcome, ProgressSnapshot } from './events.js';
 
 const RATE_WINDOW_MS = 10_000;
@@ -14,11 +15,15 @@ export class Accounting {
   private bytesSent = 0;
   /** (time, bytesSent) samples for the sliding-window rate. */
   private samples: Array<[number, number]> = [[Date.now(), 0]];
+  /** Time left from the bytes and the files left, each at the cost this run has shown so far. */
+  private readonly eta = new EtaEstimator();
 
   constructor(
     readonly filesTotal: number,
     readonly bytesTotal: number,
-  ) {}
+  ) {
+    this.eta.start(this.started);
+  }
 
   sent(bytes: number): void {
     this.bytesSent += bytes;
@@ -48,7 +53,8 @@ export class Accounting {
     const first = this.samples[0] ?? [now, 0];
     const span = (now - first[0]) / 1000;
     const rate = span > 0.2 ? (this.bytesSent - first[1]) / span : 0;
-    const left = Math.max(0, this.bytesTotal - this.bytesDone);
+    const filesDone = this.filesUploaded + this.filesSkipped + this.filesFailed;
+    this.eta.observe(now, this.bytesDone, filesDone);
     return {
       filesTotal: this.filesTotal,
       filesUploaded: this.filesUploaded,
@@ -58,7 +64,7 @@ export class Accounting {
       bytesDone: this.bytesDone,
       bytesSent: this.bytesSent,
       rate,
-      etaSeconds: left === 0 ? 0 : rate > 0 ? left / rate : null,
+      etaSeconds: this.eta.estimate(this.bytesTotal - this.bytesDone, this.filesTotal - filesDone),
       elapsedMs: now - this.started,
     };
   }

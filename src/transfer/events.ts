@@ -14,7 +14,7 @@ export interface ProgressSnapshot {
   bytesSent: number;
   /** Bytes per second over the last few seconds. */
   rate: number;
-  /** Seconds left at the current rate; null while unknown. */
+  /** Seconds left: the bytes and the files left, each at the cost this run has shown (transfer/eta.ts); null while unknown. */
   etaSeconds: number | null;
   elapsedMs: number;
 }
