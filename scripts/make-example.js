@@ -7,11 +7,12 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
-import { EXAMPLE_XPERIENCE_VERSION, writeBacpac } from '../dist/index.js';
+import { EXAMPLE_XPERIENCE_VERSION, writeBacpac, writeDeploymentPackage } from '../dist/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // An output folder may be given (the tests compare a fresh copy with the committed one).
 const target = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root, 'examples', 'migration');
+const packageFile = process.argv[3] ? path.resolve(process.argv[3]) : path.join(root, 'examples', 'DeploymentPackage.zip');
 const assets = path.join(target, 'storage', 'default', 'assets');
 const time = new Date('2025-01-01T00:00:00Z');
 
@@ -151,4 +152,13 @@ await writeBacpac(path.join(target, 'db.bacpac'), {
     },
   ],
 });
+await writeDeploymentPackage(packageFile, {
+  assemblyName: 'KxpRestoreSample',
+  applicationVersion: '1.0.0',
+  xperienceVersion: EXAMPLE_XPERIENCE_VERSION,
+  time,
+  // The site's logo as a storage asset, as Export-DeploymentPackage.ps1 packs $StorageAssets.
+  storageAssets: { 'default/assets/media/site/logo.svg': files.find(([relative]) => relative === 'media/site/logo.svg')?.[1] ?? '' },
+});
+console.log(`${path.relative(process.cwd(), packageFile)}: deployment package KxpRestoreSample 1.0.0 on Xperience ${EXAMPLE_XPERIENCE_VERSION}`);
 console.log(`${path.relative(process.cwd(), target) || '.'}: db.bacpac (Xperience ${EXAMPLE_XPERIENCE_VERSION}) and ${files.length} media files in storage/default/assets`);

@@ -4,12 +4,13 @@ import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
 import { planJson, renderPlan } from '../report/plan.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
-import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface PlanArgs extends SourceArgs {
   json: boolean;
   bandwidth: number;
   'storage-limit'?: string;
+  package?: string;
 }
 
 export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
@@ -31,7 +32,9 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
           requiresArg: true,
         })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
+        .option('package', packageOption)
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
+        .example('$0 plan ./migration --package DeploymentPackage.zip', 'Check the package too, and that db.bacpac has its Xperience version')
         .example('$0 plan --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
         .example('$0 plan ./migration --lowercase --nfc --include-system-files', 'Names from a Mac: normalised to NFC and lowercased on the way; .DS_Store and ._* files sent too')
         .example('$0 plan ./migration --json --bandwidth 40 --storage-limit 250GB', 'Machine-readable result with an estimate at 40 Mbit/s')
@@ -46,6 +49,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         signal: ctx.signal,
         bandwidthMbps: args.bandwidth,
         readXperienceVersion: true,
+        packagePath: args.package,
         ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
       });
       if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');

@@ -8,7 +8,7 @@ import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/r
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
-import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface RehearseArgs extends SourceArgs {
   env: EnvironmentName;
@@ -18,6 +18,7 @@ interface RehearseArgs extends SourceArgs {
   json: boolean;
   progress: boolean;
   quiet: boolean;
+  package?: string;
 }
 
 export function rehearseCommand(ctx: CliContext): CommandModule<object, RehearseArgs> {
@@ -33,7 +34,9 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('json', { type: 'boolean', default: false, describe: 'Print the report (steps with times, results) as one JSON object' })
         .option('progress', { type: 'boolean', default: true, describe: 'Show the upload progress as upload does (--no-progress for the step lines only)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'No upload notices (retries, failed files) either' })
+        .option('package', { ...packageOption, describe: 'A deployment package: checked with the payload, deployed first, and its version checked in the environment at the end (the whole initial deployment)' })
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
+        .example('$0 rehearse examples/migration --package examples/DeploymentPackage.zip', 'The whole initial deployment: package, then custom restore (what npm start runs)')
         .example('$0 rehearse ./migration --nfc --include-system-files', 'Names normalised to NFC on the way; Thumbs.db, desktop.ini, .DS_Store and ._* uploaded too')
         .example('$0 rehearse ./migration --env prod --env-version prod=30.2.0', 'Would my export restore onto a production on 30.2.0?')
         .example('$0 rehearse --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase --data /mnt/scratch --concurrency 16 --json --no-progress', 'A large payload: storage on disk, JSON report')
@@ -50,6 +53,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         envVersions: parseEnvVersions(args['env-version']),
         concurrency: args.concurrency,
         dataDir: args.data === undefined ? undefined : path.resolve(ctx.cwd, args.data),
+        packagePath: args.package,
         cwd: ctx.cwd,
         signal: ctx.signal,
         onEvent: (event) => {

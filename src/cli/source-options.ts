@@ -74,3 +74,10 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   if (args['check-layout']) source.checkLayout = true;
   return source;
 }
+
+/** `--package FILE` on plan, upload and rehearse: the deployment package the data goes with (checked with it). */
+export const packageOption = {
+  type: 'string',
+  requiresArg: true,
+  describe: "The deployment package deployed with this data: checked, and a db.bacpac of another Xperience version is refused before anything is sent",
+} as const;

@@ -10,7 +10,7 @@ import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions,
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
-import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface UploadArgs extends SourceArgs, AccessArgs {
   concurrency?: number;
@@ -18,6 +18,7 @@ interface UploadArgs extends SourceArgs, AccessArgs {
   'block-size'?: number;
   progress: boolean;
   quiet: boolean;
+        .option('package', packageOption)
 }
 
 export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs> {
@@ -46,12 +47,14 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         })
         .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for none (notices still shown)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'No warnings or notices (retries, failed files) on stderr; errors and the result still shown' })
+        .option('package', packageOption)
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
         .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --lowercase --concurrency 16 --json', 'Storage files only (leaves db.bacpac out), lowercased, 16 requests in flight, JSON result')
         .example('$0 upload ./migration --storage-sas-url-file files.url --lowercase --nfc --include-system-files', 'Names from a Mac: NFC and lowercase on the way; .DS_Store, ._*, Thumbs.db, desktop.ini sent too')
         .example('$0 upload ./migration --storage-sas-url-file files.url --max-concurrency 32', 'Adaptive, but never more than 32 requests in flight (a shared uplink)')
+        .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url --package DeploymentPackage.zip', 'Refuse a db.bacpac of another Xperience version than the package before sending anything')
         .example('$0 upload ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run (nothing stored)')
         .example('$0 upload ./migration --manual', 'Real Portal: do "Get access" and paste the two SAS URLs when asked (input hidden)')
         .example('$0 upload --storage \'./App/$StorageAssets\' --lowercase --portal-url http://127.0.0.1:7070 --token "$TOKEN"', 'A project\'s $StorageAssets folder; --token works but warns (shell history): prefer --token-file')
@@ -78,6 +81,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           storageSasUrl: urls.storageSasUrl,
           getAccess: urls.getAccess,
           allowMixedDestinations: args['allow-mixed-destinations'],
+          packagePath: args.package,
           concurrency: args.concurrency,
           maxConcurrency: args['max-concurrency'],
           blockSizeMiB: args['block-size'],

@@ -6,6 +6,7 @@ import { quickCheckBacpac } from '../bacpac/quick-check.js';
 import { readXperienceVersion } from '../bacpac/xperience-version.js';
 import { KxpError } from '../errors.js';
 import { PACKAGE_MAX_BYTES } from '../package/check.js';
+import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
@@ -24,6 +25,8 @@ export interface PlanOptions extends ScanOptions {
   skipBacpacChecks?: boolean;
   /** Also read the bacpac's Xperience version (as `inspect` does); NOT_XPERIENCE warns when it has none. */
   readXperienceVersion?: boolean;
+  /** A deployment package to check too: its own checks, and its Xperience version against the bacpac's. */
+  packagePath?: string;
   onEvent?: (event: PlanEvent) => void;
 }
 
@@ -51,6 +54,8 @@ export interface PlanReport {
   estimatedSeconds: number;
   /** Whether storage names are lowercased on the way. */
   lowercase: boolean;
+  /** The check of `packagePath`, when one was given (its findings are among the errors and warnings). */
+  deploymentPackage?: DeploymentPackageCheck;
 }
 
 export async function planPayload(source: PayloadSource, options: PlanOptions = {}): Promise<PlanReport> {
@@ -97,6 +102,14 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     }
   }
 
+  let deploymentPackage: DeploymentPackageCheck | undefined;
+  if (options.packagePath !== undefined) {
+    // A damaged bacpac has already been reported; its version cannot be read.
+    const readable = bacpac && !errors.some((found) => found.code === 'BACPAC_INVALID') ? bacpac.absolutePath : undefined;
+    deploymentPackage = await checkDeploymentPackage(options.packagePath, { bacpac: readable, cwd: options.cwd, signal: options.signal });
+    for (const found of [...deploymentPackage.errors, ...deploymentPackage.warnings]) if (!(found.code === 'NOT_XPERIENCE' && options.readXperienceVersion)) record(found);
+  }
+
   const storageLimitBytes = options.storageLimitBytes ?? null;
   if (storageLimitBytes !== null && storageBytes > storageLimitBytes) {
     record(
@@ -125,6 +138,7 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     bandwidthMbps,
     estimatedSeconds: (bytes * 8) / (bandwidthMbps * 1e6),
     lowercase: source.lowercase ?? false,
+    ...(deploymentPackage ? { deploymentPackage } : {}),
   };
 }
 

@@ -17,7 +17,10 @@ import { md5OfFile } from '../transfer/file-hash.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
 import { HttpPortal } from '../portal/http-portal.js';
 import { restoreToEnvironment, type RestoreFlowEvent } from '../portal/restore-flow.js';
-import type { EnvironmentName, RestoreInfo, RestoreState } from '../portal/types.js';
+import type { DeploymentInfo, EnvironmentName, RestoreInfo, RestoreState } from '../portal/types.js';
+import { uploadDeploymentPackage } from '../portal/deployment-upload.js';
+import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
+import { waitForDeployment } from './package-upload.js';
 import { planPayload } from './plan.js';
 import { payloadFiles, uploadPayload, type UploadEvent, type UploadResult } from './upload.js';
 import { verifyPayload, type VerifyEvent, type VerifyResult } from './verify.js';
@@ -34,6 +37,11 @@ export interface RehearseOptions {
    * in memory: for payloads larger than the memory Azurite may use.
    */
   dataDir?: string;
+  /**
+   * A deployment package to deploy first, as in a real initial deployment: checked with the payload (its
+   * Xperience version must be the bacpac's), deployed to the environment, and its version checked there at the end.
+   */
+  packagePath?: string;
   cwd?: string;
   signal?: AbortSignal;
   onEvent?: (event: RehearseEvent) => void;
@@ -75,7 +83,9 @@ export type RehearseStepFacts =
   | { kind: 'upload'; filesUploaded: number; bytesSent: number }
   | { kind: 'verify'; identicalFiles: number }
   | { kind: 'restore'; restoreId: string; env: EnvironmentName; state: RestoreState }
-  | { kind: 'environment'; env: EnvironmentName; identicalBlobs: number };
+  | { kind: 'environment'; env: EnvironmentName; identicalBlobs: number; xperienceVersion?: string | null }
+  | { kind: 'package'; path: string; assemblyName: string | null; applicationVersion: string | null; xperienceVersion: string | null; bacpacVersion: string | null }
+  | { kind: 'deployment'; deploymentId: string; env: EnvironmentName; xperienceVersion: string | null; bytes: number };
 
 /**
  * The bacpac's Xperience version against the environment's. `bacpac` is null when the payload has no
@@ -108,6 +118,8 @@ export interface RehearseReport {
   verify: Pick<VerifyResult, 'ok' | 'missing' | 'extra' | 'mismatched'> | null;
   restore: RestoreInfo | null;
   environment: EnvironmentCheck | null;
+  /** The deployment of `packagePath`, when one was given. */
+  deployment: DeploymentInfo | null;
   error: { code: string; path: string | null; message: string; exitCode: number } | null;
 }
 
@@ -116,7 +128,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
   const started = Date.now();
   const env = options.env ?? 'qa';
   const { signal, cwd } = options;
-  const report: RehearseReport = { ok: false, env, steps: [], durationMs: 0, findings: [], upload: null, verify: null, restore: null, environment: null, error: null };
+  const report: RehearseReport = { ok: false, env, steps: [], durationMs: 0, findings: [], upload: null, verify: null, restore: null, environment: null, deployment: null, error: null };
   const step = async <T>(name: string, run: () => Promise<T>, factsOf: (value: T) => RehearseStepFacts | null = () => null): Promise<T> => {
     options.onEvent?.({ type: 'step-start', step: name });
     const stepStarted = Date.now();
@@ -151,7 +163,12 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
       }
       return plan;
     }, (plan) => ({ kind: 'plan', files: plan.totals.files, bytes: plan.totals.bytes }));
-    const environmentVersion = options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
+    const packagePath = options.packagePath;
+    const deploymentPackage = packagePath === undefined ? null : await step('check package', () => checkPackageWithPayload(packagePath, source, options, (finding) => report.findings.push(finding)), (check) => ({
+      kind: 'package', path: check.path, assemblyName: check.assemblyName, applicationVersion: check.applicationVersion, xperienceVersion: check.xperienceVersion, bacpacVersion: check.bacpac?.version ?? null,
+    }));
+    // After the deployment the environment runs the package's version: that is what the database must match.
+    const environmentVersion = deploymentPackage?.xperienceVersion ?? options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
     await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal, (finding) => report.findings.push(finding)), (facts) => facts);
 
     emulator = await step('start emulator', async () => {
@@ -163,6 +180,13 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     }, (running) => ({ kind: 'emulator', url: running.url, env, environmentVersion, storageDir: storageDir ?? null }));
     const running = emulator;
     const portal = new HttpPortal({ url: running.url, token: running.tokenFor('devops') });
+    if (packagePath !== undefined) {
+      report.deployment = await step(`deploy to ${env}`, async () => {
+        const sent = await uploadDeploymentPackage(path.resolve(cwd ?? process.cwd(), packagePath), { portalUrl: running.url, projectGuid: running.emulator.projectGuid, env, token: running.tokenFor('devops'), signal });
+        if (!sent.deployment) throw new KxpError('INTERNAL', 'The emulator did not name the deployment it started.');
+        return waitForDeployment(portal, sent.deployment, { pollIntervalMs: 50, signal });
+      }, (deployment) => ({ kind: 'deployment', deploymentId: deployment.id, env, xperienceVersion: deployment.xperienceVersion, bytes: deployment.bytes }));
+    }
     await step('create session', () => portal.createSession({ signal }), (session) => ({ kind: 'session', sessionId: session.id }));
     const grant = await step('get access', () => portal.getAccess({ signal }), (access) => ({ kind: 'access', expiresOn: access.expiresOn }));
 
@@ -187,8 +211,12 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     report.environment = await step(`check ${env}`, async () => {
       const check = await checkEnvironment(running, env, payloadFiles(source, { signal, cwd }), signal);
       if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.missing.length} missing, ${check.extra.length} extra, ${check.mismatched.length} mismatched.`);
-      return check;
-    }, (check) => ({ kind: 'environment', env, identicalBlobs: check.checked }));
+      const status = running.emulator.environments().find((candidate) => candidate.name === env);
+      if (report.deployment && (status?.version !== report.deployment.xperienceVersion || status.application?.deploymentId !== report.deployment.id)) {
+        throw new KxpError('VERIFY_MISMATCH', `The ${env} environment runs Xperience ${status?.version ?? '?'} from deployment ${status?.application?.deploymentId ?? 'none'}, not the package's ${report.deployment.xperienceVersion ?? '?'} from ${report.deployment.id}.`);
+      }
+      return { ...check, xperienceVersion: report.deployment ? (status?.version ?? null) : undefined };
+    }, (check) => ({ kind: 'environment', env, identicalBlobs: check.checked, xperienceVersion: check.xperienceVersion }));
 
     await step('close session', () => portal.closeSession({ signal }));
     report.ok = true;
@@ -208,6 +236,28 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     report.durationMs = Date.now() - started;
   }
   return report;
+}
+
+/** The package's own checks and its version against the payload's bacpac; stops before anything is sent. */
+async function checkPackageWithPayload(packagePath: string, source: PayloadSource, options: RehearseOptions, warn: (finding: Finding) => void): Promise<DeploymentPackageCheck> {
+  let bacpac: string | undefined;
+  for await (const file of payloadFiles(source, { signal: options.signal, cwd: options.cwd })) {
+    if (file.kind === 'bacpac') bacpac = file.absolutePath;
+    break;
+  }
+  const env = options.env ?? 'qa';
+  const check = await checkDeploymentPackage(packagePath, { bacpac, environmentVersion: options.envVersions?.[env], cwd: options.cwd, signal: options.signal });
+  for (const finding of [...check.errors, ...check.warnings]) warn(finding);
+  if (!check.ok) {
+    const mismatch = check.errors.find((finding) => finding.code === 'VERSION_MISMATCH');
+    if (mismatch) throw new KxpError('VERSION_MISMATCH', `${mismatch.message} Nothing was sent.`, { path: mismatch.path });
+    const count = check.errors.length;
+    throw new KxpError('PACKAGE_INVALID', `The deployment package has ${count} problem${count === 1 ? '' : 's'} that would make the deployment fail; nothing was sent.`, {
+      path: check.path,
+      hint: 'Fix them (listed above, or run `kxp-restore package check`) and rehearse again.',
+    });
+  }
+  return check;
 }
 
 /** Stops before anything is sent when the bacpac's Xperience version differs from the environment's. */

@@ -45,6 +45,8 @@ export interface UploadOptions {
   getAccess?: AccessProvider;
   /** Allow one container on loopback (an emulator) and the other elsewhere; refused by default as a sign of a forgotten URL. */
   allowMixedDestinations?: boolean;
+  /** The deployment package this data goes with: checked in the plan, and a bacpac of another version refused. */
+  packagePath?: string;
   signal?: AbortSignal;
   onEvent?: (event: UploadEvent) => void;
 }
@@ -68,7 +70,7 @@ export interface Destination {
 }
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'maxConcurrency' | 'getAccess' | 'allowMixedDestinations'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'maxConcurrency' | 'getAccess' | 'allowMixedDestinations' | 'packagePath'> & {
   onEvent?: (event: SetupEvent) => void;
 };
 
@@ -154,7 +156,7 @@ function checkConcurrency(options: Pick<UploadOptions, 'concurrency' | 'maxConcu
 export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
   const stateDir = defaultStateDir(source, options);
   await refuseStateDirInPayload(source, stateDir, options);
-  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd });
+  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath });
   options.onEvent?.({ type: 'planned', plan });
   if (!plan.ok) {
     const count = plan.errors.length;

@@ -1,6 +1,7 @@
 /** Text and JSON renderings of a PlanReport and of findings. Decides nothing; only shows. */
 import type { PlanReport } from '../operations/plan.js';
 import type { Finding } from '../rules/finding.js';
+import { describePackage, packageCheckJson } from './package.js';
 import { formatBytes, formatCount, formatDuration, plural } from './format.js';
 
 /** How many findings of one code are listed before the rest are summarised. */
@@ -18,6 +19,7 @@ export function planJson(report: PlanReport) {
     packageLimit: { bytes: report.packageLimitBytes, exceeded: report.exceedsPackageLimit },
     storageLimit: report.storageLimitBytes === null ? null : { bytes: report.storageLimitBytes, used: report.storageBytes },
     estimate: { bandwidthMbps: report.bandwidthMbps, seconds: Math.round(report.estimatedSeconds * 10) / 10 },
+    ...(report.deploymentPackage ? { package: packageCheckJson(report.deploymentPackage) } : {}),
   };
 }
 
@@ -70,6 +72,7 @@ export function renderPlan(report: PlanReport, title: string): string {
     }
   }
   lines.push(`Total     ${plural(report.totals.files, 'file')}, ${formatBytes(report.totals.bytes)}`);
+  if (report.deploymentPackage) lines.push(`Package   ${describePackage(report.deploymentPackage)}`);
   lines.push(
     report.exceedsPackageLimit
       ? `          past the 2 GB deployment-package limit: custom restore is the way to deploy this`

@@ -42,7 +42,11 @@ function describeFacts(facts: RehearseStepFacts): string {
     case 'restore':
       return `restore ${facts.restoreId} ${facts.state}`;
     case 'environment':
-      return `${facts.identicalBlobs} blobs identical to the source`;
+      return `${facts.identicalBlobs} blobs identical to the source${facts.xperienceVersion ? `, Xperience ${facts.xperienceVersion}` : ''}`;
+    case 'package':
+      return `${facts.assemblyName ?? '?'} ${facts.applicationVersion ?? '?'} on Xperience ${facts.xperienceVersion ?? '?'}${facts.bacpacVersion ? ` = database ${facts.bacpacVersion}` : ''}`;
+    case 'deployment':
+      return `deployment ${facts.deploymentId} succeeded, ${facts.env} now on Xperience ${facts.xperienceVersion ?? '?'}`;
   }
 }
 
@@ -59,7 +63,10 @@ export function renderRehearsal(report: RehearseReport): string {
   if (errors.length || warnings.length) lines.push('', renderFindings(errors, warnings));
   lines.push('');
   if (report.ok) {
-    lines.push(`Rehearsal passed in ${formatDuration(report.durationMs / 1000)}: uploaded, verified, restored to ${report.env}, and ${report.env} holds exactly the source files.`);
+    const deployed = report.deployment ? `package deployed (Xperience ${report.deployment.xperienceVersion ?? '?'}), ` : '';
+    const holds = report.deployment ? `${report.env} runs the package's version and holds the restored database and exactly the source files` : `${report.env} holds exactly the source files`;
+    lines.push(`Rehearsal passed in ${formatDuration(report.durationMs / 1000)}: ${deployed}uploaded, verified, restored to ${report.env}, and ${holds}.`);
+    if (report.deployment) lines.push('First, for real: kxp-restore package upload <zip> --env qa --project-guid-file FILE --token-file FILE (docs/package.md).');
     lines.push('Next, for real: kxp-restore session create --manual, then upload, verify and restore --env … with --manual, then session close --manual (README, "A real migration, start to finish").');
   } else {
     lines.push(`Rehearsal failed${report.error ? ` [${report.error.code}]: ${report.error.message}` : '.'}`);

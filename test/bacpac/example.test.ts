@@ -17,7 +17,9 @@ describe('scripts/make-example.js', () => {
 
   it('writes exactly the committed examples/migration, byte for byte', async () => {
     const out = path.join(await tempDir(), 'migration');
-    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts', 'make-example.js'), out]);
+    const zip = path.join(path.dirname(out), 'DeploymentPackage.zip');
+    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'scripts', 'make-example.js'), out, zip]);
+    expect((await readFile(zip)).equals(await readFile(path.join(repoRoot, 'examples', 'DeploymentPackage.zip'))), 'examples/DeploymentPackage.zip').toBe(true);
     const committed = path.join(repoRoot, 'examples', 'migration');
     const files = await listFiles(out);
     expect(files).toEqual(await listFiles(committed));

@@ -62,7 +62,7 @@ describe('rehearse report', () => {
     const failed: RehearseStep = { name: 'upload', ok: false, durationMs: 40, error: { code: 'ABORTED', message: 'Interrupted.' } };
     const report: RehearseReport = {
       ok: false, env: 'qa', steps: [...sampleSteps.slice(0, 5), failed], durationMs: 2000, findings: [],
-      upload: null, verify: null, restore: null, environment: null,
+      upload: null, verify: null, restore: null, environment: null, deployment: null,
       error: { code: 'ABORTED', path: null, message: 'The rehearsal was interrupted.', exitCode: 3 },
     };
     const json = JSON.parse(JSON.stringify(rehearsalJson(report))) as { steps: Array<Record<string, unknown>> };
@@ -74,7 +74,7 @@ describe('rehearse report', () => {
 
   it('leaves detail out of a JSON step with nothing to say, as before', () => {
     const report: RehearseReport = {
-      ok: true, env: 'qa', steps: sampleSteps.slice(-2), durationMs: 10, findings: [], upload: null, verify: null, restore: null, environment: null, error: null,
+      ok: true, env: 'qa', steps: sampleSteps.slice(-2), durationMs: 10, findings: [], upload: null, verify: null, restore: null, environment: null, deployment: null, error: null,
     };
     const json = JSON.parse(JSON.stringify(rehearsalJson(report))) as { steps: Array<Record<string, unknown>> };
     expect(json.steps).toEqual([
