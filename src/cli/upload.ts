@@ -18,7 +18,7 @@ interface UploadArgs extends SourceArgs, AccessArgs {
   'block-size'?: number;
   progress: boolean;
   quiet: boolean;
-        .option('package', packageOption)
+  package?: string;
 }
 
 export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs> {
