@@ -2,8 +2,8 @@
  * Walks a migration payload into PayloadFiles and Findings, streaming, in a deterministic order.
  *
  * Case collisions are found without remembering every path: sibling names that are one name once
- * normalised and case-folded (collisionKey) are grouped, and sibling folders of one group are walked as one merged folder, so two
- * files collide exactly when they meet in the same group. Memory stays bounded by the largest
+ * normalised and case-folded (collisionKey) are grouped, and sibling folders of one group are walked as
+ * one merged folder, so two files collide exactly when they meet in the same group. Memory stays bounded by the largest
  * single folder listing, whatever the size of the tree.
  */
 import { constants, type Dirent, type Stats } from 'node:fs';

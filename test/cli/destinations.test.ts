@@ -1,4 +1,5 @@
 /** Issue 10 point 3: a Portal only when named on the command line, every destination named, no silent mix of local and remote. */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareDestinations } from '../../src/operations/upload.js';
@@ -45,6 +46,20 @@ describe('destinations', () => {
     const verify = await runCli(['verify', dir, ...named]);
     expect(verify.exitCode).toBe(0);
     expect(verify.stderr).toMatch(/Verifying against:\n {2}storage {2}container /);
+  });
+
+  it('reads a token file saved as UTF-16 with a byte-order mark and CRLF (Windows PowerShell)', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'devops.token');
+    await writeFile(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${emu.running.tokenFor('devops')}\r\n`, 'utf16le')]));
+    const created = await runCli(['session', 'create', '--portal-url', emu.running.url, '--token-file', file, '--json']);
+    expect(created.stderr).toBe('');
+    expect(created.exitCode).toBe(0);
+    await writeFile(file, `${emu.running.tokenFor('devops')}\n${emu.running.tokenFor('developer')}\n`);
+    const two = await runCli(['session', 'status', '--portal-url', emu.running.url, '--token-file', file]);
+    expect(two.exitCode).toBe(2);
+    expect(two.stderr).toContain('holds 2 non-blank lines');
+    expect(two.stderr).not.toContain('kxp-emu-');
   });
 
   it('refuses one container on loopback and the other elsewhere unless --allow-mixed-destinations', async () => {
