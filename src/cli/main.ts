@@ -47,6 +47,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
           '  kxp-restore verify ./migration …SAS URLs…    prove the containers hold exactly the source',
           '  kxp-restore restore --env qa                 restore into an environment, then: kxp-restore session close',
           'Rehearse all of it locally first: kxp-restore rehearse ./migration',
+          'From a project folder instead: kxp-restore layout --project ./MySite, then plan/upload --project ./MySite --bacpac FILE (docs/layout.md)',
           'Exit status: 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable.',
         ].join('\n'),
       )
