@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'SAS_INSECURE'
   | 'MIXED_DESTINATIONS'
   | 'ACCESS_DENIED'
+  /** A remote source (--storage-from) refused to be listed or read: its SAS expired or was revoked, or the sign-in lacks a role. */
+  | 'SOURCE_ACCESS_DENIED'
   | 'PROXY_REFUSED'
   | 'SOURCE_CHANGED'
   | 'TRANSFER_FAILED'
@@ -67,6 +69,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   SAS_INSECURE: ExitCode.invalid,
   MIXED_DESTINATIONS: ExitCode.invalid,
   ACCESS_DENIED: ExitCode.resumable,
+  SOURCE_ACCESS_DENIED: ExitCode.resumable,
   ABORTED: ExitCode.resumable,
   VERSION_MISMATCH: ExitCode.invalid,
   NOT_CONFIRMED: ExitCode.invalid,

@@ -1,6 +1,7 @@
 /** ContainerClients for a SAS URL, set up so that our own pacer (src/transfer/pacer.ts) owns retries. */
 import http from 'node:http';
 import https from 'node:https';
+import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, ContainerClient, newPipeline, Pipeline, type RequestPolicyFactory } from '@azure/storage-blob';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { ProxyChoice } from './proxy.js';
@@ -61,15 +62,28 @@ export function createContainerClient(sas: ContainerSas, options: ClientOptions 
 
 /** A container client and the pool its requests go through, for a caller that changes its concurrency. */
 export function createPooledContainerClient(sas: ContainerSas, options: ClientOptions = {}): PooledContainerClient {
+  const { pipeline, pool } = pooledPipeline(sas.url, new AnonymousCredential(), options);
+  return { client: new ContainerClient(sas.url, pipeline), pool };
+}
+
+/**
+ * The same pipeline for any URL and credential (an Entra ID token for a remote source account): one try per
+ * request, our keep-alive (or proxy) agent.
+ */
+export function createPipeline(url: string, credential: AnonymousCredential | TokenCredential, options: ClientOptions = {}): Pipeline {
+  return pooledPipeline(url, credential, options).pipeline;
+}
+
+function pooledPipeline(url: string, credential: AnonymousCredential | TokenCredential, options: ClientOptions): { pipeline: Pipeline; pool: ConnectionPool } {
   const sockets = options.concurrency !== undefined ? options.concurrency + SOCKET_HEADROOM : (options.maxSockets ?? 16);
   const agentOptions = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
   // Setting our own agent switches off the SDK's HTTPS_PROXY handling, so the proxy is honoured here.
   const agent = options.proxy
     ? tunnelAgent(options.proxy, agentOptions)
-    : sas.url.startsWith('https:')
+    : url.startsWith('https:')
       ? new https.Agent(agentOptions)
       : new http.Agent(agentOptions);
-  const base = newPipeline(new AnonymousCredential(), {
+  const base = newPipeline(credential, {
     retryOptions: { maxTries: 1, tryTimeoutInMs: 24 * 3600 * 1000 },
     keepAliveOptions: { enable: true },
   });
@@ -89,5 +103,5 @@ export function createPooledContainerClient(sas: ContainerSas, options: ClientOp
       return agent.maxSockets;
     },
   };
-  return { client: new ContainerClient(sas.url, new Pipeline([...base.factories, useAgent], base.options)), pool };
+  return { pipeline: new Pipeline([...base.factories, useAgent], base.options), pool };
 }

@@ -110,3 +110,25 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
+
+/** A remote source (--storage-from) refused: said so, so nobody renews the restore container's SAS instead. */
+export function sourceAccessDenied(where: string, cause: unknown): KxpError {
+  return new KxpError('SOURCE_ACCESS_DENIED', 'The remote SOURCE refused access (not the restore container): its SAS has expired or was revoked, or the signed-in identity may not read it.', {
+    path: where,
+    hint: 'Give a new SAS for the source container (read and list), or sign in with an identity that has "Storage Blob Data Reader" (and, for copies, "Storage Blob Delegator") on it, then re-run the same command; what was copied is kept.',
+    cause,
+  });
+}
+
+/** @azure/identity could not get a token (no sign-in available, or the directory refused it). */
+export function isSignInFailure(thrown: unknown): boolean {
+  const name = (thrown as { name?: string } | undefined)?.name;
+  return name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError';
+}
+
+/** Sign-in failures and refusals while reading a source account become SOURCE_ACCESS_DENIED (no retry); the rest is left to the pacer. */
+export function asSourceFailure(thrown: unknown, where: string): unknown {
+  if (isSignInFailure(thrown)) return sourceAccessDenied(where, thrown);
+  const classified = classifyAzureError(thrown);
+  return classified.kind === 'access' ? sourceAccessDenied(where, thrown) : thrown;
+}

@@ -2,24 +2,38 @@
  * The remote side of resume and verify: every blob of a container with its size and Content-MD5, held in
  * a compact index (about 100 bytes per blob, names not kept) so a container of millions of blobs fits.
  */
-import type { ContainerClient } from '@azure/storage-blob';
+import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { DigestTable, valueLayout } from '../digest-table.js';
 
 export interface RemoteBlob {
   size: number;
   /** Base64 Content-MD5 as stored on the blob; null when the blob has none. */
   md5: string | null;
+  /** For a blob copied from a remote source: a digest of the source ETag recorded in its metadata (see etagDigest). */
+  sourceEtag: string | null;
+  /** A server-side copy into this blob is pending, failed or was aborted: its content is not (yet) the source's. */
+  copyUnfinished: boolean;
 }
+
+/** The metadata key under which a copied blob records its source's ETag, so a re-run and verify can tell. */
+export const SOURCE_ETAG_KEY = 'kxpsourceetag';
 
 export interface ListOptions {
   signal?: AbortSignal;
   prefix?: string;
 }
 
-const VALUE = valueLayout({ size: 8, md5: 16, flags: 1 });
+const VALUE = valueLayout({ size: 8, md5: 16, origin: 8, flags: 1 });
 const LISTED = 1;
 const HAS_MD5 = 2;
 const CLAIMED = 4;
+const HAS_ORIGIN = 8;
+const COPY_UNFINISHED = 16;
+
+/** What the index keeps of a source ETag: 8 bytes of its digest, compared with one value, never searched. */
+export function etagDigest(etag: string): string {
+  return DigestTable.digest(etag.replace(/^"|"$/g, '')).toString('hex', 0, 8);
+}
 
 /** What a container held when it was listed, by blob name; verify also marks the names the source has. */
 export class RemoteIndex {
@@ -31,13 +45,24 @@ export class RemoteIndex {
     return this.listed;
   }
 
-  add(name: string, size: number, md5: Uint8Array | undefined): void {
+  add(name: string, size: number, md5: Uint8Array | undefined, copy: { sourceEtag?: string; unfinished?: boolean } = {}): void {
     const { value } = this.table.upsert(DigestTable.digest(name));
     if (!(flagsOf(value) & LISTED)) this.listed++;
     value.writeDoubleLE(size, VALUE.at.size);
     const hasMd5 = md5 !== undefined && md5.length === 16;
     if (hasMd5) value.set(md5, VALUE.at.md5);
-    value.writeUInt8((flagsOf(value) & CLAIMED) | LISTED | (hasMd5 ? HAS_MD5 : 0), VALUE.at.flags);
+    if (copy.sourceEtag) value.write(etagDigest(copy.sourceEtag), VALUE.at.origin, 'hex');
+    const flags = LISTED | (hasMd5 ? HAS_MD5 : 0) | (copy.sourceEtag ? HAS_ORIGIN : 0) | (copy.unfinished ? COPY_UNFINISHED : 0);
+    value.writeUInt8((flagsOf(value) & CLAIMED) | flags, VALUE.at.flags);
+  }
+
+  /** Adds a listed blob, with what its metadata and copy status say. */
+  addItem(item: BlobItem, name = item.name): void {
+    const status = item.properties.copyStatus;
+    this.add(name, item.properties.contentLength ?? 0, item.properties.contentMD5, {
+      sourceEtag: item.metadata?.[SOURCE_ETAG_KEY],
+      unfinished: status !== undefined && status !== 'success',
+    });
   }
 
   get(name: string): RemoteBlob | undefined {
@@ -63,16 +88,19 @@ function flagsOf(value: Buffer): number {
 
 function blobOf(value: Buffer | undefined): RemoteBlob | undefined {
   if (!value || !(flagsOf(value) & LISTED)) return undefined;
+  const flags = flagsOf(value);
   return {
     size: value.readDoubleLE(VALUE.at.size),
-    md5: flagsOf(value) & HAS_MD5 ? value.toString('base64', VALUE.at.md5, VALUE.at.md5 + 16) : null,
+    md5: flags & HAS_MD5 ? value.toString('base64', VALUE.at.md5, VALUE.at.md5 + 16) : null,
+    sourceEtag: flags & HAS_ORIGIN ? value.toString('hex', VALUE.at.origin, VALUE.at.origin + 8) : null,
+    copyUnfinished: (flags & COPY_UNFINISHED) !== 0,
   };
 }
 
 /** Lists a container into an index by blob name (one request per 5,000 blobs). */
 export async function listRemoteBlobs(container: ContainerClient, options: ListOptions = {}): Promise<RemoteIndex> {
   const index = new RemoteIndex();
-  for await (const item of blobItems(container, options)) index.add(item.name, item.properties.contentLength ?? 0, item.properties.contentMD5);
+  for await (const item of blobItems(container, options)) index.addItem(item);
   return index;
 }
 
@@ -90,6 +118,7 @@ export async function listUnclaimed(container: ContainerClient, index: RemoteInd
 
 /** Every blob of a container, one page (5,000) at a time. */
 export async function* blobItems(container: ContainerClient, options: ListOptions = {}) {
-  const pages = container.listBlobsFlat({ abortSignal: options.signal, prefix: options.prefix }).byPage({ maxPageSize: 5000 });
+  // Metadata and copy status tell a finished server-side copy (and its source version) from an unfinished one.
+  const pages = container.listBlobsFlat({ abortSignal: options.signal, prefix: options.prefix, includeMetadata: true, includeCopy: true }).byPage({ maxPageSize: 5000 });
   for await (const page of pages) yield* page.segment.blobItems;
 }

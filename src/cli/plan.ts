@@ -4,7 +4,7 @@ import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
 import { planJson, renderPlan } from '../report/plan.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
-import { packageOption, sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface PlanArgs extends SourceArgs {
   json: boolean;
@@ -18,7 +18,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
     command: 'plan [dir]',
     describe: 'Check a migration folder against every custom-restore rule, without sending anything',
     builder: (yargs) =>
-      withSourceOptions(yargs)
+      withRemoteSourceOptions(withSourceOptions(yargs))
         .option('bandwidth', {
           type: 'number',
           default: DEFAULT_BANDWIDTH_MBPS,
@@ -41,10 +41,17 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         .example('$0 plan --project ./MySite --bacpac ~/exports/site.bacpac', 'Files where the project keeps them (assets/…, $StorageAssets/<container>/…), as its storage mapping says')
         .example('$0 plan ./migration --layout kxp-layout.json', 'Check storage/<container>/… against a layout file (or --check-layout: the template layout)')
         .example('$0 plan ./migration --check-layout', 'Flag folders the template layout (default ← assets/) never reads')
+        .example(
+          "$0 plan ./migration --storage-from 'https://oldsite.blob.core.windows.net/media?sv=…&sig=…' --map 'mysite/media/=default/assets/media/' --lowercase",
+          'The database here, the Xperience 13 media already in Azure: every rule on the mapped listing (nothing is written anywhere)',
+        )
+        .example('$0 plan --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map =default/ --lowercase', 'The source read with Entra ID sign-in')
         .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by plan).') as never,
     handler: async (args) => {
       const source = sourceFromArgs(args);
       const report = await planPayload(source, {
+        tenantId: args['tenant-id'],
+        env: ctx.env,
         cwd: ctx.cwd,
         signal: ctx.signal,
         bandwidthMbps: args.bandwidth,
@@ -53,7 +60,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
       });
       if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');
-      else ctx.stdout.write(renderPlan(report, args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + ')));
+      else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + ')));
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);
     },
   };

@@ -1,5 +1,6 @@
-/** The payload options every data command shares: `[dir] --bacpac --storage --lowercase --nfc --include-system-files`. Defined once here. */
+/** The payload options every data command shares: `[dir] --bacpac --storage --lowercase --nfc --include-system-files`, and `--storage-from --map --tenant-id` where they apply. Defined once here. */
 import type { Argv } from 'yargs';
+import { redactUrl } from '../azure/sas.js';
 import type { PayloadSource } from '../source/types.js';
 
 export interface SourceArgs {
@@ -12,6 +13,9 @@ export interface SourceArgs {
   'check-layout'?: boolean;
   nfc?: boolean;
   'include-system-files'?: boolean;
+  'storage-from'?: string[];
+  map?: string[];
+  'tenant-id'?: string;
 }
 
 export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
@@ -62,6 +66,28 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
     }) as Argv<T & SourceArgs>;
 }
 
+/** `--storage-from --map --tenant-id`: containers already in Azure, copied server side (plan, upload, verify). */
+export function withRemoteSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
+  return yargs
+    .option('storage-from', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'Media already in Azure: a container URL (optionally /<prefix>) in another storage account, with a read+list SAS or, without one, Entra ID sign-in; the storage service copies its blobs itself (repeatable)',
+    })
+    .option('map', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: "SRC_PREFIX=DST_PREFIX for --storage-from blob names, e.g. 'mysite/media/=default/assets/media/' (repeatable; longest prefix wins; blobs no prefix covers are skipped and reported)",
+    })
+    .option('tenant-id', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Entra ID tenant (directory) for --storage-from sources without a SAS (sign-in: environment, workload or managed identity, Azure CLI…)',
+    }) as Argv<T & SourceArgs>;
+}
+
 export function sourceFromArgs(args: SourceArgs): PayloadSource {
   const source: PayloadSource = { lowercase: args.lowercase ?? false };
   if (args.nfc) source.nfc = true;
@@ -72,6 +98,8 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   if (args.project !== undefined) source.project = args.project;
   if (args.layout !== undefined) source.layoutFile = args.layout;
   if (args['check-layout']) source.checkLayout = true;
+  if (args['storage-from']?.length) source.storageFrom = args['storage-from'];
+  if (args.map?.length) source.map = args.map;
   return source;
 }
 
@@ -81,3 +109,12 @@ export const packageOption = {
   requiresArg: true,
   describe: "The deployment package deployed with this data: checked, and a db.bacpac of another Xperience version is refused before anything is sent",
 } as const;
+
+/** The remote-source words of a command to run again: source URLs with their signatures redacted. */
+export function remoteResumeWords(args: SourceArgs): string[] {
+  const words: string[] = [];
+  for (const url of args['storage-from'] ?? []) words.push('--storage-from', redactUrl(url));
+  for (const map of args.map ?? []) words.push('--map', map);
+  if (args['tenant-id'] !== undefined) words.push('--tenant-id', args['tenant-id']);
+  return words;
+}

@@ -10,7 +10,7 @@ import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions,
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
-import { packageOption, sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, remoteResumeWords, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface UploadArgs extends SourceArgs, AccessArgs {
   concurrency?: number;
@@ -26,7 +26,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
     command: 'upload [dir]',
     describe: 'Upload db.bacpac and the storage files into the custom-restore containers, resumably',
     builder: (yargs) =>
-      withAccessOptions(withSourceOptions(yargs))
+      withAccessOptions(withRemoteSourceOptions(withSourceOptions(yargs)))
         .option('concurrency', {
           type: 'number',
           requiresArg: true,
@@ -62,6 +62,11 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload --storage ./migration/storage --storage-sas-url-file files.url --no-progress --quiet', 'In a script: nothing on stderr but errors')
         .example('$0 upload --project ./MySite --layout kxp-layout.json --bacpac site.bacpac --manual', 'From the project folder, mapped by a layout file (files are not moved)')
         .example('$0 upload ./migration --check-layout --manual', 'Refuse folders the template layout (default ← assets/) never reads')
+        .example(
+          "$0 upload --storage-from 'https://oldsite.blob.core.windows.net/media?sv=…&sig=…' --map 'mysite/media/=default/assets/media/' --lowercase --storage-sas-url-file files.url",
+          'Xperience 13 media already in Azure: copied server side into the restore container (no bytes through this machine)',
+        )
+        .example('$0 upload --storage-from https://oldsite.blob.core.windows.net/media/mysite/ --tenant-id contoso.onmicrosoft.com --map mysite/=default/ --lowercase --manual', 'The same with Entra ID sign-in instead of a source SAS')
         .epilog(
           'Re-run the same command to resume after an interruption (new SAS URLs for the same containers are fine; with --portal-url or ' +
             '--manual each run gets access anew, also after a revoke): files already ' +
@@ -86,6 +91,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           maxConcurrency: args['max-concurrency'],
           blockSizeMiB: args['block-size'],
           stateDir: args['state-dir'],
+          tenantId: args['tenant-id'],
           cwd: ctx.cwd,
           env: ctx.env,
           signal: ctx.signal,
@@ -135,6 +141,7 @@ export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadAr
   if (args['check-layout']) words.push('--check-layout');
   if (args.nfc) words.push('--nfc');
   if (args['include-system-files']) words.push('--include-system-files');
+  words.push(...remoteResumeWords(args));
   words.push(...accessResumeWords(args, urls));
   if (args.concurrency !== undefined) words.push('--concurrency', String(args.concurrency));
   if (args['max-concurrency'] !== undefined) words.push('--max-concurrency', String(args['max-concurrency']));

@@ -5,26 +5,36 @@ import { errorJson } from '../report/errors.js';
 import { renderFindings } from '../report/plan.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
 import { renderDestinations } from '../report/upload.js';
-import { renderVerifyResult, verifyJson } from '../report/verify.js';
+import { renderVerifyResult, verifyJson, verifyStartLine } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
-import { sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
-type VerifyArgs = SourceArgs & AccessArgs & { 'trust-journal'?: boolean; deep?: boolean };
+type VerifyArgs = SourceArgs & AccessArgs & { 'trust-journal'?: boolean; deep?: boolean; hash: boolean };
 
 export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs> {
   return {
     command: 'verify [dir]',
     describe: 'Compare the custom-restore containers with the source: every file read and hashed against each blob',
     builder: (yargs) =>
-      withAccessOptions(withSourceOptions(yargs))
+      withAccessOptions(withRemoteSourceOptions(withSourceOptions(yargs)))
         .option('trust-journal', {
           type: 'boolean',
           describe: "Take a file's MD5 from the resume journal when it vouches for this exact version of the file, instead of reading it (fast; trusts that nothing rewrote files behind its back)",
         })
         .option('deep', { type: 'boolean', describe: "Also download every blob and hash its bytes (the Content-MD5 of a blob sent in blocks is only the uploader's word)" })
+        .option('hash', {
+          type: 'boolean',
+          default: false,
+          describe: '--storage-from blobs without a Content-MD5 on both sides: download both and compare MD5s (the bytes pass through this machine) instead of trusting the recorded source ETag',
+        })
         .example('$0 verify ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Check what upload sent')
         .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags (warns: process list); one container local, one in Azure')
+        .example(
+          "$0 verify --storage-from 'https://oldsite.blob.core.windows.net/media?sv=…&sig=…' --map 'mysite/media/=default/assets/media/' --lowercase --storage-sas-url-file files.url",
+          'Media copied from Azure: by size, Content-MD5, or the source ETag each copy recorded',
+        )
+        .example('$0 verify --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map =default/ --lowercase --storage-sas-url-file files.url --hash', 'Entra ID sign-in; blobs without MD5 downloaded from both sides and hashed')
         .example('$0 verify --storage ./migration/storage --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run')
         .example('$0 verify --storage \'./App/$StorageAssets\' --lowercase --manual --state-dir ~/.kxp-state', 'Real Portal, paste the URLs; names lowercased as upload sent them; the journal kept elsewhere')
@@ -50,6 +60,8 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           stateDir: args['state-dir'],
           trustJournal: args['trust-journal'],
           deep: args.deep,
+          tenantId: args['tenant-id'],
+          hash: args.hash,
           cwd: ctx.cwd,
           env: ctx.env,
           signal: ctx.signal,
@@ -57,6 +69,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             if (event.type === 'listing-retry') ctx.stderr.write(listingRetryLine(event));
             if (event.type === 'listed') ctx.stderr.write(proxyLine(event));
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Verifying against'));
+            if (event.type === 'verify-start') ctx.stderr.write(verifyStartLine(event));
             if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
               ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
             }

@@ -10,13 +10,19 @@ import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-c
 import { error, warning, type Finding } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
+import { LayoutCheck } from '../rules/layout.js';
+import { layoutOfSource } from '../source/project.js';
+import { hasLocalPart } from '../source/scan.js';
+import { NameClaims, openRemoteSources, scanRemoteSources, type RemoteSourceOptions, type RemoteSources } from './remote.js';
 
 /** The deployment-package limit custom restore exists to get around ("2 GB"). */
 export const PACKAGE_LIMIT_BYTES = PACKAGE_MAX_BYTES;
 export const DEFAULT_BANDWIDTH_MBPS = 100;
 const LARGEST_COUNT = 10;
 
-export interface PlanOptions extends ScanOptions {
+export interface PlanOptions extends ScanOptions, Omit<RemoteSourceOptions, 'signal'> {
+  /** Sources already opened by the caller (upload, verify); else opened from source.storageFrom. */
+  remote?: RemoteSources | null;
   /** The project's file storage limit (Portal dashboard); storage files above it are an error. */
   storageLimitBytes?: number;
   /** Upload bandwidth for the time estimate, in Mbit/s. Default 100. */
@@ -56,13 +62,25 @@ export interface PlanReport {
   lowercase: boolean;
   /** The check of `packagePath`, when one was given (its findings are among the errors and warnings). */
   deploymentPackage?: DeploymentPackageCheck;
+  /** Each --storage-from: what of it joins the restore (copied server side) and how many blobs no --map covers. */
+  remote: RemotePlan[];
+}
+
+export interface RemotePlan {
+  /** The URL as given, signature redacted. */
+  url: string;
+  /** `<account>/<container>`. */
+  label: string;
+  files: number;
+  bytes: number;
+  unmapped: number;
 }
 
 export async function planPayload(source: PayloadSource, options: PlanOptions = {}): Promise<PlanReport> {
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
   const containers: Record<string, ContainerTotals> = {};
-  const largest: PayloadFile[] = [];
+  const largest: Array<{ size: number; displayPath: string; blobName: string }> = [];
   let bacpac: PayloadFile | undefined;
   let files = 0;
   let bytes = 0;
@@ -73,24 +91,66 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     options.onEvent?.({ type: 'plan-finding', finding: found });
   };
 
-  for await (const event of scanPayload(source, options)) {
-    if (event.type === 'finding') {
-      record(event.finding);
-      continue;
-    }
-    const file = event.file;
+  const remote = options.remote !== undefined ? options.remote : openRemoteSources(source, options);
+  const remotePlans: RemotePlan[] = (remote?.readers ?? []).map((reader) => ({ url: reader.source.redacted, label: reader.source.label, files: 0, bytes: 0, unmapped: 0 }));
+  // Local and remote names share one set of claims, so a source blob cannot overwrite a local file.
+  const claims = new NameClaims();
+  const addStorage = (file: { size: number; container: string | null; displayPath: string; blobName: string }) => {
     files++;
     bytes += file.size;
     keepLargest(largest, file);
-    if (file.kind === 'bacpac') {
-      bacpac = file;
-    } else {
-      storageBytes += file.size;
-      const container = (containers[file.container ?? ''] ??= { files: 0, bytes: 0 });
-      container.files++;
-      container.bytes += file.size;
-    }
+    storageBytes += file.size;
+    const container = (containers[file.container ?? ''] ??= { files: 0, bytes: 0 });
+    container.files++;
+    container.bytes += file.size;
     if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
+  };
+
+  const local = hasLocalPart(source);
+  // Remote names meet the layout rules too; one check over both parts decides which containers stay empty.
+  const layout = remote ? await layoutOfSource(source, options.cwd ?? process.cwd(), options.signal) : null;
+  const layoutCheck = layout ? new LayoutCheck(layout) : null;
+  if (local || !remote) {
+    for await (const event of scanPayload(source, options)) {
+      if (event.type === 'finding') {
+        // With remote sources, an empty local part is not an empty payload (checked below over both).
+        if (!(remote && (event.finding.code === 'EMPTY' || event.finding.code === 'EMPTY_CONTAINER'))) record(event.finding);
+        continue;
+      }
+      const file = event.file;
+      if (file.kind === 'bacpac') {
+        files++;
+        bytes += file.size;
+        keepLargest(largest, file);
+        bacpac = file;
+        if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
+      } else {
+        if (remote) claims.claim(file.blobName);
+        layoutCheck?.check(file.blobName, file.displayPath); // its findings came with the scan
+        addStorage(file);
+      }
+    }
+  }
+  if (remote) {
+    for await (const event of scanRemoteSources(remote, claims, { ...options, signal: options.signal })) {
+      const summary = remotePlans[event.type === 'remote-file' ? event.file.source : remote.readers.indexOf(event.reader)];
+      if (event.type !== 'remote-file') {
+        record(event.finding);
+        if (event.type === 'unmapped' && summary) summary.unmapped = event.count;
+        continue;
+      }
+      if (summary) {
+        summary.files++;
+        summary.bytes += event.file.size;
+      }
+      addStorage(event.file);
+      const outsideLayout = layoutCheck?.check(event.file.blobName, event.file.displayPath);
+      if (outsideLayout) record(outsideLayout);
+    }
+    for (const found of layoutCheck?.finish() ?? []) record(found);
+    if (files === 0) {
+      record(error('EMPTY', remotePlans.map((plan) => plan.label).join(', '), 'Nothing to copy: the sources list no blob that a --map covers. Check the URLs and the --map prefixes.'));
+    }
   }
 
   let xperienceVersion: string | null | undefined;
@@ -136,9 +196,11 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     exceedsPackageLimit: bytes > PACKAGE_LIMIT_BYTES,
     storageLimitBytes,
     bandwidthMbps,
-    estimatedSeconds: (bytes * 8) / (bandwidthMbps * 1e6),
+    // Remote blobs are copied by the service: only what leaves this machine counts against its bandwidth.
+    estimatedSeconds: ((bytes - remotePlans.reduce((sum, part) => sum + part.bytes, 0)) * 8) / (bandwidthMbps * 1e6),
     lowercase: source.lowercase ?? false,
     ...(deploymentPackage ? { deploymentPackage } : {}),
+    remote: remotePlans,
   };
 }
 
@@ -164,7 +226,7 @@ async function versionOf(bacpac: PayloadFile, record: (found: Finding) => void, 
 }
 
 /** Keeps the LARGEST_COUNT biggest files, biggest first, in a small sorted array. */
-function keepLargest(largest: PayloadFile[], file: PayloadFile): void {
+function keepLargest<File extends { size: number }>(largest: File[], file: File): void {
   if (largest.length === LARGEST_COUNT && (largest.at(-1)?.size ?? 0) >= file.size) return;
   let index = largest.findIndex((other) => other.size < file.size);
   if (index === -1) index = largest.length;

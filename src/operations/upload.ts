@@ -5,19 +5,21 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import type { TokenCredential } from '@azure/identity';
 import { KxpError, errorJson } from '../errors.js';
 import type { ConnectionPool } from '../azure/client.js';
 import { proxyFor } from '../azure/proxy.js';
 import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
-import { displayPath, scanPayload, STATE_DIR_NAME } from '../source/scan.js';
+import { displayPath, hasLocalPart, scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
 import type { ConcurrencyRange } from '../transfer/concurrency.js';
-import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferItem } from '../transfer/engine.js';
+import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferJob } from '../transfer/engine.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
 import type { RetryPolicy } from '../transfer/pacer.js';
 import { openTarget } from '../transfer/targets.js';
 import { planPayload, type PlanReport } from './plan.js';
+import { NameClaims, openRemoteSources, scanRemoteSources, type RemoteSources } from './remote.js';
 
 export interface UploadOptions {
   /** SAS URL of the database container; needed when the payload has a database file. */
@@ -38,6 +40,10 @@ export interface UploadOptions {
   retry?: Partial<RetryPolicy>;
   /** Where HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY are read. Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Entra ID tenant for --storage-from sources without a SAS. */
+  tenantId?: string;
+  /** Sign-in for --storage-from sources without a SAS. Default: DefaultAzureCredential. */
+  credential?: TokenCredential;
   /**
    * Asked for the SAS URLs not given above, once the plan has passed and only for the parts the payload
    * has, so an invalid payload never costs a "Get access" and a one-part payload never asks for the other.
@@ -58,7 +64,9 @@ export type SetupEvent =
   | { type: 'destinations'; db: Destination | null; storage: Destination | null; grantedBy: string | null }
   | { type: 'listed'; container: string; blobs: number; proxy: { url: string; variable: string } | null }
   /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
-  | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string };
+  | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string }
+  /** Blobs of remote sources that the storage service copies itself: their bytes never pass through this machine. */
+  | { type: 'copying'; sources: string[]; files: number; bytes: number };
 export type UploadEvent = TransferEvent | SetupEvent;
 
 /** One container a run talks to, as the destination line names it. */
@@ -70,7 +78,7 @@ export interface Destination {
 }
 
 /** The options the setup steps (plan, SAS checks, listing) share between upload and verify. */
-export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'maxConcurrency' | 'getAccess' | 'allowMixedDestinations' | 'packagePath'> & {
+export type SetupOptions = Pick<UploadOptions, 'dbSasUrl' | 'storageSasUrl' | 'stateDir' | 'cwd' | 'retry' | 'env' | 'signal' | 'concurrency' | 'maxConcurrency' | 'getAccess' | 'allowMixedDestinations' | 'packagePath' | 'tenantId' | 'credential'> & {
   onEvent?: (event: SetupEvent) => void;
 };
 
@@ -85,8 +93,10 @@ export type AccessProvider = (needs: AccessNeeds, signal?: AbortSignal) => Promi
 
 export interface UploadResult {
   ok: boolean;
-  files: { total: number; uploaded: number; skipped: number; failed: number };
-  bytes: { total: number; sent: number };
+  /** `copied`: of the uploaded, those the storage service copied from a remote source. */
+  files: { total: number; uploaded: number; skipped: number; failed: number; copied: number };
+  /** `copied`: bytes the storage service copied from remote sources; they are not in `sent`. */
+  bytes: { total: number; sent: number; copied: number };
   durationMs: number;
   errors: Array<{ code: string; path: string | null; message: string }>;
   /** Entries of the payload deliberately not sent: symbolic links (never followed) and OS clutter (Thumbs.db, .DS_Store…). */
@@ -105,6 +115,8 @@ export interface Destinations {
   db: ContainerSas | null;
   storage: ContainerSas | null;
   stateDir: string;
+  /** The --storage-from sources, opened; null without any. */
+  remote: RemoteSources | null;
 }
 
 export async function uploadPayload(source: PayloadSource, options: UploadOptions = {}): Promise<UploadResult> {
@@ -115,7 +127,10 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
   const { plan } = destinations;
   const targets = await openTargets(destinations, options);
   try {
-    const items = transferItems(source, targets, options);
+    const { remote } = destinations;
+    const copies = plan.remote.reduce((sum, part) => ({ files: sum.files + part.files, bytes: sum.bytes + part.bytes }), { files: 0, bytes: 0 });
+    if (copies.files > 0) options.onEvent?.({ type: 'copying', sources: plan.remote.map((part) => part.label), ...copies });
+    const items = transferItems(source, remote, targets, options);
     const result = await runTransfer(items, {
       totals: { files: plan.totals.files, bytes: plan.totals.bytes },
       largestFile: plan.largest[0]?.bytes ?? 0,
@@ -156,7 +171,8 @@ function checkConcurrency(options: Pick<UploadOptions, 'concurrency' | 'maxConcu
 export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
   const stateDir = defaultStateDir(source, options);
   await refuseStateDirInPayload(source, stateDir, options);
-  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath });
+  const remote = openRemoteSources(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1 });
+  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, remote, retry: options.retry });
   options.onEvent?.({ type: 'planned', plan });
   if (!plan.ok) {
     const count = plan.errors.length;
@@ -189,7 +205,7 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
     });
   }
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
-  return { plan, db, storage, stateDir };
+  return { plan, db, storage, stateDir, remote };
 }
 
 /** The journal holds local absolute paths: kept inside the storage folder, it would be uploaded into the site's storage. */
@@ -254,6 +270,7 @@ export async function openTargets(destinations: Destinations, options: SetupOpti
 export function defaultStateDir(source: PayloadSource, options: { stateDir?: string; cwd?: string }): string {
   const cwd = options.cwd ?? process.cwd();
   if (options.stateDir !== undefined) return path.resolve(cwd, options.stateDir);
+  if (!hasLocalPart(source)) return path.resolve(cwd, STATE_DIR_NAME); // only --storage-from sources
   const anchor = source.dir ?? source.project ?? (source.storage !== undefined ? path.dirname(path.resolve(cwd, source.storage)) : path.dirname(path.resolve(cwd, source.bacpac ?? '.')));
   return path.resolve(cwd, anchor, STATE_DIR_NAME);
 }
@@ -275,11 +292,21 @@ export async function* payloadFiles(source: PayloadSource, options: { signal?: A
   }
 }
 
-async function* transferItems(source: PayloadSource, targets: { db: ContainerTarget | null; storage: ContainerTarget | null }, options: UploadOptions): AsyncGenerator<TransferItem> {
-  for await (const file of payloadFiles(source, options)) {
-    const target = file.kind === 'bacpac' ? targets.db : targets.storage;
-    if (!target) throw new KxpError('INTERNAL', `No container for ${file.displayPath}.`);
-    yield { file, target };
+async function* transferItems(source: PayloadSource, remote: RemoteSources | null, targets: { db: ContainerTarget | null; storage: ContainerTarget | null }, options: UploadOptions): AsyncGenerator<TransferJob> {
+  if (hasLocalPart(source)) {
+    for await (const file of payloadFiles(source, options)) {
+      const target = file.kind === 'bacpac' ? targets.db : targets.storage;
+      if (!target) throw new KxpError('INTERNAL', `No container for ${file.displayPath}.`);
+      yield { file, target };
+    }
+  }
+  if (!remote) return;
+  // Listed again (the plan kept only totals); each blob is read by the service through a short-lived read URL.
+  for await (const event of scanRemoteSources(remote, new NameClaims(), { signal: options.signal, retry: options.retry })) {
+    if (event.type !== 'remote-file') continue;
+    if (!targets.storage) throw new KxpError('INTERNAL', `No container for ${event.file.displayPath}.`);
+    const { file, reader } = event;
+    yield { copy: { ...file, readUrl: (signal?: AbortSignal) => reader.readUrl(file.name, signal) }, target: targets.storage };
   }
 }
 
@@ -299,8 +326,8 @@ function requireSas(url: string | undefined, label: string, flag: string, envNam
 export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['errors'], durationMs: number, leftOut: NotUploaded[] = []): UploadResult {
   return {
     ok: errors.length === 0 && progress.filesFailed === 0,
-    files: { total: progress.filesTotal, uploaded: progress.filesUploaded, skipped: progress.filesSkipped, failed: progress.filesFailed },
-    bytes: { total: progress.bytesTotal, sent: progress.bytesSent },
+    files: { total: progress.filesTotal, uploaded: progress.filesUploaded, skipped: progress.filesSkipped, failed: progress.filesFailed, copied: progress.filesCopied ?? 0 },
+    bytes: { total: progress.bytesTotal, sent: progress.bytesSent, copied: progress.bytesCopied ?? 0 },
     durationMs,
     errors,
     notUploaded: leftOut,

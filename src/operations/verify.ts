@@ -15,6 +15,9 @@ import { md5OfHandle } from '../transfer/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';
 import { openTargets, payloadFiles, prepareDestinations, type OpenedTarget, type SetupEvent, type SetupOptions } from './upload.js';
+import { NameClaims, scanRemoteSources } from './remote.js';
+import { hasLocalPart } from '../source/scan.js';
+import { compareCopy } from './verify-remote.js';
 
 export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
   /** Files hashed at once. Default 4. */
@@ -26,12 +29,17 @@ export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
   trustJournal?: boolean;
   /** Also download every blob and hash its bytes, rather than trusting its Content-MD5. */
   deep?: boolean;
+  /**
+   * For --storage-from blobs without a Content-MD5 on both sides: download both and compare their MD5s
+   * (the bytes then pass through this machine) instead of trusting the recorded source ETag.
+   */
+  hash?: boolean;
   onEvent?: (event: VerifyEvent) => void;
 }
 
 export type VerifyEvent =
   | SetupEvent
-  | { type: 'verify-start'; files: number; bytes: number }
+  | { type: 'verify-start'; files: number; bytes: number; copies: number; hash: boolean }
   /** `hashed`: the local file was read (not taken from the journal); `downloaded`: the blob was read too. */
   | { type: 'verify-file'; blobName: string; path: string; status: 'ok' | 'missing' | 'mismatched'; hashed: boolean; downloaded: boolean; size: number };
 
@@ -72,7 +80,8 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const started = Date.now();
   const destinations = await prepareDestinations(source, options, 'verify');
   const targets = await openTargets(destinations, options);
-  options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes });
+  const copies = destinations.plan.remote.reduce((sum, part) => sum + part.files, 0);
+  options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes, copies, hash: options.hash ?? false });
   const missing: string[] = [];
   const extra: string[] = [];
   const extraDetails: VerifyResult['extraDetails'] = [];
@@ -81,8 +90,14 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const pending = new Set<Promise<void>>();
   let checked = 0;
   const proof: VerifyProof = { local: options.trustJournal ? 'journal' : 'read', remote: options.deep ? 'downloaded' : 'content-md5', filesFromJournal: 0 };
+  const schedule = async (work: () => Promise<void>) => {
+    const task = limit(work).finally(() => pending.delete(task));
+    pending.add(task);
+    // Keep the queue short so memory does not grow with the number of files.
+    if (pending.size >= 256) await Promise.race(pending);
+  };
   try {
-    for await (const file of payloadFiles(source, options)) {
+    for await (const file of hasLocalPart(source) ? payloadFiles(source, options) : []) {
       const target = (file.kind === 'bacpac' ? targets.db : targets.storage) as ContainerTarget;
       const remote = target.remote.claim(file.blobName);
       checked++;
@@ -91,7 +106,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
         options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
         continue;
       }
-      const task = limit(async () => {
+      await schedule(async () => {
         const outcome = await compare(file, remote, target as OpenedTarget, options);
         if (outcome.fromJournal) proof.filesFromJournal++;
         if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
@@ -104,10 +119,27 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
           downloaded: outcome.downloaded,
           size: file.size,
         });
-      }).finally(() => pending.delete(task));
-      pending.add(task);
-      // Keep the queue short so memory does not grow with the number of files.
-      if (pending.size >= 256) await Promise.race(pending);
+      });
+    }
+    if (destinations.remote) {
+      // The mapped source listing against the restore container: by size, Content-MD5, recorded source ETag (or --hash).
+      for await (const event of scanRemoteSources(destinations.remote, new NameClaims(), { signal: options.signal, retry: options.retry })) {
+        if (event.type !== 'remote-file') continue;
+        const { file, reader } = event;
+        const target = targets.storage as OpenedTarget;
+        const remote = target.remote.claim(file.blobName);
+        checked++;
+        if (!remote) {
+          missing.push(file.blobName);
+          options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
+          continue;
+        }
+        await schedule(async () => {
+          const outcome = await compareCopy(file, remote, { source: reader.client, destination: target.client, hash: options.hash ?? false, retry: options.retry, signal: options.signal });
+          if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
+          options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, downloaded: outcome.hashed, size: file.size });
+        });
+      }
     }
     await Promise.all(pending);
     await unclaimed(targets.db, extraDetails, options);

@@ -20,6 +20,7 @@ export function planJson(report: PlanReport) {
     storageLimit: report.storageLimitBytes === null ? null : { bytes: report.storageLimitBytes, used: report.storageBytes },
     estimate: { bandwidthMbps: report.bandwidthMbps, seconds: Math.round(report.estimatedSeconds * 10) / 10 },
     ...(report.deploymentPackage ? { package: packageCheckJson(report.deploymentPackage) } : {}),
+    remote: report.remote,
   };
 }
 
@@ -70,6 +71,10 @@ export function renderPlan(report: PlanReport, title: string): string {
     for (const [name, totals] of containers) {
       lines.push(`  ${name.padEnd(width)}  ${plural(totals.files, 'file').padStart(13)}  ${formatBytes(totals.bytes).padStart(10)}`);
     }
+  }
+  for (const part of report.remote) {
+    const unmapped = part.unmapped > 0 ? `; ${plural(part.unmapped, 'blob')} no --map covers, skipped` : '';
+    lines.push(`Remote    ${part.label}: ${plural(part.files, 'blob')}, ${formatBytes(part.bytes)}, copied by Azure Storage itself (not through this machine)${unmapped}`);
   }
   lines.push(`Total     ${plural(report.totals.files, 'file')}, ${formatBytes(report.totals.bytes)}`);
   if (report.deploymentPackage) lines.push(`Package   ${describePackage(report.deploymentPackage)}`);

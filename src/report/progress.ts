@@ -66,6 +66,9 @@ class TransferNotices {
     switch (event.type) {
       case 'listing-retry':
         return listingRetryLine(event);
+      case 'copying':
+      case 'copy-fallback':
+        return copyLine(event);
       case 'retry': {
         this.unreported++;
         const now = this.now();
@@ -272,6 +275,14 @@ export function shortenMiddle(text: string, max: number): string {
   const keep = Math.max(1, max - 1);
   const head = Math.ceil(keep / 2);
   return chars.slice(0, head).join('') + '…' + chars.slice(chars.length - (keep - head)).join('');
+}
+
+/** Server-side copies: what the service moves itself, and how large blobs are copied. */
+export function copyLine(event: Extract<UploadEvent, { type: 'copying' | 'copy-fallback' }>): string {
+  if (event.type === 'copy-fallback') {
+    return `The service does not implement Put Block From URL (${event.reason}); large blobs are copied with Copy Blob (asynchronous), status polled.\n`;
+  }
+  return `${plural(event.files, 'blob')} (${formatBytes(event.bytes)}) from ${event.sources.join(', ')} are copied by Azure Storage itself: the data does not pass through this machine.\n`;
 }
 
 /** Why nothing moves yet: the first request to a container is being retried. */

@@ -9,6 +9,9 @@ export function renderUploadResult(result: UploadResult): string {
     `${result.ok ? 'Upload complete' : 'Upload finished with failures'}: ${plural(result.files.uploaded, 'file')} uploaded, ${formatCount(result.files.skipped)} already in place, ${formatCount(result.files.failed)} failed.`,
     `Sent ${formatBytes(result.bytes.sent)} of ${formatBytes(result.bytes.total)} in ${formatDuration(seconds)}${seconds > 0 ? ` (${formatRate(Math.round(result.bytes.sent / seconds))})` : ''}.`,
   ];
+  if (result.files.copied > 0) {
+    lines.push(`Of the uploaded, ${plural(result.files.copied, 'blob')} (${formatBytes(result.bytes.copied)}) were copied by Azure Storage from the remote source: none of those bytes passed through this machine.`);
+  }
   lines.push(...notUploadedLines(result.notUploaded));
   const range = result.concurrency;
   if (range && range.min !== range.max) lines.push(`Requests in flight: ${range.final} at the end (adaptive, between ${range.min} and ${range.max}).`);

@@ -1,5 +1,5 @@
 /** Text for the end of `verify`; `--json` prints the core's result fields directly. */
-import type { VerifyProof, VerifyResult } from '../operations/verify.js';
+import type { VerifyEvent, VerifyProof, VerifyResult } from '../operations/verify.js';
 import { formatCount, formatDuration, plural } from './format.js';
 
 const SHOWN = 20;
@@ -31,4 +31,12 @@ export function proofLine(proof: VerifyProof): string {
 
 export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[]; proof: VerifyProof } {
   return { ok: result.ok, missing: result.missing, extra: result.extra, mismatched: result.mismatched, proof: result.proof };
+}
+
+/** Before verify compares: what it can prove about blobs copied from remote sources, and whether bytes will move. */
+export function verifyStartLine(event: Extract<VerifyEvent, { type: 'verify-start' }>): string {
+  if (event.copies === 0) return '';
+  return event.hash
+    ? `${plural(event.copies, 'blob')} from --storage-from: compared by size and Content-MD5; those without an MD5 on both sides are downloaded from both and hashed here (--hash: their bytes pass through this machine).\n`
+    : `${plural(event.copies, 'blob')} from --storage-from: compared by size, Content-MD5 when both sides have one, else the source ETag each copy recorded (nothing is downloaded; --hash to compare bytes).\n`;
 }

@@ -18,6 +18,8 @@ export type FindingCode =
   | 'IGNORED'
   | 'STORAGE_LIMIT'
   | 'SPECIAL_FILE'
+  /** A remote source blob that no --map prefix covers: skipped, counted, with examples. */
+  | 'UNMAPPED'
   /** rehearse: the bacpac has no Xperience version, so the version check could not run. */
   | 'NOT_XPERIENCE'
   // deployment package (`package check`, `--package`)

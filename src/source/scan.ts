@@ -501,6 +501,11 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Whether the payload names anything on this machine (a migration folder, --project, --bacpac or --storage), beside any --storage-from. */
+export function hasLocalPart(source: PayloadSource): boolean {
+  return source.dir !== undefined || source.project !== undefined || source.bacpac !== undefined || source.storage !== undefined;
+}
+
 /** A path the user would recognise: relative to the working directory when below it. */
 export function displayPath(cwd: string, absolute: string): string {
   const relative = path.relative(cwd, absolute);

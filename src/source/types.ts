@@ -21,7 +21,7 @@ export interface PayloadFile {
 import type { Layout } from '../layout/layout.js';
 
 /** Where the two parts of a migration come from. */
-export interface PayloadSource {
+export interface PayloadSource extends RemotePayload {
   /** The migration folder, if one was given. Holds `db.bacpac` and `storage/` by convention. */
   dir?: string;
   /** Overrides `<dir>/db.bacpac`. The blob is always named `db.bacpac`. */
@@ -46,4 +46,37 @@ export interface PayloadSource {
   nfc?: boolean;
   /** Upload Thumbs.db, desktop.ini, .DS_Store and ._* files too (left out, with a warning, by default). */
   includeSystemFiles?: boolean;
+}
+
+/** One blob of a remote source container, as its listing shows it. */
+export interface ListedBlob {
+  name: string;
+  size: number;
+  /** Base64 Content-MD5, or null when the blob has none (e.g. uploaded in blocks without one). */
+  md5: string | null;
+  /** The ETag of this version of the blob, quotes included as the service gives it. */
+  etag: string;
+  /** Content-Type as stored on the source blob, if any. */
+  contentType?: string;
+}
+
+/** A blob of a remote source, mapped to its restore name: copied by the storage service, never through this machine. */
+export interface RemoteFile extends ListedBlob {
+  kind: 'remote';
+  /** Which `--storage-from` it comes from (index in the order given). */
+  source: number;
+  /** Shown to the user: `<account>/<container>/<source name>`. */
+  displayPath: string;
+  /** Blob name in the storage container, after --map and --lowercase. */
+  blobName: string;
+  /** Top-level folder of the blob name (the Xperience container). */
+  container: string;
+}
+
+/** Where the two parts of a migration come from, plus containers already in Azure (see README "Media already in Azure"). */
+export interface RemotePayload {
+  /** Container URLs (optionally with a prefix path and a SAS) to copy from, server side. */
+  storageFrom?: string[];
+  /** `SRC_PREFIX=DST_PREFIX` mappings for their blob names; the longest prefix wins. */
+  map?: string[];
 }

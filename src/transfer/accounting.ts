@@ -13,6 +13,8 @@ export class Accounting {
   private filesFailed = 0;
   private bytesDone = 0;
   private bytesSent = 0;
+  private bytesCopied = 0;
+  private filesCopied = 0;
   /** (time, bytesSent) samples for the sliding-window rate. */
   private samples: Array<[number, number]> = [[Date.now(), 0]];
   /** Time left from the bytes and the files left, each at the cost this run has shown so far. */
@@ -28,11 +30,30 @@ export class Accounting {
   sent(bytes: number): void {
     this.bytesSent += bytes;
     this.bytesDone += bytes;
+    this.sample();
+  }
+
+  /** The rate counts bytes moved: sent by us, or copied by the service. */
+  private sample(): void {
+    const moved = this.bytesSent + this.bytesCopied;
     const now = Date.now();
     const last = this.samples.at(-1);
-    if (last && now - last[0] < SAMPLE_EVERY_MS && this.samples.length > 1) last[1] = this.bytesSent;
-    else this.samples.push([now, this.bytesSent]);
+    if (last && now - last[0] < SAMPLE_EVERY_MS && this.samples.length > 1) last[1] = moved;
+    else this.samples.push([now, moved]);
     while (this.samples.length > 2 && (this.samples[1]?.[0] ?? now) < now - RATE_WINDOW_MS) this.samples.shift();
+  }
+
+  /** Bytes the storage service copied from a remote source (they never pass through this machine). */
+  copied(bytes: number): void {
+    this.bytesCopied += bytes;
+    this.bytesDone += bytes;
+    this.sample();
+  }
+
+  /** A blob copied server side: counted as uploaded, and among the copies. */
+  copyDone(): void {
+    this.filesCopied++;
+    this.fileDone('uploaded');
   }
 
   /** Bytes that need no sending (already remote). */
@@ -52,7 +73,7 @@ export class Accounting {
     const now = Date.now();
     const first = this.samples[0] ?? [now, 0];
     const span = (now - first[0]) / 1000;
-    const rate = span > 0.2 ? (this.bytesSent - first[1]) / span : 0;
+    const rate = span > 0.2 ? (this.bytesSent + this.bytesCopied - first[1]) / span : 0;
     const filesDone = this.filesUploaded + this.filesSkipped + this.filesFailed;
     this.eta.observe(now, this.bytesDone, filesDone);
     return {
@@ -63,6 +84,8 @@ export class Accounting {
       bytesTotal: this.bytesTotal,
       bytesDone: this.bytesDone,
       bytesSent: this.bytesSent,
+      bytesCopied: this.bytesCopied,
+      filesCopied: this.filesCopied,
       rate,
       etaSeconds: this.eta.estimate(this.bytesTotal - this.bytesDone, this.filesTotal - filesDone),
       elapsedMs: now - this.started,

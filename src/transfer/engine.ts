@@ -16,6 +16,7 @@ import { KxpError, toKxpError } from '../errors.js';
 import type { RemoteBlob, RemoteIndex } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
+import { copyBlob, type CopyContext, type CopyItem } from './copy.js';
 import { BLOCK_ID_BYTES, blockIdScheme, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockIdScheme, type BlockLayout } from './blocks.js';
 import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
 import { md5OfHandle } from './file-hash.js';
@@ -38,6 +39,9 @@ export interface TransferItem {
   file: PayloadFile;
   target: ContainerTarget;
 }
+
+/** What the engine runs: a local file to upload, or a remote source blob for the service to copy. */
+export type TransferJob = TransferItem | CopyItem;
 
 export interface EngineOptions {
   /** What the items add up to (from the plan), for progress and ETA. */
@@ -74,13 +78,13 @@ export const DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024;
 /** Tells apart the files whose running MD5 the hash worker holds. */
 let fileKeys = 0;
 /** Stops the whole run rather than one file: nothing else can succeed either. */
-const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'PROXY_REFUSED', 'ABORTED']);
+const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'SOURCE_ACCESS_DENIED', 'PROXY_REFUSED', 'ABORTED']);
 
 /**
  * Sends every item (streamed: the list of files is never held in memory), `concurrency` requests at a
  * time. Per-file failures are collected; an access error or an abort stops the run and is thrown.
  */
-export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<TransferItem>, options: EngineOptions): Promise<EngineResult> {
+export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<TransferJob>, options: EngineOptions): Promise<EngineResult> {
   const requested = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   const bufferSize = Math.max(1, Math.min(options.largestFile, layoutFor(options.largestFile, requested).blockSize));
   const fixed = options.concurrency !== undefined ? Math.max(1, Math.floor(options.concurrency)) : undefined;
@@ -117,13 +121,14 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
     retry: options.retry,
     emit,
     progress: () => options.onEvent && emit({ type: 'progress', progress: accounting.snapshot() }),
+    copyMode: { blockFromUrl: true },
   };
 
   emit({ type: 'transfer-start', files: accounting.filesTotal, bytes: accounting.bytesTotal });
-  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items[Symbol.iterator]() as Iterator<TransferItem>);
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items[Symbol.iterator]() as Iterator<TransferJob>);
   const worker = async () => {
     while (!controller.signal.aborted) {
-      let step: IteratorResult<TransferItem>;
+      let step: IteratorResult<TransferJob>;
       try {
         // Async generators queue concurrent next() calls, so workers share one iterator safely.
         step = await iterator.next();
@@ -135,7 +140,8 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
       if (step.done) return;
       const item = step.value;
       try {
-        await transferFile(item, requested, context);
+        if ('copy' in item) await copyBlob(item, context);
+        else await transferFile(item, requested, context);
       } catch (thrown) {
         const error = controller.signal.aborted ? abortReason(controller.signal) : toKxpError(thrown);
         if (RUN_STOPPERS.has(error.code)) {
@@ -144,7 +150,8 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
         }
         errors.push(error);
         accounting.fileDone('failed');
-        emit({ type: 'file-done', blobName: item.file.blobName, path: item.file.displayPath, size: item.file.size, outcome: 'failed', error });
+        const what = 'copy' in item ? item.copy : item.file;
+        emit({ type: 'file-done', blobName: what.blobName, path: what.displayPath, size: what.size, outcome: 'failed', error });
         context.progress();
       }
     }
@@ -161,7 +168,7 @@ export async function runTransfer(items: AsyncIterable<TransferItem> | Iterable<
   return { progress: accounting.snapshot(), errors, concurrency, buffers: slots.accounting() };
 }
 
-interface FileContext {
+interface FileContext extends CopyContext {
   slots: Slots;
   /** The plan's largest file, which the block buffers were sized for. */
   largestFile: number;

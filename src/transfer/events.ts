@@ -12,6 +12,10 @@ export interface ProgressSnapshot {
   bytesDone: number;
   /** Request body bytes the service acknowledged in this run. */
   bytesSent: number;
+  /** Bytes the storage service copied from remote sources in this run (not through this machine); absent: none. */
+  bytesCopied?: number;
+  /** Blobs copied server side in this run (included in filesUploaded); absent: none. */
+  filesCopied?: number;
   /** Bytes per second over the last few seconds. */
   rate: number;
   /** Seconds left: the bytes and the files left, each at the cost this run has shown (transfer/eta.ts); null while unknown. */
@@ -27,6 +31,8 @@ export type TransferEvent =
   | { type: 'file-progress'; blobName: string; bytesDone: number; size: number }
   | { type: 'file-done'; blobName: string; path: string; size: number; outcome: FileOutcome; error?: KxpError }
   | { type: 'retry'; blobName: string; attempt: number; delayMs: number; reason: string }
+  /** Put Block From URL is not available on this service: large blobs are copied with Copy Blob (asynchronous) instead. */
+  | { type: 'copy-fallback'; blobName: string; reason: string }
   | { type: 'progress'; progress: ProgressSnapshot }
   /** The adaptive limit of requests in flight changed, and why. */
   | { type: 'concurrency'; old: number; new: number; reason: ConcurrencyReason };

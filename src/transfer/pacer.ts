@@ -99,7 +99,8 @@ export function abortReason(signal: AbortSignal): KxpError {
   return new KxpError('ABORTED', 'Stopped before the work was finished.', { cause: reason });
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits, or rejects with the abort reason as soon as the signal aborts. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortReason(signal));
     const timer = setTimeout(() => {

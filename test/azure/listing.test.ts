@@ -18,12 +18,12 @@ describe('remote listing', () => {
 
     const index = await listRemoteBlobs(container);
     expect(index.size).toBe(42);
-    expect(index.get('default/a.txt')).toEqual({ size: 5, md5: md5.toString('base64') });
-    expect(index.get('default/no-md5.bin')).toEqual({ size: 3, md5: null });
+    expect(index.get('default/a.txt')).toEqual({ size: 5, md5: md5.toString('base64'), sourceEtag: null, copyUnfinished: false });
+    expect(index.get('default/no-md5.bin')).toEqual({ size: 3, md5: null, sourceEtag: null, copyUnfinished: false });
     expect(index.get('Default/a.txt')).toBeUndefined();
 
     // verify claims every name the source has, present or not; the rest are "extra".
-    expect(index.claim('default/a.txt')).toEqual({ size: 5, md5: md5.toString('base64') });
+    expect(index.claim('default/a.txt')).toEqual({ size: 5, md5: md5.toString('base64'), sourceEtag: null, copyUnfinished: false });
     expect(index.claim('default/only-local.txt')).toBeUndefined();
     for (let i = 0; i < 40; i++) index.claim(`default/many/f${i}.txt`);
     expect(index.size).toBe(42);

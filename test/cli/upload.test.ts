@@ -58,8 +58,8 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const json = JSON.parse(upload.stdout);
     expect(json).toEqual({
       ok: true,
-      files: { total: 2, uploaded: 2, skipped: 0, failed: 0 },
-      bytes: { total: 3005, sent: 3005 },
+      files: { total: 2, uploaded: 2, skipped: 0, failed: 0, copied: 0 },
+      bytes: { total: 3005, sent: 3005, copied: 0 },
       durationMs: expect.any(Number),
       errors: [],
       notUploaded: [],

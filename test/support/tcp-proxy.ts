@@ -14,6 +14,10 @@ export interface TcpProxy {
   url(path?: string): string;
   /** Bytes forwarded client→server so far. */
   readonly bytesUp: number;
+  /** Bytes forwarded server→client so far (what a client downloaded through the proxy). */
+  readonly bytesDown: number;
+  /** Bytes forwarded server→client on connections whose first request does not match `head` (e.g. another client's user agent). */
+  bytesDownExcept(head: RegExp): number;
   /** Connections accepted so far. */
   readonly connections: number;
   /** The most connections open at one time. */
@@ -41,11 +45,16 @@ interface Pair {
   client: Socket;
   upstream: Socket;
   held: Buffer[];
+  /** The start of what the client sent first (its first request's head). */
+  head: string;
+  bytesDown: number;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
+  const everyPair: Pair[] = [];
   let bytesUp = 0;
+  let bytesDown = 0;
   let connections = 0;
   let peakOpen = 0;
   let latencyMs = 0;
@@ -113,10 +122,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const server: Server = createServer((client) => {
     connections++;
     const upstream = connect(targetPort, targetHost);
-    const pair: Pair = { client, upstream, held: [] };
+    const pair: Pair = { client, upstream, held: [], head: '', bytesDown: 0 };
     pairs.add(pair);
     peakOpen = Math.max(peakOpen, pairs.size);
+    everyPair.push(pair);
     client.on('data', (chunk: Buffer) => {
+      if (pair.head.length < 2048) pair.head += chunk.subarray(0, 2048).toString('latin1');
       if (pair.held.length > 0) {
         pair.held.push(chunk);
         client.pause();
@@ -125,7 +136,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       if (latencyMs > 0) later(() => pairs.has(pair) && forward(pair, chunk));
       else forward(pair, chunk);
     });
-    upstream.on('data', (chunk: Buffer) => later(() => client.write(chunk)));
+    upstream.on('data', (chunk: Buffer) => {
+      bytesDown += chunk.length;
+      pair.bytesDown += chunk.length;
+      later(() => client.write(chunk));
+    });
     const end = () => {
       pairs.delete(pair);
       client.destroy();
@@ -147,6 +162,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     url: (path = '') => `http://127.0.0.1:${port}/${path.replace(/^\/+/, '')}`,
     get bytesUp() {
       return bytesUp;
+    },
+    get bytesDown() {
+      return bytesDown;
+    },
+    bytesDownExcept(head) {
+      return everyPair.filter((pair) => !head.test(pair.head)).reduce((sum, pair) => sum + pair.bytesDown, 0);
     },
     get connections() {
       return connections;

@@ -77,7 +77,7 @@ describe('throttling, server errors and foreign blocks', () => {
     refuse = (blobUrl) => blobUrl.includes('/a.txt');
     const result = await uploadPayload({ dir }, { storageSasUrl: url, concurrency: 1, retry: { maxAttempts: 3, baseDelayMs: 1 } });
     expect(result.ok).toBe(false);
-    expect(result.files).toEqual({ total: 2, uploaded: 1, skipped: 0, failed: 1 });
+    expect(result.files).toEqual({ total: 2, uploaded: 1, skipped: 0, failed: 1, copied: 0 });
     expect(result.errors).toEqual([{ code: 'TRANSFER_FAILED', path: expect.stringMatching(/storage\/default\/a\.txt$/), message: expect.stringMatching(/^Gave up after 3 attempts: HTTP 5\d\d \w+\. .*run the same command again/) }]);
   });
 

@@ -1,0 +1,130 @@
+/**
+ * A remote storage source (`--storage-from URL`): a container, or a container and a name prefix, in another
+ * storage account, read with its own SAS or, without one, with Microsoft Entra ID. It is listed as a stream
+ * (one page of 5,000 blobs at a time) and hands out the URL the storage service copies each blob from.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { KxpError } from '../errors.js';
+import type { ListedBlob } from '../source/types.js';
+import { createContainerClient, createPipeline, type ClientOptions } from './client.js';
+import { asSourceFailure } from './errors.js';
+import { DelegatedReader } from './credentials.js';
+import { checkContainerSas, isLoopbackHost, parseContainerSasUrl, redactUrl, type ContainerSas } from './sas.js';
+
+export interface RemoteSource {
+  /** The URL as given, redacted (sig=REDACTED): safe to print. */
+  redacted: string;
+  /** `https://host[:port]` (+ `/account` on path-style endpoints such as Azurite). */
+  endpoint: string;
+  account: string;
+  container: string;
+  /** Only blobs whose names start with this are listed ('' for the whole container). */
+  prefix: string;
+  /** `<account>/<container>`: how it is named in findings and messages. */
+  label: string;
+  /** The source's own SAS (read and list), or null: signed in with Entra ID. */
+  sas: ContainerSas | null;
+}
+
+const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost|[^.]+)$/i;
+
+/** Parses `https://<account>.blob.core.windows.net/<container>[/<prefix>][?<SAS>]`; a SAS must allow read and list. */
+export function parseRemoteSourceUrl(raw: string): RemoteSource {
+  const label = '--storage-from URL';
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new KxpError('USAGE', `The ${label} "${redactUrl(raw)}" is not a URL.`, { hint: 'Give the source container as https://<account>.blob.core.windows.net/<container>[/<prefix>][?SAS].' });
+  }
+  const pathStyle = PATH_STYLE_HOST.test(url.hostname) && !url.hostname.includes('.blob.');
+  const segments = url.pathname.split('/').slice(1);
+  const account = (pathStyle ? segments.shift() : url.hostname.split('.')[0]) ?? '';
+  const container = segments.shift() ?? '';
+  const prefix = decodeURIComponent(segments.join('/'));
+  const endpoint = pathStyle ? `${url.origin}/${account}` : url.origin;
+  const hasSas = url.searchParams.has('sig');
+  let sas: ContainerSas | null = null;
+  if (hasSas) {
+    sas = parseContainerSasUrl(`${endpoint}/${container}${url.search}`, `source SAS URL`);
+    // Listing needs "l"; the service reads each blob for the copy with "r".
+    checkContainerSas(sas, 'source SAS URL', 'verify');
+    if (sas.permissions !== null && !sas.permissions.includes('r')) {
+      throw new KxpError('SAS_PERMISSION', `The source SAS URL does not allow read (it grants "${sas.permissions}"; copying needs "rl"): ${sas.redacted}`, {
+        hint: 'Make a SAS for the source container with read and list permissions.',
+      });
+    }
+  } else {
+    if (!account || !/^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/.test(container)) {
+      throw new KxpError('USAGE', `The ${label} ${redactUrl(raw)} does not name a container (https://<account>.blob.core.windows.net/<container>[/<prefix>]).`, {
+        hint: 'Give the source container, optionally followed by a name prefix.',
+      });
+    }
+    if (url.protocol !== 'https:') {
+      throw new KxpError('SAS_INSECURE', `Signing in with Microsoft Entra ID needs https; ${label} ${url.origin} is ${url.protocol.replace(':', '')}.`, {
+        hint: isLoopbackHost(url.hostname) ? 'Run the emulator with https (Azurite --cert/--key --oauth basic), or give a SAS.' : 'Use the https URL of the container.',
+      });
+    }
+  }
+  const redacted = hasSas ? redactUrl(raw.trim()) : `${url.origin}${url.pathname}`;
+  return { redacted, endpoint, account, container, prefix, label: `${account}/${container}`, sas };
+}
+
+export interface OpenSourceOptions extends ClientOptions {
+  /** For sources without a SAS. */
+  credential?: () => TokenCredential;
+}
+
+/** An opened source: its listing, and the read URL of each blob for the copy. */
+export class RemoteSourceReader {
+  readonly client: ContainerClient;
+  private readonly delegated: DelegatedReader | null;
+
+  constructor(
+    readonly source: RemoteSource,
+    options: OpenSourceOptions = {},
+  ) {
+    if (source.sas) {
+      this.client = createContainerClient(source.sas, options);
+      this.delegated = null;
+    } else {
+      if (!options.credential) throw new KxpError('INTERNAL', 'A source without a SAS needs a credential.');
+      const credential = options.credential();
+      const containerUrl = `${source.endpoint}/${source.container}`;
+      this.client = new ContainerClient(containerUrl, createPipeline(containerUrl, credential, options));
+      this.delegated = new DelegatedReader(new BlobServiceClient(source.endpoint, createPipeline(source.endpoint, credential, options)), source.account);
+    }
+  }
+
+  /** One page (up to 5,000 blobs, in name order) of the blobs under the prefix, and the token of the next. */
+  async page(continuationToken: string | undefined, signal?: AbortSignal): Promise<{ blobs: ListedBlob[]; next: string | undefined }> {
+    const pages = this.client.listBlobsFlat({ abortSignal: signal, prefix: this.source.prefix || undefined }).byPage({ maxPageSize: 5000, continuationToken });
+    const step = await pages.next().catch((error: unknown) => {
+      throw asSourceFailure(error, this.source.redacted);
+    });
+    if (step.done) return { blobs: [], next: undefined };
+    const blobs = step.value.segment.blobItems.map((item): ListedBlob => {
+      const md5 = item.properties.contentMD5;
+      return {
+        name: item.name,
+        size: item.properties.contentLength ?? 0,
+        md5: md5 && md5.length === 16 ? Buffer.from(md5).toString('base64') : null,
+        etag: item.properties.etag ?? '',
+        ...(item.properties.contentType ? { contentType: item.properties.contentType } : {}),
+      };
+    });
+    return { blobs, next: step.value.continuationToken || undefined };
+  }
+
+  /** The URL the storage service reads the blob from: the source's SAS, or a user delegation SAS for this blob. */
+  async readUrl(blobName: string, signal?: AbortSignal): Promise<string> {
+    const blob = this.client.getBlobClient(blobName);
+    if (!this.delegated) return blob.url;
+    try {
+      return `${blob.url}?${await this.delegated.sasFor(this.source.container, blobName, signal)}`;
+    } catch (error) {
+      throw asSourceFailure(error, this.source.redacted);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * What verify can prove about a blob copied from a remote source without reading it: equal size, and equal
+ * Content-MD5 when both sides have one, else the source ETag the copy recorded (the service copied exactly
+ * that version). With --hash, blobs without an MD5 on both sides are downloaded from both and hashed here.
+ */
+import { createHash } from 'node:crypto';
+import type { ContainerClient } from '@azure/storage-blob';
+import { etagDigest, type RemoteBlob } from '../azure/listing.js';
+import type { RemoteFile } from '../source/types.js';
+import { paced, type RetryPolicy } from '../transfer/pacer.js';
+
+export interface CompareCopyOptions {
+  source: ContainerClient;
+  destination: ContainerClient;
+  hash: boolean;
+  /** Size of the blob, so a large download gets the time it needs. */
+  bytes?: number;
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+}
+
+export async function compareCopy(file: RemoteFile, remote: RemoteBlob, options: CompareCopyOptions): Promise<{ reason: string | null; hashed: boolean }> {
+  if (remote.size !== file.size) return { reason: `size differs: source ${file.size} bytes, restore container ${remote.size} bytes`, hashed: false };
+  if (file.md5 !== null && remote.md5 !== null) {
+    return { reason: file.md5 === remote.md5 ? null : `content differs: source Content-MD5 ${file.md5}, restore container ${remote.md5}`, hashed: false };
+  }
+  if (options.hash) {
+    const [source, destination] = await Promise.all([md5OfBlob(options.source, file.name, { ...options, bytes: file.size }), md5OfBlob(options.destination, file.blobName, { ...options, bytes: file.size })]);
+    return { reason: source === destination ? null : `content differs: MD5 of the source ${source}, of the restore container ${destination} (both downloaded)`, hashed: true };
+  }
+  if (remote.copyUnfinished) return { reason: 'the server-side copy into this blob has not finished (pending, failed or aborted); run upload again', hashed: false };
+  if (remote.sourceEtag === etagDigest(file.etag)) return { reason: null, hashed: false };
+  return {
+    reason:
+      remote.sourceEtag === null
+        ? 'cannot be proven: there is no Content-MD5 on both sides and no recorded source ETag (the blob was not copied by kxp-restore); run verify --hash to compare the bytes'
+        : 'the source changed since it was copied (its ETag differs from the one recorded); run upload again',
+    hashed: false,
+  };
+}
+
+/** Downloads a blob and returns its base64 MD5; the bytes pass through this machine. */
+async function md5OfBlob(container: ContainerClient, name: string, options: CompareCopyOptions): Promise<string> {
+  return paced(
+    async (signal) => {
+      const response = await container.getBlobClient(name).download(0, undefined, { abortSignal: signal });
+      const hash = createHash('md5');
+      for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) hash.update(chunk);
+      return hash.digest('base64');
+    },
+    { signal: options.signal, policy: options.retry, where: name, bytes: options.bytes },
+  );
+}
