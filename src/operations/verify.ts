@@ -115,7 +115,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
           blobName: file.blobName,
           path: file.displayPath,
           status: outcome.reason ? 'mismatched' : 'ok',
-          hashed: !outcome.fromJournal && outcome.reason !== SIZE_DIFFERS,
+          hashed: outcome.hashed,
           downloaded: outcome.downloaded,
           size: file.size,
         });
@@ -169,25 +169,28 @@ async function unclaimed(target: OpenedTarget | null, into: VerifyResult['extraD
   into.push(...names.map((blobName) => ({ blobName, container: target.sas.container })));
 }
 
-const SIZE_DIFFERS = 'size differs';
-
 interface Comparison {
   reason: string | null;
+  /** The local file was read and hashed. */
+  hashed: boolean;
   fromJournal: boolean;
   downloaded: boolean;
 }
 
+const NOT_READ = { hashed: false, fromJournal: false, downloaded: false };
+
 async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarget, options: VerifyOptions): Promise<Comparison> {
-  if (file.size !== remote.size) return { reason: `${SIZE_DIFFERS}: local ${file.size} bytes, remote ${remote.size} bytes`, fromJournal: false, downloaded: false };
+  if (file.size !== remote.size) return { reason: `size differs: local ${file.size} bytes, remote ${remote.size} bytes`, ...NOT_READ };
   if (remote.md5 === null && !options.deep) {
-    return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked without --deep; upload it again', fromJournal: false, downloaded: false };
+    return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked without --deep; upload it again', ...NOT_READ };
   }
   const { md5, fromJournal } = await localMd5(file, target, options);
-  if (!options.deep) return { reason: md5 === remote.md5 ? null : `content differs: local MD5 ${md5}, remote Content-MD5 ${remote.md5}`, fromJournal, downloaded: false };
+  const local = { hashed: !fromJournal, fromJournal };
+  if (!options.deep) return { reason: md5 === remote.md5 ? null : `content differs: local MD5 ${md5}, remote Content-MD5 ${remote.md5}`, ...local, downloaded: false };
   const stored = await downloadedMd5(file, target, options);
-  if (stored !== md5) return { reason: `content differs: local MD5 ${md5}, the blob's bytes hash to ${stored}`, fromJournal, downloaded: true };
-  if (remote.md5 !== null && remote.md5 !== stored) return { reason: `the blob's bytes match, but its Content-MD5 (${remote.md5}) does not; upload it again`, fromJournal, downloaded: true };
-  return { reason: null, fromJournal, downloaded: true };
+  if (stored !== md5) return { reason: `content differs: local MD5 ${md5}, the blob's bytes hash to ${stored}`, ...local, downloaded: true };
+  if (remote.md5 !== null && remote.md5 !== stored) return { reason: `the blob's bytes match, but its Content-MD5 (${remote.md5}) does not; upload it again`, ...local, downloaded: true };
+  return { reason: null, ...local, downloaded: true };
 }
 
 /** The local file's MD5: read from the very file the scan saw (or, trusting the journal, remembered for this version). */
