@@ -4,6 +4,7 @@ import { ExitCode } from '../errors.js';
 import { rehearse } from '../operations/rehearse.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
 import { createTransferProgress, type TransferProgressView } from '../report/progress.js';
+import { createRestoreProgress, type RestoreProgressView } from '../report/restore.js';
 import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/rehearse.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
@@ -48,6 +49,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;
       let progress: TransferProgressView | undefined;
+      let restoreView: RestoreProgressView | undefined;
       const report = await rehearse(sourceFromArgs(args), {
         env: args.env,
         envVersions: parseEnvVersions(args['env-version']),
@@ -63,10 +65,13 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
             progress?.stop();
             progress = undefined;
           }
+          if (event.type === 'restore' && args.progress) (restoreView ??= createRestoreProgress(live)).handle(event.event);
+          if (event.type === 'step-done') restoreView?.stop();
           live.write(renderRehearseEvent(event));
         },
       });
       progress?.stop();
+      restoreView?.stop();
       ctx.stdout.write(args.json ? JSON.stringify(rehearsalJson(report), null, 2) + '\n' : renderRehearsal(report));
       ctx.setExitCode(report.ok ? ExitCode.ok : (report.error?.exitCode ?? ExitCode.failed));
     },

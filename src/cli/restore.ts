@@ -3,7 +3,7 @@ import { errorJson, formatError } from '../report/errors.js';
 import { toKxpError } from '../errors.js';
 import { restoreToEnvironment } from '../portal/restore-flow.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
-import { renderConfirmationPrompt, renderRestoreDestination, renderRestoreDetached, renderRestoreEvent, renderRestoreResult } from '../report/restore.js';
+import { createRestoreProgress, renderConfirmationPrompt, renderRestoreDestination, renderRestoreDetached, renderRestoreResult } from '../report/restore.js';
 import { portalWords } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber } from './parse.js';
@@ -41,6 +41,8 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
       progress.write(renderRestoreDestination(args.env, portalName(args)));
       const words = portalWords(args);
       let following: { id: string; env: string } | undefined;
+      // The manual driver asks a question at every poll: no line updated in place under its prompts.
+      const view = createRestoreProgress(progress, portal.kind === 'manual' ? { inPlace: false } : {});
       try {
         const restore = await restoreToEnvironment(portal, {
           env: args.env,
@@ -52,11 +54,13 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
           onEvent: (event) => {
             if (event.type === 'restore-started') following = { id: event.restoreId, env: event.env };
             if (event.type === 'restore-attached') following = event.restore;
-            progress.write(renderRestoreEvent(event));
+            view.handle(event);
           },
         });
+        view.stop();
         ctx.stdout.write(args.json ? JSON.stringify({ ok: true, restore }, null, 2) + '\n' : renderRestoreResult(restore, words));
       } catch (thrown) {
+        view.stop();
         const error = toKxpError(thrown);
         if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(error) }, null, 2) + '\n');
         if (!following || error.code !== 'ABORTED') throw error;

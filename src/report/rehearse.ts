@@ -2,17 +2,15 @@
 import type { RehearseEvent, RehearseReport, RehearseStep, RehearseStepFacts, VersionCheckFacts } from '../operations/rehearse.js';
 import { findingJson, renderFindings } from './plan.js';
 import { formatDuration } from './format.js';
-import { renderRestoreEvent } from './restore.js';
 import { renderDestinations } from './upload.js';
 
-/** Live lines while the rehearsal runs (step results and the restore's progress). */
+/** Live lines while the rehearsal runs (step results; the restore's progress is createRestoreProgress's). */
 export function renderRehearseEvent(event: RehearseEvent): string {
   if (event.type === 'step-done') {
     const { step } = event;
     const detail = stepDetail(step);
     return `${step.ok ? '✓' : '✗'} ${step.name.padEnd(18)} ${formatDuration(step.durationMs / 1000).padStart(8)}${detail ? `  ${detail}` : ''}\n`;
   }
-  if (event.type === 'restore' && event.event.type === 'restore-status') return renderRestoreEvent(event.event);
   if (event.type === 'upload' && event.event.type === 'destinations') return renderDestinations(event.event, 'Uploading to');
   return '';
 }

@@ -1,7 +1,9 @@
 /** Progress and result lines of `restore` (and the restore step of `rehearse`). */
 import type { RestoreFlowEvent } from '../portal/restore-flow.js';
 import type { RestoreInfo } from '../portal/types.js';
+import type { Writable } from 'node:stream';
 import { formatDuration } from './format.js';
+import { shortenMiddle } from './progress.js';
 
 export function renderRestoreEvent(event: RestoreFlowEvent): string {
   switch (event.type) {
@@ -41,4 +43,73 @@ export function renderConfirmationPrompt(env: string): string {
 /** Named before the first request: which environment, through which Portal. */
 export function renderRestoreDestination(env: string, portal: string): string {
   return `Restoring the session's data to ${env} through ${portal}.\n`;
+}
+
+export interface RestoreProgressOptions {
+  /** Off a terminal, a status line at most this often unless the step changes or moves 10%. Default 5000. */
+  intervalMs?: number;
+  /** Clock for that spacing (tests pass their own). */
+  now?: () => number;
+  /** Update one line in place. Default: when the stream is a terminal (not while a person answers prompts). */
+  inPlace?: boolean;
+}
+
+export interface RestoreProgressView {
+  handle(event: RestoreFlowEvent): void;
+  stop(): void;
+}
+
+type Stream = Writable & { isTTY?: boolean; columns?: number };
+
+/**
+ * The restore's progress: on a terminal, one line updated in place; elsewhere (logs, pipes), a status line
+ * when the restore moves to another step, moves 10% within it, or after 5 s, not one per poll.
+ */
+export function createRestoreProgress(stream: Stream, options: RestoreProgressOptions = {}): RestoreProgressView {
+  const now = options.now ?? Date.now;
+  const intervalMs = options.intervalMs ?? 5000;
+  let open = false;
+  let printed: { atMs: number; kind: string; percent: number | null } | undefined;
+  const clear = () => {
+    if (open) stream.write('\r\x1b[2K');
+    open = false;
+  };
+  return {
+    handle(event) {
+      if (event.type !== 'restore-status') {
+        clear();
+        stream.write(renderRestoreEvent(event));
+        return;
+      }
+      const line = renderRestoreEvent(event).trimEnd();
+      if (!line) {
+        clear();
+        return;
+      }
+      if (options.inPlace ?? stream.isTTY === true) {
+        stream.write(`\r\x1b[2K${shortenMiddle(line, Math.max(20, (stream.columns ?? 80) - 1))}`);
+        open = true;
+        return;
+      }
+      const step = stepShape(event.restore.state, event.restore.step);
+      const at = now();
+      const due =
+        !printed ||
+        printed.kind !== step.kind ||
+        at - printed.atMs >= intervalMs ||
+        (step.percent !== null && printed.percent !== null && step.percent - printed.percent >= 10);
+      if (!due) return;
+      printed = { atMs: at, ...step };
+      stream.write(`${line}\n`);
+    },
+    stop: clear,
+  };
+}
+
+/** "copying storage: 12/40 blobs" → kind "running copying storage: #/# blobs", 30%. */
+function stepShape(state: string, step = ''): { kind: string; percent: number | null } {
+  const counts = /(\d+)\/(\d+)/.exec(step);
+  const done = Number(counts?.[1]);
+  const total = Number(counts?.[2]);
+  return { kind: `${state} ${step.replace(/\d+/g, '#')}`, percent: counts && total > 0 ? (done / total) * 100 : null };
 }

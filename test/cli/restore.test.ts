@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { binPath, runCli } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 import { usePortalEmulator } from '../portal/emulator-harness.js';
 import { runInteractive } from '../portal/interactive.js';
 
@@ -56,6 +57,18 @@ describe('restore command (emulator)', () => {
     const result = await runCli(['restore', '--env', 'qa', ...portalArgs('developer')]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`kxp-restore session close --portal-url ${emu.running.url} --token-file ${emu.running.tokenFiles.developer ?? ''}`);
+  });
+
+  it('in a terminal, shows the restore\'s progress on one line updated in place', async () => {
+    const storage = Object.fromEntries(Array.from({ length: 60 }, (_, index) => [`default/assets/${index}.txt`, 'x']));
+    await sessionWithUpload({ database: { 'db.bacpac': 'db' }, storage });
+    const run = runInPty([process.execPath, binPath, 'restore', '--env', 'qa', '--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles.devops ?? '', '--poll-interval', '1'], { columns: 80 });
+    const { exitCode, output } = await run.done;
+    expect(exitCode, output).toBe(0);
+    expect(output).toContain('Restore to qa succeeded');
+    // Several statuses were drawn, each over the last: none of them ended a line.
+    expect(new Set(output.match(/copying storage: \d+\/60/g)).size, output).toBeGreaterThan(1);
+    expect(output.split('\n').filter((line) => line.includes('copying storage')).length, output).toBeLessThanOrEqual(1);
   });
 
   it('needs production confirmed: no typed name, nothing happens', async () => {
