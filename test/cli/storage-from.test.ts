@@ -137,4 +137,62 @@ describe('--storage-from: media already in Azure, copied server side', () => {
     expect(hashed.stderr).toContain('their bytes pass through this machine');
     expect(hashed.exitCode).toBe(0);
   }, 180_000);
+
+  it('a source that refuses stops the run with exit 3 and says it was the source: revoked before listing, or readable for listing only', async () => {
+    const account = sourceAccount(via('direct'));
+    const guarded = account.service.getContainerClient('guarded');
+    await fillXperienceMedia(guarded, 1);
+    const inAWeek = new Date(Date.now() + 7 * 24 * 3600_000);
+    await guarded.setAccessPolicy(undefined, [{ id: 'listonly', accessPolicy: { permissions: 'l', expiresOn: inAWeek } }, { id: 'migration', accessPolicy: { permissions: 'rl', expiresOn: inAWeek } }]);
+    const target = await restore();
+
+    // Listing works, reading does not: the service cannot read the source for the copy (CannotVerifyCopySource).
+    const listOnly = await runCli(['upload', ...copyArgs(account.sasUrl('guarded', { identifier: 'listonly' }), target.url), '--no-progress', '--state-dir', await tempDir()]);
+    expect(listOnly.exitCode).toBe(3);
+    expect(listOnly.stderr).toContain('error [SOURCE_ACCESS_DENIED]: The remote SOURCE refused access (not the restore container)');
+    expect(listOnly.stderr).toContain('--storage-from');
+    expect(listOnly.stderr).not.toContain(new URL(target.url).searchParams.get('sig'));
+
+    // "Revoke": the stored access policy the source SAS names is removed.
+    const revokedUrl = account.sasUrl('guarded', { identifier: 'migration' });
+    await guarded.setAccessPolicy(undefined, [{ id: 'listonly', accessPolicy: { permissions: 'l', expiresOn: inAWeek } }]);
+    const revoked = await runCli(['upload', ...copyArgs(revokedUrl, target.url), '--no-progress', '--state-dir', await tempDir()]);
+    expect(revoked.exitCode).toBe(3);
+    expect(revoked.stderr).toContain('error [SOURCE_ACCESS_DENIED]');
+    expect(revoked.stderr).toContain(`path: ${account.endpoint}/guarded?`);
+    expect(revoked.stderr).not.toContain(new URL(revokedUrl).searchParams.get('sig'));
+  });
+
+  it('resume after SIGKILL copies only what is missing', async () => {
+    const sourceUrl = source('proxy', 'library');
+    const args = (url: string) => ['upload', ...copyArgs(sourceUrl, url), '--concurrency', '1', '--no-progress', '--json'];
+    // A clean run measures what one run says through the proxy (listings, copy requests and Azurite's checks).
+    const clean = await restore('proxy');
+    let start = proxy.bytesUp;
+    expect((await spawnCli([...args(clean.url), '--state-dir', await tempDir()]).done).exitCode).toBe(0);
+    const cleanBytes = proxy.bytesUp - start;
+
+    const target = await restore('proxy');
+    const stateDir = await tempDir();
+    start = proxy.bytesUp;
+    const stalled = proxy.stallAt(start + Math.floor(cleanBytes / 2));
+    const killed = spawnCli([...args(target.url), '--state-dir', stateDir]);
+    try {
+      await stalled;
+      killed.child.kill('SIGKILL');
+      expect((await killed.done).signal).toBe('SIGKILL');
+      const present = Object.keys(await blobsOf(target.client)).length;
+      expect(present).toBeGreaterThan(0);
+      expect(present).toBeLessThan(4);
+
+      const direct = (url: string) => url.replace(proxy.url(), via('direct'));
+      const rerun = await runCli(['upload', ...copyArgs(direct(sourceUrl), direct(target.url)), '--no-progress', '--json', '--state-dir', stateDir]);
+      expect(rerun.exitCode).toBe(0);
+      expect(JSON.parse(rerun.stdout)).toMatchObject({ ok: true, files: { total: 4, copied: 4 - present, skipped: present, failed: 0 } });
+      const verify = await runCli(['verify', ...copyArgs(direct(sourceUrl), direct(target.url)), '--json']);
+      expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, missing: [], extra: [], mismatched: [] });
+    } finally {
+      proxy.release();
+    }
+  }, 120_000);
 });
