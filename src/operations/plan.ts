@@ -9,6 +9,7 @@ import { PACKAGE_MAX_BYTES } from '../package/check.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
+import type { Layout } from '../layout/layout.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { LayoutCheck } from '../rules/layout.js';
 import { layoutOfSource } from '../source/project.js';
@@ -64,6 +65,8 @@ export interface PlanReport {
   deploymentPackage?: DeploymentPackageCheck;
   /** Each --storage-from: what of it joins the restore (copied server side) and how many blobs no --map covers. */
   remote: RemotePlan[];
+  /** The storage layout the files were checked against (--project, --layout, --check-layout), or null. */
+  layout: Layout | null;
 }
 
 export interface RemotePlan {
@@ -108,10 +111,11 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
 
   const local = hasLocalPart(source);
   // Remote names meet the layout rules too; one check over both parts decides which containers stay empty.
-  const layout = remote ? await layoutOfSource(source, options.cwd ?? process.cwd(), options.signal) : null;
-  const layoutCheck = layout ? new LayoutCheck(layout) : null;
+  // Resolved once here: the scan checks against it, the report says which it was.
+  const layout = await layoutOfSource(source, options.cwd ?? process.cwd(), options.signal);
+  const layoutCheck = remote && layout ? new LayoutCheck(layout) : null;
   if (local || !remote) {
-    for await (const event of scanPayload(source, options)) {
+    for await (const event of scanPayload(layout ? { ...source, layout } : source, options)) {
       if (event.type === 'finding') {
         // With remote sources, an empty local part is not an empty payload (checked below over both).
         if (!(remote && (event.finding.code === 'EMPTY' || event.finding.code === 'EMPTY_CONTAINER'))) record(event.finding);
@@ -201,6 +205,7 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     lowercase: source.lowercase ?? false,
     ...(deploymentPackage ? { deploymentPackage } : {}),
     remote: remotePlans,
+    layout,
   };
 }
 

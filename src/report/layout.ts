@@ -39,3 +39,12 @@ export function renderLayout(layout: Layout): string {
   lines.push('', 'As a layout file (save it, e.g. as kxp-layout.json, and pass --layout kxp-layout.json):', JSON.stringify(layoutFileJson(layout), null, 2));
   return lines.join('\n') + '\n';
 }
+
+/** The layout lines of the plan summary: where it came from, then one rule a line with its origin. */
+export function layoutLines(layout: Layout): string[] {
+  const from = { 'layout-file': 'layout file', project: 'project code', export: 'export', 'template-default': 'template default' }[layout.source];
+  const lines = [`Layout    ${from}${layout.from ? ` ${layout.from}` : ''}: files checked against it`];
+  const width = Math.max(...layout.rules.map((rule) => rule.container.length + rule.prefix.length + 3));
+  for (const rule of layout.rules) lines.push(`  ${`${rule.container} ← ${rule.prefix}`.padEnd(width)}  ${describeOrigin(rule.origin)}`);
+  return lines;
+}

@@ -3,6 +3,7 @@ import type { PlanReport } from '../operations/plan.js';
 import type { Finding } from '../rules/finding.js';
 import { describePackage, packageCheckJson } from './package.js';
 import { formatBytes, formatCount, formatDuration, plural } from './format.js';
+import { layoutJson, layoutLines } from './layout.js';
 
 /** How many findings of one code are listed before the rest are summarised. */
 const SHOWN_PER_CODE = 20;
@@ -19,6 +20,7 @@ export function planJson(report: PlanReport) {
     packageLimit: { bytes: report.packageLimitBytes, exceeded: report.exceedsPackageLimit },
     storageLimit: report.storageLimitBytes === null ? null : { bytes: report.storageLimitBytes, used: report.storageBytes },
     estimate: { bandwidthMbps: report.bandwidthMbps, seconds: Math.round(report.estimatedSeconds * 10) / 10 },
+    layout: report.layout === null ? null : layoutJson(report.layout),
     ...(report.deploymentPackage ? { package: packageCheckJson(report.deploymentPackage) } : {}),
     remote: report.remote,
   };
@@ -76,6 +78,7 @@ export function renderPlan(report: PlanReport, title: string): string {
     const unmapped = part.unmapped > 0 ? `; ${plural(part.unmapped, 'blob')} no --map covers, skipped` : '';
     lines.push(`Remote    ${part.label}: ${plural(part.files, 'blob')}, ${formatBytes(part.bytes)}, copied by Azure Storage itself (not through this machine)${unmapped}`);
   }
+  if (report.layout) lines.push(...layoutLines(report.layout));
   lines.push(`Total     ${plural(report.totals.files, 'file')}, ${formatBytes(report.totals.bytes)}`);
   if (report.deploymentPackage) lines.push(`Package   ${describePackage(report.deploymentPackage)}`);
   lines.push(

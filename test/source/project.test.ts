@@ -66,6 +66,9 @@ describe('--project: the storage files where the project keeps them', () => {
     // The project is as it was: no file moved or renamed (the journal sits in .kxp-restore beside it).
     const again = await runCli(['plan', '--project', '.', '--json'], { cwd: dir });
     expect(JSON.parse(again.stdout).totals.containers).toEqual({ default: { files: 3, bytes: 18 } });
+    expect(JSON.parse(again.stdout).layout).toMatchObject({ source: 'project', containers: { default: ['assets/'] } });
+    const text = await runCli(['plan', '--project', '.'], { cwd: dir });
+    expect(text.stdout).toMatch(/Layout {4}project code \.: files checked against it\n {2}default ← assets\/ {2}StorageInitializationModule\.cs:38 \(MapAzureStoragePath\)/);
   });
 
   it('reports a blob both places supply with different content (DUPLICATE_BLOB, naming both) and files the mapping never reads; nothing is sent', async () => {
