@@ -201,9 +201,14 @@ export async function writeBacpac(file: string, options: WriteBacpacOptions = {}
   });
   zip.end();
   zip.on('error', (error: Error) => (zip.outputStream as Readable).destroy(error));
+  await writeStreamAtomically(zip.outputStream as Readable, file);
+}
+
+/** Writes a stream to `<file>.partial`, then renames it into place: nobody ever sees half a file. */
+export async function writeStreamAtomically(stream: Readable, file: string): Promise<void> {
   const partial = `${file}.partial`;
   try {
-    await pipeline(zip.outputStream, createWriteStream(partial));
+    await pipeline(stream, createWriteStream(partial));
     await rename(partial, file);
   } catch (error) {
     await rm(partial, { force: true });

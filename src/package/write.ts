@@ -4,11 +4,9 @@
  * `cloud-metadata.json`. For the bundled sample (`npm run make-example`) and for tests, which leave out or
  * damage one part at a time. Reproducible: fixed timestamps, nothing deflated unless asked.
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import yazl from 'yazl';
-import { EXAMPLE_XPERIENCE_VERSION } from '../bacpac/write.js';
+import { EXAMPLE_XPERIENCE_VERSION, writeStreamAtomically } from '../bacpac/write.js';
 import { CD_REPOSITORY_CONFIG, CD_REPOSITORY_DIRECTORY } from './check.js';
 import { METADATA_FILE, STORAGE_ASSETS_DIRECTORY } from './metadata.js';
 
@@ -109,12 +107,5 @@ export async function writeDeploymentPackage(file: string, options: WriteDeploym
     zip.addBuffer(typeof content === 'string' ? Buffer.from(content, 'utf8') : content, name, entryOptions);
   }
   zip.end({ forceZip64Format: options.zip64 ?? false, comment: '' });
-  const partial = `${file}.partial`;
-  try {
-    await pipeline(zip.outputStream, createWriteStream(partial));
-    await rename(partial, file);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  await writeStreamAtomically(zip.outputStream as Readable, file);
 }

@@ -104,6 +104,16 @@ describe('checkPackage', () => {
     expect(report.errors.find((finding) => finding.path.endsWith('cloud-metadata.json'))?.message).toContain('CloudDeployment/cloud-metadata.json');
   });
 
+  it('reads entry names with Windows backslashes (Compress-Archive on Windows PowerShell 5.1 writes them)', async () => {
+    const inner = await readZipEntries(await packageWith({ storageAssets: { 'default/assets/logo.svg': '<svg/>' } }));
+    const file = path.join(await tempDir(), 'Windows.zip');
+    await writeSparseZip64(file, inner.map((entry) => ({ name: entry.name.replace(/\//g, '\\'), data: entry.data })));
+    const report = await checkPackage(file);
+    expect(report.errors).toEqual([]);
+    expect(report.storageAssets).toMatchObject({ files: 1, containers: { default: { files: 1 } } });
+    expect(report.cdRepository).toEqual({ files: 2 });
+  });
+
   it('names the mixed versions and warns when the metadata predates zero-downtime', async () => {
     const mixed = await codes({ xperiencePackages: { 'Kentico.Xperience.Core': '31.1.0', 'Kentico.Xperience.Admin': '31.0.0' } });
     expect(mixed.report.errors[0]?.message).toContain('Kentico.Xperience.Admin 31.0.0');
