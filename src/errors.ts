@@ -34,6 +34,12 @@ export type ErrorCode =
   | 'ACCESS_DENIED'
   /** A remote source (--storage-from) refused to be listed or read: its SAS expired or was revoked, or the sign-in lacks a role. */
   | 'SOURCE_ACCESS_DENIED'
+  /** The session is past day 7: no SAS URL of it can write any more; a new session is needed. */
+  | 'UPLOAD_WINDOW_CLOSED'
+  /** Two containers swapped, or a URL that points at the other part of the session. */
+  | 'WRONG_CONTAINER'
+  /** Another run holds the lock of the same journal (account and container). */
+  | 'LOCKED'
   | 'PROXY_REFUSED'
   | 'SOURCE_CHANGED'
   | 'TRANSFER_FAILED'
@@ -70,6 +76,9 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   MIXED_DESTINATIONS: ExitCode.invalid,
   ACCESS_DENIED: ExitCode.resumable,
   SOURCE_ACCESS_DENIED: ExitCode.resumable,
+  UPLOAD_WINDOW_CLOSED: ExitCode.invalid,
+  WRONG_CONTAINER: ExitCode.invalid,
+  LOCKED: ExitCode.invalid,
   ABORTED: ExitCode.resumable,
   VERSION_MISMATCH: ExitCode.invalid,
   NOT_CONFIRMED: ExitCode.invalid,

@@ -27,3 +27,5 @@ export { readProjectLayout } from './layout/project.js';
 export { learnFromExport, learnFromExportFolder, learnFromExportUrl } from './layout/export.js';
 export { resolveLayout, type LayoutRequest } from './layout/resolve.js';
 export { layoutProblem, LayoutCheck, type LayoutProblem } from './rules/layout.js';
+export { acquireLock, lockJournal, journalLockFile, type HeldLock, type LockOwner, type LockOptions } from './transfer/lock.js';
+export { roleContradictions, roleFromName, shapeProblem, type ContainerRole, type ContainerShape, type RoleEvidence } from './rules/container-role.js';

@@ -5,7 +5,8 @@
 import { ExitCode, KxpError } from '../errors.js';
 import { redactUrl } from './sas.js';
 
-export type FailureKind = 'retry' | 'access' | 'proxy' | 'fatal';
+/** `permission`: the SAS is valid but does not grant what the request needs (new URLs of the same kind would not help). */
+export type FailureKind = 'retry' | 'access' | 'permission' | 'proxy' | 'fatal';
 
 export interface Classified {
   kind: FailureKind;
@@ -23,6 +24,7 @@ interface SdkErrorShape {
   message?: string;
   response?: { headers?: { get?(name: string): string | undefined } };
   details?: { errorCode?: string };
+  request?: { method?: string };
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -51,6 +53,8 @@ export function classifyAzureError(thrown: unknown, timedOut = false): Classifie
   if ((status === 403 || status === 401) && !error.response?.headers?.get?.('x-ms-request-id')) {
     return { kind: 'proxy', reason: `HTTP ${status} from a proxy or firewall, not from Azure Storage (the answer has no Azure request id)`, status, retryAfterMs };
   }
+  // Azure's word for a SAS (or its stored access policy) that lacks the permission: not expired, not revoked.
+  if (status === 403 && serviceCode === 'AuthorizationPermissionMismatch') return { kind: 'permission', reason: 'HTTP 403 AuthorizationPermissionMismatch', status, retryAfterMs };
   if (status === 403 || status === 401) return { kind: 'access', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
   // The service computed another MD5 than the one sent: the bytes were damaged on the way. Sending again is the cure.
   if (status === 400 && isChecksumMismatch(serviceCode, error.message)) {
@@ -75,6 +79,14 @@ export function azureFailure(thrown: unknown, classified: Classified, where: str
     return new KxpError('ACCESS_DENIED', `Azure Storage refused access (${classified.reason}): the SAS URL has expired, was revoked, or does not allow this.`, {
       path: where,
       hint: ACCESS_HINT,
+      cause: thrown,
+    });
+  }
+  if (classified.kind === 'permission') {
+    const reading = ['GET', 'HEAD'].includes((thrown as SdkErrorShape | undefined)?.request?.method?.toUpperCase() ?? '');
+    return new KxpError('SAS_PERMISSION', `This SAS URL cannot ${reading ? 'list or read' : 'write'}: Azure Storage refused the request (${classified.reason}); the SAS, or the stored access policy it names, does not grant that permission.`, {
+      path: where,
+      hint: 'Use the SAS URLs of the custom-restore session ("Get access" in the Portal): they grant read, add, create, write, delete and list. A read-only URL (for example from a read-only stored access policy) cannot upload.',
       cause: thrown,
     });
   }

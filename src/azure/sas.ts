@@ -2,7 +2,7 @@
  * Container SAS URLs: parsing, redaction, and the checks that run before anything is sent.
  * A SAS signature is a password: it never leaves this module except inside the URL handed to the SDK.
  */
-import { KxpError } from '../errors.js';
+import { KxpError, type ExitCode } from '../errors.js';
 
 export interface ContainerSas {
   /** The full URL, as given (holds the signature; never print it, use `redacted`). */
@@ -142,6 +142,12 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
  * `se`/`st` are). A stored-access-policy SAS (`si=`) carries neither; the first read-only request tells.
  */
 export function checkContainerSas(sas: ContainerSas, label: string, purpose: SasPurpose, now = new Date()): void {
+  // Past the upload window new URLs cannot help: say so before "Get access" would send the user in a circle.
+  const expired = sas.expiresOn !== null && sas.expiresOn.getTime() <= now.getTime();
+  if (purpose === 'upload' || expired) {
+    const closed = uploadWindowClosedError(sas, label, now);
+    if (closed) throw closed;
+  }
   const needed = purpose === 'upload' ? ['w'] : ['l'];
   if (sas.permissions !== null) {
     const missing = needed.filter((letter) => !sas.permissions?.includes(letter));
@@ -152,7 +158,7 @@ export function checkContainerSas(sas: ContainerSas, label: string, purpose: Sas
       });
     }
   }
-  if (sas.expiresOn !== null && sas.expiresOn.getTime() <= now.getTime()) {
+  if (expired && sas.expiresOn !== null) {
     throw new KxpError('SAS_EXPIRED', `The ${label} expired at ${sas.expiresOn.toISOString()}: ${sas.redacted}`, {
       hint: 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and run again; progress is kept.',
     });
@@ -162,6 +168,36 @@ export function checkContainerSas(sas: ContainerSas, label: string, purpose: Sas
       hint: "Check this computer's clock, or wait until the start time.",
     });
   }
+}
+
+/** Uploads are allowed for 7 days after the session was created (DESIGN.md, fact 3). */
+export const UPLOAD_WINDOW_MS = 7 * 24 * 3600_000;
+/**
+ * How far before "Get access" a SAS start time (`st`) may be set: Azure advises 15 minutes back for clock
+ * skew; an hour leaves room for a Portal that sets it further back.
+ */
+const START_SKEW_ALLOWANCE_MS = 3600_000;
+
+/**
+ * A session's SAS URLs are issued after the session was created, and their start time (`st`) is at most
+ * an hour before they were issued. So when more than 7 days and an hour have passed since `st`, the session
+ * is past its upload window whatever the rest of the URL says. Without `st` nothing can be concluded.
+ */
+export function uploadWindowClosed(sas: Pick<ContainerSas, 'startsOn'>, now = new Date()): boolean {
+  return sas.startsOn !== null && now.getTime() > sas.startsOn.getTime() + UPLOAD_WINDOW_MS + START_SKEW_ALLOWANCE_MS;
+}
+
+/** The error for a SAS URL of a session past its upload window, or null when the URL does not say so. */
+export function uploadWindowClosedError(sas: ContainerSas, label: string, now = new Date(), context: { cause?: unknown; exitCode?: ExitCode } = {}): KxpError | null {
+  if (!uploadWindowClosed(sas, now) || sas.startsOn === null) return null;
+  return new KxpError(
+    'UPLOAD_WINDOW_CLOSED',
+    `The upload window of this custom-restore session has closed: uploads are allowed for 7 days after the session was created, and the ${label} was issued on ${sas.startsOn.toISOString().slice(0, 10)}. New SAS URLs ("Get access") will not help: ${sas.redacted}`,
+    {
+      hint: 'A new custom-restore session is needed to upload: close this one (kxp-restore session close, or "Close session" in the Portal), create a new one and upload again. If what was already uploaded is complete, restore it first (kxp-restore restore, possible up to 180 days after the session was created): closing the session discards it.',
+      ...context,
+    },
+  );
 }
 
 function parseSasDate(value: string | null, label: string, redacted: string): Date | null {

@@ -5,7 +5,7 @@ import { uploadPayload, type UploadEvent } from '../operations/upload.js';
 import { errorJson, formatError } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/plan.js';
 import { createTransferProgress } from '../report/progress.js';
-import { renderDestinations, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
+import { renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
@@ -99,6 +99,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
             if (event.type === 'progress') last = event.progress;
             if (event.type === 'planned') reportPlan(ctx, args.quiet ? { ...event.plan, warnings: [] } : event.plan, args.json, started);
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
+            if (event.type === 'lock-taken-over') ctx.stderr.write(renderLockTakenOver(event));
             progress.handle(event);
           },
         });

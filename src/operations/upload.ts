@@ -6,16 +6,19 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
-import { KxpError, errorJson } from '../errors.js';
+import { ExitCode, KxpError, errorJson, toKxpError } from '../errors.js';
 import type { ConnectionPool } from '../azure/client.js';
 import { proxyFor } from '../azure/proxy.js';
-import { checkContainerSas, parseContainerSasUrl, type ContainerSas, type SasPurpose } from '../azure/sas.js';
+import { checkContainerSas, parseContainerSasUrl, uploadWindowClosedError, type ContainerSas, type SasPurpose } from '../azure/sas.js';
+import type { Finding } from '../rules/finding.js';
+import { roleContradictions, shapeProblem, type ContainerRole } from '../rules/container-role.js';
 import { displayPath, hasLocalPart, scanPayload, STATE_DIR_NAME } from '../source/scan.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
 import type { ConcurrencyRange } from '../transfer/concurrency.js';
 import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferJob } from '../transfer/engine.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
+import { lockJournal, type HeldLock } from '../transfer/lock.js';
 import type { RetryPolicy } from '../transfer/pacer.js';
 import { openTarget } from '../transfer/targets.js';
 import { planPayload, type PlanReport } from './plan.js';
@@ -66,7 +69,9 @@ export type SetupEvent =
   /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
   | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string }
   /** Blobs of remote sources that the storage service copies itself: their bytes never pass through this machine. */
-  | { type: 'copying'; sources: string[]; files: number; bytes: number };
+  | { type: 'copying'; sources: string[]; files: number; bytes: number }
+  /** The container's journal was locked by a run that is gone (same host, pid no longer running); this run took the lock over. */
+  | { type: 'lock-taken-over'; container: string; pid: number; host: string; startedAt: string };
 export type UploadEvent = TransferEvent | SetupEvent;
 
 /** One container a run talks to, as the destination line names it. */
@@ -99,14 +104,14 @@ export interface UploadResult {
   bytes: { total: number; sent: number; copied: number };
   durationMs: number;
   errors: Array<{ code: string; path: string | null; message: string }>;
-  /** Entries of the payload deliberately not sent: symbolic links (never followed) and OS clutter (Thumbs.db, .DS_Store…). */
+  /** Entries of the payload deliberately not sent: symbolic links (never followed), OS clutter (Thumbs.db, .DS_Store…), and what the migration folder holds besides db.bacpac and storage/ (IGNORED). */
   notUploaded: NotUploaded[];
   /** Requests in flight: the limit at the end and the range it moved in (absent when the run stopped early). */
   concurrency?: ConcurrencyRange;
 }
 
 export interface NotUploaded {
-  code: 'SYMLINK' | 'SYSTEM_FILE';
+  code: 'SYMLINK' | 'SYSTEM_FILE' | 'IGNORED';
   path: string;
 }
 
@@ -125,29 +130,41 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
   checkConcurrency(options);
   const destinations = await prepareDestinations(source, options, 'upload');
   const { plan } = destinations;
-  const targets = await openTargets(destinations, options);
+  // One run per container: a second run of the same folder would send the same data again and interleave the journal.
+  const locks = await lockDestinations(destinations, options);
+  let sending = false;
   try {
-    const { remote } = destinations;
-    const copies = plan.remote.reduce((sum, part) => ({ files: sum.files + part.files, bytes: sum.bytes + part.bytes }), { files: 0, bytes: 0 });
-    if (copies.files > 0) options.onEvent?.({ type: 'copying', sources: plan.remote.map((part) => part.label), ...copies });
-    const items = transferItems(source, remote, targets, options);
-    const result = await runTransfer(items, {
-      totals: { files: plan.totals.files, bytes: plan.totals.bytes },
-      largestFile: plan.largest[0]?.bytes ?? 0,
-      concurrency: options.concurrency,
-      maxConcurrency: options.maxConcurrency,
-      blockSize,
-      retry: options.retry,
-      signal: options.signal,
-      onEvent: (event) => {
-        // The connection pools follow the number of requests in flight.
-        if (event.type === 'concurrency') for (const target of [targets.db, targets.storage]) target?.pool.resize(event.new);
-        options.onEvent?.(event);
-      },
-    });
-    return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploaded(plan)), concurrency: result.concurrency };
+    const targets = await openTargets(destinations, options);
+    try {
+      assertContainerRoles(targets);
+      await Promise.all([targets.db?.journal.recordRole('database'), targets.storage?.journal.recordRole('storage')]);
+      const { remote } = destinations;
+      const copies = plan.remote.reduce((sum, part) => ({ files: sum.files + part.files, bytes: sum.bytes + part.bytes }), { files: 0, bytes: 0 });
+      if (copies.files > 0) options.onEvent?.({ type: 'copying', sources: plan.remote.map((part) => part.label), ...copies });
+      const items = transferItems(source, remote, targets, options);
+      sending = true;
+      const result = await runTransfer(items, {
+        totals: { files: plan.totals.files, bytes: plan.totals.bytes },
+        largestFile: plan.largest[0]?.bytes ?? 0,
+        concurrency: options.concurrency,
+        maxConcurrency: options.maxConcurrency,
+        blockSize,
+        retry: options.retry,
+        signal: options.signal,
+        onEvent: (event) => {
+          // The connection pools follow the number of requests in flight.
+          if (event.type === 'concurrency') for (const target of [targets.db, targets.storage]) target?.pool.resize(event.new);
+          options.onEvent?.(event);
+        },
+      });
+      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploadedOf(plan.warnings)), concurrency: result.concurrency };
+    } finally {
+      await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
+    }
+  } catch (thrown) {
+    throw explainRefusal(thrown, destinations, sending);
   } finally {
-    await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
+    await Promise.all(locks.map((lock) => lock.release()));
   }
 }
 
@@ -163,6 +180,65 @@ function checkConcurrency(options: Pick<UploadOptions, 'concurrency' | 'maxConcu
     });
   }
 }
+
+/** Locks the journal of each destination container, in a fixed order (database first) so two runs cannot deadlock. */
+export async function lockDestinations(destinations: Destinations, options: Pick<SetupOptions, 'onEvent'>): Promise<HeldLock[]> {
+  const locks: HeldLock[] = [];
+  try {
+    for (const sas of [destinations.db, destinations.storage]) {
+      if (!sas) continue;
+      locks.push(
+        await lockJournal(destinations.stateDir, sas.identity, {
+          onTakeOver: (stale) => options.onEvent?.({ type: 'lock-taken-over', container: sas.identity, pid: stale.pid, host: stale.host, startedAt: stale.startedAt }),
+        }),
+      );
+    }
+    return locks;
+  } catch (error) {
+    await Promise.all(locks.map((lock) => lock.release()));
+    throw error;
+  }
+}
+
+/**
+ * Refuses (WRONG_CONTAINER) when the listings, the journals or the container names say a URL points at the
+ * other part of the session: swapped URLs would put db.bacpac among the storage files and exit 0.
+ */
+export function assertContainerRoles(targets: { db: OpenedTarget | null; storage: OpenedTarget | null }): void {
+  const problems: string[] = [];
+  for (const [role, target] of [['database', targets.db], ['storage', targets.storage]] as const) {
+    if (!target) continue;
+    const reasons = roleContradictions({ role, container: target.sas.container, shape: target.remote.shape, remembered: target.journal.role });
+    if (reasons.length > 0) problems.push(`the ${role} SAS URL points at a container that is not a ${role} container: ${reasons.join('; ')}`);
+  }
+  if (problems.length === 0) return;
+  const urls = [targets.db && `database SAS URL: ${targets.db.sas.redacted}`, targets.storage && `storage SAS URL: ${targets.storage.sas.redacted}`].filter(Boolean).join('; ');
+  throw new KxpError('WRONG_CONTAINER', `Refusing to upload: ${problems.join('. Also, ')}. Nothing was sent (${urls}).`, {
+    hint:
+      'Give the database container\'s URL to --db-sas-url and the storage container\'s to --storage-sas-url (the Portal lists both after "Get access"); if they were swapped, swap them back. ' +
+      'If an earlier run put files in the wrong container, delete them there (for example with Azure Storage Explorer) and run again.',
+  });
+}
+
+/** What each opened container's listing says against its role, for verify (which reports instead of refusing). */
+export function containerShapeProblems(targets: { db: OpenedTarget | null; storage: OpenedTarget | null }): Array<{ container: string; role: ContainerRole; message: string }> {
+  const problems: Array<{ container: string; role: ContainerRole; message: string }> = [];
+  for (const [role, target] of [['database', targets.db], ['storage', targets.storage]] as const) {
+    const problem = target && shapeProblem(role, target.remote.shape);
+    if (target && problem) problems.push({ container: target.sas.identity, role, message: `The ${role} container ${target.sas.identity} has the wrong shape: ${problem}.` });
+  }
+  return problems;
+}
+
+/** A refusal from the service, explained by what the SAS URLs say: past day 7 new URLs would not help. */
+function explainRefusal(thrown: unknown, destinations: Destinations, sending: boolean): unknown {
+  const error = toKxpError(thrown);
+  if (error.code !== 'ACCESS_DENIED') return thrown;
+  const sas = destinations.db ?? destinations.storage;
+  const label = destinations.db ? 'database SAS URL' : 'storage SAS URL';
+  return (sas && uploadWindowClosedError(sas, label, new Date(), { cause: thrown, exitCode: sending ? ExitCode.failed : ExitCode.invalid })) ?? thrown;
+}
+
 
 /**
  * Everything that must hold before a single byte is sent: the plan passes, each part present has its SAS
@@ -334,7 +410,7 @@ export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['e
   };
 }
 
-/** What the plan left out on purpose (warnings, not errors): links inside the payload and OS clutter. */
-function notUploaded(plan: PlanReport): NotUploaded[] {
-  return plan.warnings.flatMap((finding) => (finding.code === 'SYMLINK' || finding.code === 'SYSTEM_FILE' ? [{ code: finding.code, path: finding.path }] : []));
+/** What the plan left out on purpose (warnings, not errors): links inside the payload, OS clutter, and IGNORED entries of the folder. */
+export function notUploadedOf(warnings: readonly Finding[]): NotUploaded[] {
+  return warnings.flatMap((finding) => (finding.code === 'SYMLINK' || finding.code === 'SYSTEM_FILE' || finding.code === 'IGNORED' ? [{ code: finding.code, path: finding.path }] : []));
 }

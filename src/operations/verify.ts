@@ -14,7 +14,7 @@ import type { ContainerTarget } from '../transfer/engine.js';
 import { md5OfHandle } from '../transfer/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';
-import { openTargets, payloadFiles, prepareDestinations, type OpenedTarget, type SetupEvent, type SetupOptions } from './upload.js';
+import { containerShapeProblems, openTargets, payloadFiles, prepareDestinations, type OpenedTarget, type SetupEvent, type SetupOptions } from './upload.js';
 import { NameClaims, scanRemoteSources } from './remote.js';
 import { hasLocalPart } from '../source/scan.js';
 import { compareCopy } from './verify-remote.js';
@@ -71,6 +71,11 @@ export interface VerifyResult {
   mismatched: string[];
   /** Why each mismatched blob differs. */
   details: Mismatch[];
+  /**
+   * Containers whose content does not fit the part they were given for: a database container holding anything
+   * but db.bacpac, a storage container holding a .bacpac or blobs outside `<container>/` (swapped URLs).
+   */
+  wrongContainer: Array<{ container: string; role: 'database' | 'storage'; message: string }>;
   checked: number;
   proof: VerifyProof;
   durationMs: number;
@@ -80,6 +85,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const started = Date.now();
   const destinations = await prepareDestinations(source, options, 'verify');
   const targets = await openTargets(destinations, options);
+  const wrongContainer = containerShapeProblems(targets);
   const copies = destinations.plan.remote.reduce((sum, part) => sum + part.files, 0);
   options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes, copies, hash: options.hash ?? false });
   const missing: string[] = [];
@@ -153,7 +159,8 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   details.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : 0));
   const mismatched = details.map((detail) => detail.blobName);
   missing.sort();
-  return { ok: missing.length === 0 && extra.length === 0 && mismatched.length === 0, missing, extra, extraDetails, mismatched, details, checked, proof, durationMs: Date.now() - started };
+  const ok = missing.length === 0 && extra.length === 0 && mismatched.length === 0 && wrongContainer.length === 0;
+  return { ok, missing, extra, extraDetails, mismatched, details, wrongContainer, checked, proof, durationMs: Date.now() - started };
 }
 
 /** The index keeps no names, so the blobs the source lacks are found by listing the container once more. */

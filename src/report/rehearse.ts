@@ -1,8 +1,9 @@
 /** Text and JSON of `rehearse`: one line per step with its time, then the outcome. */
+import { notUploadedOf } from '../operations/upload.js';
 import type { RehearseEvent, RehearseReport, RehearseStep, RehearseStepFacts, VersionCheckFacts } from '../operations/rehearse.js';
 import { findingJson, renderFindings } from './plan.js';
 import { formatDuration } from './format.js';
-import { renderDestinations } from './upload.js';
+import { notUploadedLines, renderDestinations } from './upload.js';
 
 /** Live lines while the rehearsal runs (step results; the restore's progress is createRestoreProgress's). */
 export function renderRehearseEvent(event: RehearseEvent): string {
@@ -59,7 +60,7 @@ export function renderRehearsal(report: RehearseReport): string {
   const errors = report.findings.filter((finding) => finding.severity === 'error');
   const warnings = report.findings.filter((finding) => finding.severity === 'warning');
   if (errors.length || warnings.length) lines.push('', renderFindings(errors, warnings));
-  lines.push('');
+  lines.push('', ...notUploadedLines(report.upload?.notUploaded ?? notUploadedOf(report.findings)));
   if (report.ok) {
     const deployed = report.deployment ? `package deployed (Xperience ${report.deployment.xperienceVersion ?? '?'}), ` : '';
     const holds = report.deployment ? `${report.env} runs the package's version and holds the restored database and exactly the source files` : `${report.env} holds exactly the source files`;

@@ -23,17 +23,25 @@ export function renderUploadResult(result: UploadResult): string {
 
 const NOT_UPLOADED_SHOWN = 10;
 
-/** Links and OS files the run left out on purpose, so a missing file is never a surprise at restore time. */
-function notUploadedLines(entries: UploadResult['notUploaded']): string[] {
-  if (entries.length === 0) return [];
-  const links = entries.filter((entry) => entry.code === 'SYMLINK').length;
-  const system = entries.length - links;
+const NOT_UPLOADED_LABEL = { SYMLINK: 'link   ', SYSTEM_FILE: 'system ', IGNORED: 'ignored' } as const;
+
+/**
+ * What the run left out of the payload on purpose (links, OS files, anything else in the migration folder), so a
+ * missing file is never a surprise at restore time; said even when nothing was. Upload and rehearse end with it.
+ */
+export function notUploadedLines(entries: UploadResult['notUploaded']): string[] {
+  if (entries.length === 0) return ['Not uploaded: nothing was left out of the payload.'];
+  const count = (code: keyof typeof NOT_UPLOADED_LABEL) => entries.filter((entry) => entry.code === code).length;
+  const links = count('SYMLINK');
+  const system = count('SYSTEM_FILE');
+  const ignored = count('IGNORED');
   const parts = [
     ...(links > 0 ? [`${plural(links, 'symbolic link')} (links are not followed; copy the file in place to send it)`] : []),
     ...(system > 0 ? [`${plural(system, 'operating-system file')} (Thumbs.db, desktop.ini, .DS_Store, ._*; --include-system-files sends them)`] : []),
+    ...(ignored > 0 ? [`${plural(ignored, 'entry', 'entries')} of the migration folder besides db.bacpac and storage/ (see the IGNORED warnings)`] : []),
   ];
   const lines = [`Not uploaded: ${parts.join('; ')}:`];
-  for (const entry of entries.slice(0, NOT_UPLOADED_SHOWN)) lines.push(`  ${entry.code === 'SYMLINK' ? 'link  ' : 'system'}  ${entry.path}`);
+  for (const entry of entries.slice(0, NOT_UPLOADED_SHOWN)) lines.push(`  ${NOT_UPLOADED_LABEL[entry.code]}  ${entry.path}`);
   if (entries.length > NOT_UPLOADED_SHOWN) lines.push(`  … and ${formatCount(entries.length - NOT_UPLOADED_SHOWN)} more (all in --json)`);
   return lines;
 }
@@ -46,6 +54,11 @@ export function renderDestinations(event: Extract<UploadEvent, { type: 'destinat
   if (event.storage) lines.push(name('storage ', event.storage));
   if (event.grantedBy) lines.push(`  access granted by ${event.grantedBy}`);
   return lines.join('\n') + '\n';
+}
+
+/** The note for a lock taken over from a run that is gone. */
+export function renderLockTakenOver(event: Extract<UploadEvent, { type: 'lock-taken-over' }>): string {
+  return `Note: took over the lock of ${event.container} from process ${event.pid} on ${event.host} (started ${event.startedAt}), which is no longer running.\n`;
 }
 
 /** The `--json` object when the run stopped before its end (counts so far; zeros if nothing started). */

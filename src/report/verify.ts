@@ -7,6 +7,7 @@ const SHOWN = 20;
 export function renderVerifyResult(result: VerifyResult): string {
   if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and MD5 (${formatDuration(result.durationMs / 1000)}).\n${proofLine(result.proof)}\n`;
   const lines = [`Different: ${formatCount(result.missing.length)} missing, ${formatCount(result.extra.length)} extra, ${formatCount(result.mismatched.length)} mismatched (of ${plural(result.checked, 'file')}).`];
+  for (const wrong of result.wrongContainer) lines.push(`  wrong container  ${wrong.message} Were the database and storage URLs swapped?`);
   const list = <T>(label: string, items: T[], line: (item: T) => string) => {
     for (const item of items.slice(0, SHOWN)) lines.push(`  ${label.padEnd(10)} ${line(item)}`);
     if (items.length > SHOWN) lines.push(`  ${label.padEnd(10)} … and ${formatCount(items.length - SHOWN)} more (--json lists them all)`);
@@ -29,8 +30,10 @@ export function proofLine(proof: VerifyProof): string {
   return `Checked: ${local}; ${remote}.`;
 }
 
-export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[]; proof: VerifyProof } {
-  return { ok: result.ok, missing: result.missing, extra: result.extra, mismatched: result.mismatched, proof: result.proof };
+export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[]; proof: VerifyProof; wrongContainer?: VerifyResult['wrongContainer'] } {
+  const json = { ok: result.ok, missing: result.missing, extra: result.extra, mismatched: result.mismatched, proof: result.proof };
+  // Present only when there is something to say, so the common shape stays as it was.
+  return result.wrongContainer.length > 0 ? { ...json, wrongContainer: result.wrongContainer } : json;
 }
 
 /** Before verify compares: what it can prove about blobs copied from remote sources, and whether bytes will move. */

@@ -1,6 +1,8 @@
 /** A problem found in the payload before anything is sent. Codes are stable; see docs/plan.md "Findings". */
 export type FindingCode =
   | 'BACPAC_NAME'
+  /** A folder in the migration folder that is almost `storage/` (`Storage/`, `storage /`). */
+  | 'STORAGE_NAME'
   | 'BACPAC_INVALID'
   | 'NOT_LOWERCASE'
   | 'CASE_COLLISION'

@@ -109,7 +109,7 @@ async function* scanParts(source: PayloadSource, options: ScanOptions, layout: L
         continue;
       }
       // A misnamed database file is a payload with a problem, not an empty one.
-      if (event.type === 'file' || event.finding.code === 'BACPAC_NAME') fileCount++;
+      if (event.type === 'file' || event.finding.code === 'BACPAC_NAME' || event.finding.code === 'STORAGE_NAME') fileCount++;
       yield event;
     }
   }
@@ -147,7 +147,7 @@ type FolderEvent = ScanEvent | { type: 'storage-root'; path: string };
 /** The top level of a migration folder: `db.bacpac`, `storage/`, and anything that does not belong. */
 async function* scanMigrationFolder(dir: string, source: PayloadSource, show: (p: string) => string): AsyncGenerator<FolderEvent> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort(byName);
-  const databaseFiles = entries.filter((entry) => /\.(bacpac|dacpac)$/i.test(entry.name));
+  const databaseFiles = entries.filter((entry) => isDatabaseLike(entry.name));
   for (const entry of databaseFiles) {
     const absolute = path.join(dir, entry.name);
     if (source.bacpac !== undefined) {
@@ -166,8 +166,8 @@ async function* scanMigrationFolder(dir: string, source: PayloadSource, show: (p
     const others = databaseFiles.filter((other) => other !== entry).map((other) => other.name);
     const reason = entry.name.toLowerCase().endsWith('.dacpac')
       ? `${entry.name} is a .dacpac (schema only, no data); the custom restore needs a .bacpac export with data, named db.bacpac.`
-      : `The database file must be named exactly db.bacpac, or the restore fails; found ${entry.name}${others.length > 0 ? ` (beside ${others.join(', ')})` : ''}.`;
-    yield finding(error('BACPAC_NAME', show(absolute), `${reason} Rename it to db.bacpac, or pass it with --bacpac ${show(absolute)} (it is then uploaded as db.bacpac).`));
+      : `The database file must be named exactly db.bacpac, or the restore fails; found ${shownName(entry.name)}${others.length > 0 ? ` (beside ${others.map(shownName).join(', ')})` : ''}.`;
+    yield finding(error('BACPAC_NAME', show(absolute), `${reason} Rename it to db.bacpac, or pass it with --bacpac ${quotedPath(show(absolute))} (it is then uploaded as db.bacpac).`));
   }
 
   for (const entry of entries) {
@@ -194,14 +194,48 @@ async function* scanMigrationFolder(dir: string, source: PayloadSource, show: (p
       );
       continue;
     }
+    // A folder that is almost `storage` is the storage folder misnamed: leaving it out would upload half the payload.
+    if (entry.isDirectory() && isStorageLike(entry.name) && source.storage === undefined) {
+      yield finding(
+        error(
+          'STORAGE_NAME',
+          show(absolute),
+          `The storage folder must be named exactly "storage" (lowercase, no spaces), or its files are not uploaded; found ${shownName(entry.name)}. Rename it to storage, or pass it with --storage ${quotedPath(show(absolute))}.`,
+        ),
+      );
+      continue;
+    }
     const hint =
       entry.name === STORAGE_DIR_NAME
         ? 'storage here is not a folder; the storage files go in a folder named storage/<container>/…, or pass --storage DIR.'
-        : entry.name.toLowerCase() === STORAGE_DIR_NAME
-          ? `The storage folder must be named "storage" in lowercase; rename it, or pass it with --storage ${show(absolute)}.`
-          : 'Only db.bacpac and storage/ are uploaded from a migration folder; move it elsewhere or ignore this warning.';
+        : 'Only db.bacpac and storage/ are uploaded from a migration folder; move it elsewhere or ignore this warning.';
     yield finding(warning('IGNORED', show(absolute), `Ignored: ${hint}`));
   }
+}
+
+/** Trailing spaces and dots, which a shell or file manager hides and Windows drops. */
+function withoutTrailingClutter(name: string): string {
+  return name.trim().replace(/[\s.]+$/, '').toLowerCase();
+}
+
+/** `db.bacpac`, `DB.bacpac`, `db.bacpac ` (trailing space), `site.bacpac`, `schema.dacpac`: a database file, named or misnamed. */
+function isDatabaseLike(name: string): boolean {
+  return /\.(bacpac|dacpac)$/.test(withoutTrailingClutter(name));
+}
+
+/** `Storage`, `storage ` (trailing space), `STORAGE.`: the storage folder misnamed. */
+function isStorageLike(name: string): boolean {
+  return name !== STORAGE_DIR_NAME && withoutTrailingClutter(name) === STORAGE_DIR_NAME;
+}
+
+/** A name as the user must see it: quoted when spaces or odd characters would otherwise hide. */
+function shownName(name: string): string {
+  return /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+}
+
+/** A path as the user would type it in a shell. */
+function quotedPath(shown: string): string {
+  return /^[\w./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The storage root: one folder per container, files below. */

@@ -78,7 +78,7 @@ export const DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024;
 /** Tells apart the files whose running MD5 the hash worker holds. */
 let fileKeys = 0;
 /** Stops the whole run rather than one file: nothing else can succeed either. */
-const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'SOURCE_ACCESS_DENIED', 'PROXY_REFUSED', 'ABORTED']);
+const RUN_STOPPERS = new Set(['ACCESS_DENIED', 'SOURCE_ACCESS_DENIED', 'SAS_PERMISSION', 'PROXY_REFUSED', 'ABORTED']);
 
 /**
  * Sends every item (streamed: the list of files is never held in memory), `concurrency` requests at a

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
 import { DigestTable, valueLayout } from '../digest-table.js';
+import type { ContainerRole } from '../rules/container-role.js';
 
 export const JOURNAL_VERSION = 2;
 /**
@@ -55,6 +56,14 @@ export interface JournalRecord {
   seenAtMs: number;
   /** Base64 MD5 of the whole file. */
   md5: string;
+  at: string;
+}
+
+/** The part of the session the container was uploaded to as; written once, before the first upload to it. */
+export interface RoleRecord {
+  v: typeof JOURNAL_VERSION;
+  t: 'role';
+  role: ContainerRole;
   at: string;
 }
 
@@ -97,6 +106,7 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
   private readonly racyWindowMs: number;
+  private roleRemembered: ContainerRole | null = null;
 
   private constructor(file: string, options: JournalOptions) {
     this.file = file;
@@ -127,6 +137,7 @@ export class Journal {
       for await (const line of readLines(journal.file)) {
         const record = parseRecord(line.text);
         if (record) journal.remember(record, journal.lines);
+        else journal.roleRemembered = parseRole(line.text) ?? journal.roleRemembered;
         journal.lines++;
         terminated = line.terminated;
       }
@@ -168,12 +179,30 @@ export class Journal {
     for await (const line of readLines(this.file)) {
       const record = parseRecord(line.text);
       const value = record && this.byBlob.get(DigestTable.digest(record.blob));
-      if (value && value.readUInt32LE(VALUE.at.line) === lineNumber) {
+      if (!record && parseRole(line.text) === this.roleRemembered && this.roleRemembered !== null) {
+        kept.lines++;
+        yield line.text + '\n';
+      } else if (value && value.readUInt32LE(VALUE.at.line) === lineNumber) {
         value.writeUInt32LE(kept.lines++, VALUE.at.line);
         yield line.text + '\n';
       }
       lineNumber++;
     }
+  }
+
+  /** The role (database or storage) an earlier upload recorded for this container; null when none did. */
+  get role(): ContainerRole | null {
+    return this.roleRemembered;
+  }
+
+  /** Records the container's role, durably, unless the journal already holds it. */
+  async recordRole(role: ContainerRole): Promise<void> {
+    if (this.roleRemembered === role) return;
+    const record: RoleRecord = { v: JOURNAL_VERSION, t: 'role', role, at: new Date().toISOString() };
+    this.roleRemembered = role;
+    this.lines++;
+    this.pending.push(JSON.stringify(record) + '\n');
+    await this.flush();
   }
 
   /** The MD5 of a local file, if the journal hashed exactly this version of it, not racily. */
@@ -315,6 +344,16 @@ export function journalFileName(identity: string): string {
   const readable = identity.replace(/[^a-z0-9-]+/gi, '-').slice(0, 80);
   const digest = createHash('sha256').update(identity).digest('hex').slice(0, 8);
   return `${readable}-${digest}.jsonl`;
+}
+
+function parseRole(line: string): ContainerRole | null {
+  if (!line.includes('"role"')) return null;
+  try {
+    const value = JSON.parse(line) as Partial<RoleRecord>;
+    return value.v === JOURNAL_VERSION && value.t === 'role' && (value.role === 'database' || value.role === 'storage') ? value.role : null;
+  } catch {
+    return null;
+  }
 }
 
 function parseRecord(line: string): JournalRecord | null {

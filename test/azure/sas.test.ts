@@ -60,6 +60,18 @@ describe('container SAS URLs', () => {
     expect(check('si=restore-policy')).not.toThrow();
   });
 
+  it('knows the upload window closed once st is more than 7 days and an hour ago; verify hears it only for an expired URL', () => {
+    const now = new Date('2026-01-10T00:00:00Z');
+    const check = (query: string, purpose: 'upload' | 'verify' = 'upload') => () => checkContainerSas(parseContainerSasUrl(azure(query), 'storage SAS URL'), 'storage SAS URL', purpose, now);
+    const closed = expect.objectContaining({ code: 'UPLOAD_WINDOW_CLOSED', exitCode: 2, message: expect.stringContaining('upload window of this custom-restore session has closed'), hint: expect.stringContaining('new custom-restore session') });
+    expect(check('sp=racwdl&st=2026-01-02T22:59:59Z&se=2026-01-20T00:00:00Z')).toThrow(closed);
+    expect(check('sp=racwdl&st=2026-01-02T22:59:59Z&se=2026-01-09T22:59:59Z')).toThrow(closed);
+    expect(check('sp=racwdl&st=2026-01-02T22:59:59Z&se=2026-01-09T22:59:59Z', 'verify')).toThrow(closed);
+    expect(check('sp=racwdl&st=2026-01-02T22:59:59Z&se=2026-01-20T00:00:00Z', 'verify')).not.toThrow();
+    expect(check('sp=racwdl&st=2026-01-02T23:00:01Z&se=2026-01-20T00:00:00Z')).not.toThrow();
+    expect(check('sp=racwdl&se=2026-01-09T00:00:00Z')).toThrow(expect.objectContaining({ code: 'SAS_EXPIRED', hint: expect.stringMatching(/Get access/) }));
+  });
+
   it('redacts sig and other secret-looking parameters anywhere in a text', () => {
     const text = `failed: ${azure('sp=w')} and https://x.example/?token=abc&a=1 and ?access_token=zzz`;
     expect(redactUrl(text)).toBe(

@@ -31,6 +31,7 @@ describe('rehearse command', () => {
       expect(result.stdout).toMatch(new RegExp(`^${step.source}$`, 'm'));
     }
     expect(result.stdout).toContain('Rehearsal passed');
+    expect(result.stdout).toContain('Not uploaded: nothing was left out of the payload.');
   });
 
   it('prints one JSON report with --json, and exits 2 with the finding on an uppercase folder', async () => {

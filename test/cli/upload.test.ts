@@ -84,6 +84,36 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     expect(deep.stdout).toContain('Checked: every local file read and hashed; every blob downloaded and hashed (--deep).');
   });
 
+  it('refuses a storage folder almost named storage (STORAGE_NAME) and a near-miss db.bacpac (BACPAC_NAME) with exit 2, also with --lowercase, sending nothing', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'Storage/default/a.txt': 'alpha', 'storage/default/b.txt': 'beta', 'db.bacpac ': 'not really' });
+    const url = await container();
+    const before = remote.proxy.bytesUp;
+    for (const extra of [[], ['--lowercase']]) {
+      const result = await runCli(['upload', dir, '--storage-sas-url', url, '--db-sas-url', url, '--no-progress', ...extra], { cwd: dir });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/error +STORAGE_NAME +Storage\n.*Rename it to storage, or pass it with --storage Storage/);
+      expect(result.stderr).toMatch(/error +BACPAC_NAME +db\.bacpac \n.*found "db\.bacpac "\..*--bacpac 'db\.bacpac '/);
+    }
+    expect(remote.proxy.bytesUp).toBe(before);
+  });
+
+  it('states in the summary what was left out of the payload, and that nothing was when nothing was', async () => {
+    const dir = await payload();
+    const url = await container();
+    const clean = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    expect(clean.stdout).toContain('Not uploaded: nothing was left out of the payload.');
+    await writeTree(dir, { 'notes.txt': 'n', 'backup/db.bacpac.bak': 'b' });
+    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress', '--json'], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).notUploaded).toEqual([
+      { code: 'IGNORED', path: 'backup' },
+      { code: 'IGNORED', path: 'notes.txt' },
+    ]);
+    const text = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { cwd: dir });
+    expect(text.stdout).toMatch(/Not uploaded: 2 entries of the migration folder besides db\.bacpac and storage\/ \(see the IGNORED warnings\):\n {2}ignored {2}backup\n {2}ignored {2}notes\.txt\n/);
+  });
+
   it('refuses an expired SAS with exit 2 before sending anything', async () => {
     const dir = await payload();
     const url = await container({ expiresOn: new Date(Date.now() - 60_000) });
@@ -183,8 +213,8 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const text = await runCli(['upload', '.', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } });
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toContain('Not uploaded: 1 symbolic link (links are not followed; copy the file in place to send it); 2 operating-system files');
-    expect(text.stdout).toMatch(/ {2}link {4}storage\/default\/alias\.txt\n/);
-    expect(text.stdout).toMatch(/ {2}system {2}storage\/default\/sub\/Thumbs\.db\n/);
+    expect(text.stdout).toMatch(/ {2}link {5}storage\/default\/alias\.txt\n/);
+    expect(text.stdout).toMatch(/ {2}system {3}storage\/default\/sub\/Thumbs\.db\n/);
     expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
     const json = JSON.parse((await runCli(['upload', '.', '--json', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } })).stdout);
     expect(json.notUploaded).toEqual([

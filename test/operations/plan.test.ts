@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPayload, type PlanReport } from '../../src/operations/plan.js';
+import { renderPlan } from '../../src/report/plan.js';
 import type { PayloadSource } from '../../src/source/types.js';
 import { repoRoot, spawnCli } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
@@ -243,13 +244,47 @@ describe('planPayload', () => {
     expect(report.totals).toMatchObject({ files: 1, bytes: 0 });
   });
 
-  it('warns about what a migration folder does not upload, and points at a mis-cased storage folder', async () => {
-    const dir = await migration({ 'notes.txt': 'n', 'Storage/default/a.txt': 'a', '.kxp-restore/journal': 'j' });
+  it('warns about what a migration folder does not upload', async () => {
+    const dir = await migration({ 'notes.txt': 'n', 'db.bacpac.bak': 'b', '.kxp-restore/journal': 'j' });
     const report = await plan({ dir });
     expect(report.ok).toBe(true);
-    expect(report.warnings.map((f) => f.path)).toEqual(['Storage', 'notes.txt']);
-    expect(report.warnings[0]?.message).toContain('--storage');
+    expect(report.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', 'db.bacpac.bak'], ['IGNORED', 'notes.txt']]);
   });
+
+  it.each([['db.bacpac '], ['DB.bacpac'], ['db.bacpac.bacpac'], ['db.BACPAC'], [' db.bacpac'], ['db.bacpac.']])(
+    'a database file almost named db.bacpac (%j) is an error (BACPAC_NAME) naming it and the fix, also with --lowercase',
+    async (name) => {
+      const dir = await migration({ 'storage/default/a.txt': 'a' }, null);
+      await copyFile(food, path.join(dir, name));
+      for (const lowercase of [false, true]) {
+        const report = await plan({ dir, lowercase });
+        expect(report.ok).toBe(false);
+        expect(report.errors.map((f) => [f.code, f.path])).toEqual([['BACPAC_NAME', name]]);
+        expect(report.errors[0]?.message).toContain(`found ${/^[\w.-]+$/.test(name) ? name : JSON.stringify(name)}`);
+        expect(report.errors[0]?.message).toMatch(/Rename it to db\.bacpac, or pass it with --bacpac/);
+        expect(renderPlan(report, dir)).toMatch(/^Not ready/m);
+      }
+    },
+  );
+
+  it.each([['Storage'], ['storage '], ['STORAGE'], [' storage']])(
+    'a folder almost named storage (%j) is an error (STORAGE_NAME) naming it and the fix, also with --lowercase',
+    async (name) => {
+      const dir = await migration({ [`${name}/default/a.txt`]: 'a', 'notes.txt': 'n' });
+      for (const lowercase of [false, true]) {
+        const report = await plan({ dir, lowercase });
+        expect(report.errors.map((f) => [f.code, f.path])).toEqual([['STORAGE_NAME', name]]);
+        expect(report.errors[0]?.message).toMatch(/must be named exactly "storage".*Rename it to storage, or pass it with --storage/);
+        expect(renderPlan(report, dir)).not.toMatch(/^Ready/m);
+      }
+      // Beside --storage it is only one more folder that is not uploaded.
+      const elsewhere = await tempDir();
+      await writeTree(elsewhere, { 'default/b.txt': 'b' });
+      const overridden = await plan({ dir, storage: elsewhere });
+      expect(overridden.ok).toBe(true);
+      expect(overridden.warnings.map((f) => f.code)).toEqual(['IGNORED', 'IGNORED']);
+    },
+  );
 
   it('uses --storage instead of <dir>/storage, e.g. a $StorageAssets folder', async () => {
     const project = await tempDir();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RehearseReport, RehearseStep, RehearseStepFacts } from '../../src/operations/rehearse.js';
-import { rehearsalJson, renderRehearseEvent, stepDetail } from '../../src/report/rehearse.js';
+import { rehearsalJson, renderRehearsal, renderRehearseEvent, stepDetail } from '../../src/report/rehearse.js';
 
 const passed = (name: string, durationMs: number, facts: RehearseStepFacts | null): RehearseStep => ({ name, ok: true, durationMs, facts });
 const line = (step: RehearseStep) => renderRehearseEvent({ type: 'step-done', step });
@@ -81,5 +81,14 @@ describe('rehearse report', () => {
       { name: 'close session', ok: true, durationMs: 0, facts: null },
       { name: 'stop emulator', ok: true, durationMs: 0, facts: null },
     ]);
+  });
+
+  it('states what was left out of the payload, passed or failed, and says so when nothing was', () => {
+    const ignored = { code: 'IGNORED' as const, severity: 'warning' as const, path: 'notes.txt', message: 'Ignored: only db.bacpac and storage/ are uploaded.' };
+    const base: RehearseReport = { ok: true, env: 'qa', steps: sampleSteps, durationMs: 10, findings: [ignored], deployment: null, upload: null, verify: null, restore: null, environment: null, error: null };
+    expect(renderRehearsal(base)).toMatch(/Not uploaded: 1 entry of the migration folder[^\n]*\n {2}ignored {2}notes\.txt\n/);
+    const failed = { ...base, ok: false, error: { code: 'ABORTED', path: null, message: 'Interrupted.', exitCode: 3 } };
+    expect(renderRehearsal(failed)).toContain('ignored  notes.txt');
+    expect(renderRehearsal({ ...base, findings: [] })).toContain('Not uploaded: nothing was left out of the payload.');
   });
 });

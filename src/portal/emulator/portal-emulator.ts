@@ -264,8 +264,8 @@ export class PortalEmulator {
       const session = await this.requireSession();
       const now = this.clock.now();
       if (now >= new Date(session.uploadUntil)) {
-        throw new KxpError('PORTAL_RULE', `The session ${session.id} expired for uploads on ${session.uploadUntil} (uploads are allowed for 7 days after it was created).`, {
-          hint: `You can still restore the data already uploaded until ${session.restoreUntil}. To upload again, close this session and create a new one.`,
+        throw new KxpError('PORTAL_RULE', `The upload window of session ${session.id} has closed: it expired for uploads on ${session.uploadUntil} (uploads are allowed for 7 days after it was created), so no new SAS URLs are issued.`, {
+          hint: `A new session is needed to upload: close this one and create a new one. You can still restore the data already uploaded until ${session.restoreUntil}.`,
         });
       }
       const ipRange = options.allowlist ? parseAllowlist(options.allowlist) : undefined;

@@ -1,0 +1,93 @@
+/** One run at a time per container. Needs dist/ built (`npm test` builds first). */
+import { randomBytes } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { createContainerSasUrl } from '../../src/azure/azurite.js';
+import { parseContainerSasUrl } from '../../src/azure/sas.js';
+import { journalLockFile } from '../../src/transfer/lock.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { deadPid } from '../support/dead-pid.js';
+import { useProxiedAzurite } from '../support/tcp-proxy.js';
+import { useTempDirs, writeTree } from '../support/tree.js';
+
+const MiB = 1024 * 1024;
+const locks = async (stateDir: string) => (await readdir(stateDir)).filter((name) => name.includes('.lock'));
+
+describe('upload: one run at a time per container', () => {
+  const remote = useProxiedAzurite('lock');
+  const tempDir = useTempDirs();
+  const payload = async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/big.bin': randomBytes(4 * MiB), 'storage/default/a.txt': 'alpha' });
+    return dir;
+  };
+  const args = (dir: string, url: string, stateDir: string) => ['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--block-size', '0.5', '--concurrency', '2', '--no-progress'];
+
+  it('a second run while the first is sending exits 2 (LOCKED) naming its pid, host and start time, and sends nothing; verify needs no lock', async () => {
+    const dir = await payload();
+    const stateDir = await tempDir();
+    const url = await remote.containerUrl({ name: 'lock-busy' });
+    const start = remote.proxy.bytesUp;
+    const first = spawnCli(args(dir, url, stateDir));
+    first.child.on('error', (error) => expect.unreachable(String(error)));
+    // The first run holds its lock and is paused mid-upload: the proxy holds its traffic.
+    await remote.proxy.stallAt(start + MiB);
+    try {
+      const second = await runCli(args(dir, url, stateDir));
+      expect(second.exitCode).toBe(2);
+      expect(second.stderr).toMatch(new RegExp(`error \\[LOCKED\\]: Another run is using the journal of devstoreaccount1/lock-busy in .*: process ${first.child.pid} on ${hostname()}, started \\d{4}-\\d\\d-\\d\\dT`));
+      expect(remote.proxy.bytesUp).toBe(start + MiB);
+
+      // verify takes no lock: it runs (here straight to Azurite, the proxy is holding traffic) and finds the upload incomplete.
+      const direct = createContainerSasUrl(remote.storage.azurite, 'lock-busy');
+      const verify = await runCli(['verify', dir, '--storage-sas-url', direct, '--state-dir', stateDir]);
+      expect(verify.stderr).not.toContain('LOCKED');
+      expect(verify.exitCode).toBe(1);
+    } finally {
+      remote.proxy.release();
+    }
+    const ended = await first.done;
+    expect(ended.stderr).not.toMatch(/error|LOCKED/);
+    expect(ended.exitCode).toBe(0);
+    expect(await locks(stateDir)).toEqual([]);
+  });
+
+  it('takes over the lock of a run that died (same host, pid gone), with a note; the lock is gone afterwards', async () => {
+    const dir = await payload();
+    const stateDir = await tempDir();
+    const url = await remote.containerUrl({ name: 'lock-stale' });
+    const pid = await deadPid();
+    const file = journalLockFile(stateDir, parseContainerSasUrl(url, 'storage SAS URL').identity);
+    await writeFile(file, JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-02T03:04:05.000Z', token: '0123456789abcdef' }));
+    const result = await runCli(args(dir, url, stateDir));
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`Note: took over the lock of devstoreaccount1/lock-stale from process ${pid} on ${hostname()} (started 2026-01-02T03:04:05.000Z), which is no longer running.`);
+    expect(await locks(stateDir)).toEqual([]);
+  });
+
+  it('releases the lock when the run is interrupted (Ctrl-C) and when it stops on an error', async () => {
+    const dir = await payload();
+    const stateDir = await tempDir();
+    const url = await remote.containerUrl({ name: 'lock-interrupted' });
+    const start = remote.proxy.bytesUp;
+    const run = spawnCli(args(dir, url, stateDir));
+    run.child.on('error', (error) => expect.unreachable(String(error)));
+    await remote.proxy.stallAt(start + MiB);
+    expect(await locks(stateDir)).toHaveLength(1);
+    run.child.kill('SIGINT');
+    remote.proxy.release();
+    const ended = await run.done;
+    expect(ended.exitCode).toBe(3);
+    expect(await locks(stateDir)).toEqual([]);
+
+    // An access error stops the run: the lock goes with it, and the next run is not refused.
+    const forged = url.replace(/sig=[^&]+/, 'sig=' + encodeURIComponent(Buffer.alloc(32).toString('base64')));
+    const refused = await runCli(args(dir, forged, stateDir));
+    expect(refused.stderr).toContain('ACCESS_DENIED');
+    expect(refused.exitCode).toBe(3);
+    expect(await locks(stateDir)).toEqual([]);
+    const resumed = await runCli(args(dir, url, stateDir));
+    expect(resumed.exitCode).toBe(0);
+  });
+});
