@@ -27,7 +27,7 @@ class HttpsTunnelAgent extends HttpsProxyAgent<string> {
 }
 
 /** The proxy agent: the login goes in a header of our own, never in the URL the library may print. */
-function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number }): HttpsTunnelAgent {
+export function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number }): HttpsTunnelAgent {
   const headers: Record<string, string> = proxy.login ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.login).toString('base64')}` } : {};
   return new HttpsTunnelAgent(proxy.url.href, { ...options, headers });
 }

@@ -116,6 +116,7 @@ function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs> {
           assumeYes: args.yes,
           askConfirmation: (env) => prompter.text(renderDeployConfirmationPrompt(env), ctx.signal),
           retryDelayMs: args['retry-delay'],
+          processEnv: ctx.env,
           pollIntervalMs: args['poll-interval'],
           signal: ctx.signal,
           onEvent: (event) => view.handle(event),

@@ -10,9 +10,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
+import { tunnelAgent } from '../azure/client.js';
+import { proxyFor } from '../azure/proxy.js';
 import { isLoopbackHost } from '../azure/sas.js';
 import { ExitCode, KxpError, type ErrorCode } from '../errors.js';
 import type { DeploymentInfo, EnvironmentName } from './types.js';
@@ -32,12 +34,14 @@ export interface DeploymentUploadOptions {
   attempts?: number;
   /** Pause before the first retry; doubles each time. Default 2000 ms. */
   retryDelayMs?: number;
+  /** Where HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY are read (a corporate proxy to the Portal). Default process.env. */
+  processEnv?: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;
   onEvent?: (event: DeploymentUploadEvent) => void;
 }
 
 export type DeploymentUploadEvent =
-  | { type: 'package-upload-start'; url: string; env: EnvironmentName; bytes: number; attempt: number }
+  | { type: 'package-upload-start'; url: string; env: EnvironmentName; bytes: number; attempt: number; proxy: { url: string; variable: string } | null }
   | { type: 'package-progress'; bytesSent: number; bytesTotal: number }
   | { type: 'package-retry'; attempt: number; attempts: number; delayMs: number; reason: string };
 
@@ -76,10 +80,12 @@ export async function uploadDeploymentPackage(file: string, options: DeploymentU
   const url = new URL(`${base.pathname.replace(/\/+$/, '')}/api/deployment/upload/${encodeURIComponent(options.projectGuid.trim())}/${options.env}`, base.origin);
   const bytes = (await stat(file)).size;
   const attempts = Math.max(1, options.attempts ?? 3);
+  const proxy = proxyFor(url, options.processEnv);
   let pause = options.retryDelayMs ?? 2000;
   for (let attempt = 1; ; attempt++) {
-    options.onEvent?.({ type: 'package-upload-start', url: shownUploadUrl(base.href, options.env), env: options.env, bytes, attempt });
-    const outcome = await postOnce(file, url, bytes, options);
+    options.onEvent?.({ type: 'package-upload-start', url: shownUploadUrl(base.href, options.env), env: options.env, bytes, attempt, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });
+    // A fresh tunnel for each try: the failed one may be the cause.
+    const outcome = await postOnce(file, url, bytes, options, proxy ? tunnelAgent(proxy, { keepAlive: false, maxSockets: 1 }) : undefined);
     if (outcome.kind === 'answer') return answerToResult(outcome.response, outcome.text, bytes, attempt, options);
     if (options.signal?.aborted) throw new KxpError('ABORTED', 'Stopped while uploading the package; nothing is deployed unless the Portal received all of it.', { cause: outcome.error });
     const reason = (outcome.error as NodeJS.ErrnoException).code ?? outcome.error.message;
@@ -104,7 +110,7 @@ export async function uploadDeploymentPackage(file: string, options: DeploymentU
 type Outcome = { kind: 'answer'; response: IncomingMessage; text: string } | { kind: 'failed'; error: Error; bodySent: boolean };
 
 /** One POST of the whole file; resolves with the answer, or how the connection failed. */
-function postOnce(file: string, url: URL, bytes: number, options: DeploymentUploadOptions): Promise<Outcome> {
+function postOnce(file: string, url: URL, bytes: number, options: DeploymentUploadOptions, agent: Agent | undefined): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     let sent = 0;
@@ -119,6 +125,7 @@ function postOnce(file: string, url: URL, bytes: number, options: DeploymentUplo
       method: 'POST',
       headers: { authorization: `Bearer ${options.token.trim()}`, 'content-type': 'application/zip', 'content-length': bytes },
       signal: options.signal,
+      ...(agent ? { agent } : {}),
     });
     const body = createReadStream(file);
     body.on('data', (chunk) => {

@@ -68,7 +68,7 @@ export function createPackageUploadView(stream: Writable & { isTTY?: boolean }):
           if (event.check.ok) stream.write(`Checked ${describePackage(event.check)}: no errors.\n`);
           return;
         case 'package-upload-start':
-          stream.write(`Uploading ${formatBytes(event.bytes)} to ${event.url}${event.attempt > 1 ? ` (try ${event.attempt})` : ''}…\n`);
+          stream.write(`Uploading ${formatBytes(event.bytes)} to ${event.url}${event.proxy ? ` through proxy ${event.proxy.url} (${event.proxy.variable})` : ''}${event.attempt > 1 ? ` (try ${event.attempt})` : ''}…\n`);
           quarter = -1;
           if (stream.isTTY) {
             bar?.stop();
