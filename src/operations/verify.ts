@@ -102,16 +102,21 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
     // Keep the queue short so memory does not grow with the number of files.
     if (pending.size >= 256) await Promise.race(pending);
   };
+  /** The blob of this name, claimed; or none, and the file is reported missing. */
+  const claim = (file: { blobName: string; displayPath: string; size: number }, target: ContainerTarget) => {
+    checked++;
+    const remote = target.remote.claim(file.blobName);
+    if (!remote) {
+      missing.push(file.blobName);
+      options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
+    }
+    return remote;
+  };
   try {
     for await (const file of hasLocalPart(source) ? payloadFiles(source, options) : []) {
       const target = (file.kind === 'bacpac' ? targets.db : targets.storage) as ContainerTarget;
-      const remote = target.remote.claim(file.blobName);
-      checked++;
-      if (!remote) {
-        missing.push(file.blobName);
-        options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
-        continue;
-      }
+      const remote = claim(file, target);
+      if (!remote) continue;
       await schedule(async () => {
         const outcome = await compare(file, remote, target as OpenedTarget, options);
         if (outcome.fromJournal) proof.filesFromJournal++;
@@ -133,13 +138,8 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
         if (event.type !== 'remote-file') continue;
         const { file, reader } = event;
         const target = targets.storage as OpenedTarget;
-        const remote = target.remote.claim(file.blobName);
-        checked++;
-        if (!remote) {
-          missing.push(file.blobName);
-          options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
-          continue;
-        }
+        const remote = claim(file, target);
+        if (!remote) continue;
         await schedule(async () => {
           const outcome = await compareCopy(file, remote, { source: reader.client, destination: target.client, hash: options.hash ?? false, retry: options.retry, signal: options.signal });
           if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
