@@ -40,6 +40,12 @@ export interface AzuriteOptions {
    * Portal environment. Keys are base64, as Azure's are.
    */
   accounts?: ReadonlyArray<{ name: string; key: string }>;
+  /** Serve https with this certificate and key (PEM files), e.g. for OAuth, which Azurite accepts only over https. */
+  https?: { certPath: string; keyPath: string };
+  /** Accept Entra ID bearer tokens (Azurite's `--oauth basic`: lifetime, issuer and audience checked, not the signature). Needs https. */
+  oauth?: 'basic';
+  /** Extra environment for the emulator (e.g. NODE_EXTRA_CA_CERTS, so it trusts its own certificate when it checks a copy source). */
+  env?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
 }
 
@@ -78,13 +84,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     '--skipApiVersionCheck',
     '--loose',
   ];
+  if (options.https) args.push('--cert', options.https.certPath, '--key', options.https.keyPath);
+  if (options.oauth) args.push('--oauth', options.oauth);
   if (options.dataDir !== undefined) {
     args.push('--location', options.dataDir);
   } else {
     args.push('--inMemoryPersistence');
     if (options.memoryLimitMiB !== undefined) args.push('--extentMemoryLimit', String(options.memoryLimitMiB));
   }
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   if (options.accounts?.length) {
     // Setting AZURITE_ACCOUNTS replaces the default account, so list it again.
     const all = [{ name: AZURITE_ACCOUNT, key: AZURITE_KEY }, ...options.accounts];
@@ -132,7 +140,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   child.stdout?.resume();
   child.stderr?.resume();
 
-  const blobEndpoint = `http://${host}:${port}/${AZURITE_ACCOUNT}`;
+  const blobEndpoint = `${options.https ? 'https' : 'http'}://${host}:${port}/${AZURITE_ACCOUNT}`;
   const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
   let stopped: Promise<void> | undefined;
   return {

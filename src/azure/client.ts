@@ -103,5 +103,11 @@ function pooledPipeline(url: string, credential: AnonymousCredential | TokenCred
       return agent.maxSockets;
     },
   };
+  if (!(credential instanceof AnonymousCredential)) {
+    // A signing credential: the agent goes in natively (core-rest-pipeline's agent policy), because a request
+    // policy of our own is wrapped around the signing policy by the SDK, and the service then refuses the request.
+    Object.assign(base.options, { agent });
+    return { pipeline: base, pool };
+  }
   return { pipeline: new Pipeline([...base.factories, useAgent], base.options), pool };
 }

@@ -4,11 +4,13 @@
  * SAS signed with a user delegation key. Tokens and keys stay in memory; nothing here is printed or stored.
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol, type BlobServiceClient, type UserDelegationKey } from '@azure/storage-blob';
+import { ContainerSASPermissions, generateBlobSASQueryParameters, SASProtocol, type BlobServiceClient, type UserDelegationKey } from '@azure/storage-blob';
 
 export interface CredentialOptions {
   /** The directory (tenant) of the source account, when the signed-in identity belongs to several. */
   tenantId?: string;
+  /** Where AZURE_AUTHORITY_HOST is read. Default process.env (as @azure/identity reads it). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -16,7 +18,13 @@ export interface CredentialOptions {
  * Azure PowerShell, Azure Developer CLI, in that order.
  */
 export function sourceCredential(options: CredentialOptions = {}): TokenCredential {
-  return new DefaultAzureCredential(options.tenantId === undefined ? {} : { tenantId: options.tenantId });
+  const env = options.env ?? process.env;
+  return new DefaultAzureCredential({
+    ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
+    // An authority host set on purpose (a sovereign or private cloud, a test) is trusted as given, so sign-in
+    // never asks the public cloud's instance discovery about it.
+    ...(env.AZURE_AUTHORITY_HOST ? { disableInstanceDiscovery: true } : {}),
+  });
 }
 
 /** Start times go this far back, for clocks that run behind the service's. */
@@ -40,14 +48,19 @@ export class DelegatedReader {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The query string (no `?`) of a read-only SAS for one blob. */
-  async sasFor(container: string, blobName: string, signal?: AbortSignal): Promise<string> {
+  /**
+   * The query string (no `?`) of a read-only SAS for the container's blobs, valid as long as the key. Signed
+   * for the container rather than per blob: the blob name is not part of what the service must match, which
+   * spares names with spaces or odd characters any encoding mismatch, and one signature serves every blob.
+   */
+  async sasFor(container: string, signal?: AbortSignal): Promise<string> {
     const key = await this.currentKey(signal);
     return generateBlobSASQueryParameters(
       {
         containerName: container,
-        blobName,
-        permissions: BlobSASPermissions.parse('r'),
+        permissions: ContainerSASPermissions.parse('r'),
+        // The version the service signed the key with: one it knows how to check (an emulator may lag the SDK).
+        version: key.signedVersion,
         startsOn: key.signedStartsOn,
         expiresOn: key.signedExpiresOn,
         protocol: SASProtocol.HttpsAndHttp,

@@ -122,7 +122,7 @@ export class RemoteSourceReader {
     const blob = this.client.getBlobClient(blobName);
     if (!this.delegated) return blob.url;
     try {
-      return `${blob.url}?${await this.delegated.sasFor(this.source.container, blobName, signal)}`;
+      return `${blob.url}?${await this.delegated.sasFor(this.source.container, signal)}`;
     } catch (error) {
       throw asSourceFailure(error, this.source.redacted);
     }

@@ -48,7 +48,7 @@ export function openRemoteSources(source: PayloadSource, options: RemoteSourceOp
       new RemoteSourceReader(remote, {
         maxSockets: options.maxSockets,
         proxy: proxyFor(new URL(remote.endpoint), options.env),
-        credential: () => (credential ??= sourceCredential({ tenantId: options.tenantId })),
+        credential: () => (credential ??= sourceCredential({ tenantId: options.tenantId, env: options.env })),
       }),
   );
   return { readers, maps, lowercase: source.lowercase ?? false };
