@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
+import { StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTransferProgress, progressLine, renderBarLine, shortenMiddle } from '../../src/report/progress.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, createContainerSasUrl } from '../../src/azure/azurite.js';
 import { KxpError } from '../../src/errors.js';
 import type { UploadEvent } from '../../src/operations/upload.js';
 import type { ProgressSnapshot } from '../../src/transfer/events.js';
 import { useAzurite } from '../support/azurite.js';
-import { binPath, repoRoot } from '../support/cli.js';
+import { binPath, repoRoot, runCli, spawnCli } from '../support/cli.js';
+import { closedPort } from '../support/net.js';
 import { runInPty, screenLines } from '../support/pty.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
@@ -168,5 +172,43 @@ describe('upload progress in a real terminal of 80 columns', () => {
     expect(bars.length).toBeGreaterThan(0);
     for (const line of bars) expect(Array.from(line).length, line).toBeLessThanOrEqual(80);
     expect(bars.some((line) => /100%\)? · 2\/2 files · .+\/s · ETA 0(\.0)? s/.test(line)), output).toBe(true);
+  });
+});
+
+describe('upload notices with --no-progress', () => {
+  const remote = useAzurite();
+  const tempDir = useTempDirs();
+
+  it('a SAS URL to a closed port is not silent: the listing retries are on stderr; Ctrl-C then says how to resume', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
+    const account = { blobEndpoint: `http://127.0.0.1:${await closedPort()}/${AZURITE_ACCOUNT}`, credential: new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY) };
+    await writeFile(path.join(dir, 'files.url'), createContainerSasUrl(account, 'closed'));
+    const run = spawnCli(['upload', dir, '--storage-sas-url-file', path.join(dir, 'files.url'), '--no-progress']);
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (run.stderr.includes('Cannot list')) resolve();
+      };
+      run.child.stderr.on('data', check);
+      run.child.once('error', reject);
+      run.child.once('exit', () => reject(new Error(`exited before any notice: ${run.stderr}`)));
+    });
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.stderr).toMatch(new RegExp(`Cannot list ${AZURITE_ACCOUNT}/closed yet \\(.+\\); trying again in .+ \\(attempt 2\\)\\.`));
+    expect(result.exitCode).toBe(3);
+  });
+
+  it('--quiet leaves out the plan\'s warnings that are shown otherwise', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
+    // An empty folder is a warning (EMPTY_FOLDER); the payload is sent anyway.
+    await mkdir(path.join(dir, 'storage/default/empty'));
+    const loud = await runCli(['upload', dir, '--no-progress'], { env: { KXP_STORAGE_SAS_URL: await remote.containerSasUrl('loud') } });
+    const quiet = await runCli(['upload', dir, '--no-progress', '--quiet'], { env: { KXP_STORAGE_SAS_URL: await remote.containerSasUrl('quiet') } });
+    expect(loud.exitCode).toBe(0);
+    expect(quiet.exitCode).toBe(0);
+    expect(loud.stderr).toContain('EMPTY_FOLDER');
+    expect(quiet.stderr).not.toContain('EMPTY_FOLDER');
   });
 });
