@@ -23,21 +23,25 @@ describe('upload: one run at a time per container', () => {
     return dir;
   };
   const args = (dir: string, url: string, stateDir: string) => ['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--block-size', '0.5', '--concurrency', '2', '--no-progress'];
-
-  it('a second run while the first is sending exits 2 (LOCKED) naming its pid, host and start time, and sends nothing; verify needs no lock', async () => {
+  /** A real run of the built CLI, holding its lock and paused mid-upload: the proxy holds its traffic after 1 MiB. */
+  const pausedRun = async (container: string) => {
     const dir = await payload();
     const stateDir = await tempDir();
-    const url = await remote.containerUrl({ name: 'lock-busy' });
+    const url = await remote.containerUrl({ name: container });
     const start = remote.proxy.bytesUp;
-    const first = spawnCli(args(dir, url, stateDir));
-    first.child.on('error', (error) => expect.unreachable(String(error)));
-    // The first run holds its lock and is paused mid-upload: the proxy holds its traffic.
+    const run = spawnCli(args(dir, url, stateDir));
+    run.child.on('error', (error) => expect.unreachable(String(error)));
     await remote.proxy.stallAt(start + MiB);
+    return { dir, stateDir, url, run, sent: start + MiB };
+  };
+
+  it('a second run while the first is sending exits 2 (LOCKED) naming its pid, host and start time, and sends nothing; verify needs no lock', async () => {
+    const { dir, stateDir, url, run: first, sent } = await pausedRun('lock-busy');
     try {
       const second = await runCli(args(dir, url, stateDir));
       expect(second.exitCode).toBe(2);
       expect(second.stderr).toMatch(new RegExp(`error \\[LOCKED\\]: Another run is using the journal of devstoreaccount1/lock-busy in .*: process ${first.child.pid} on ${hostname()}, started \\d{4}-\\d\\d-\\d\\dT`));
-      expect(remote.proxy.bytesUp).toBe(start + MiB);
+      expect(remote.proxy.bytesUp).toBe(sent);
 
       // verify takes no lock: it runs (here straight to Azurite, the proxy is holding traffic) and finds the upload incomplete.
       const direct = createContainerSasUrl(remote.storage.azurite, 'lock-busy');
@@ -67,13 +71,7 @@ describe('upload: one run at a time per container', () => {
   });
 
   it('releases the lock when the run is interrupted (Ctrl-C) and when it stops on an error', async () => {
-    const dir = await payload();
-    const stateDir = await tempDir();
-    const url = await remote.containerUrl({ name: 'lock-interrupted' });
-    const start = remote.proxy.bytesUp;
-    const run = spawnCli(args(dir, url, stateDir));
-    run.child.on('error', (error) => expect.unreachable(String(error)));
-    await remote.proxy.stallAt(start + MiB);
+    const { dir, stateDir, url, run } = await pausedRun('lock-interrupted');
     expect(await locks(stateDir)).toHaveLength(1);
     run.child.kill('SIGINT');
     remote.proxy.release();

@@ -69,6 +69,27 @@ describe('resume journal', () => {
     await reread.close();
   });
 
+  it('remembers the role a container was uploaded as, per container, through reopening and compaction', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    expect(journal.role).toBeNull();
+    await journal.recordRole('storage');
+    await journal.recordRole('storage'); // once is enough
+    for (let run = 0; run < 4; run++) for (let i = 0; i < 600; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
+    await journal.close();
+    const compacted = await Journal.open(dir, 'acct/files');
+    expect(compacted.role).toBe('storage');
+    await compacted.close();
+    expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(602);
+    const reread = await Journal.open(dir, 'acct/files');
+    expect(reread.role).toBe('storage');
+    expect(reread.knownMd5('default/f599', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
+    await reread.close();
+    const other = await Journal.open(dir, 'acct/db');
+    expect(other.role).toBeNull();
+    await other.close();
+  });
+
   it('keeps, through compaction, the last record of each blob and a commit over a later hash of the same state', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
