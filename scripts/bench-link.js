@@ -11,10 +11,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { optionValue, peakRssMiB } from './lib/bench-child.js';
 import { makeLargeFile } from './lib/large-file.js';
 import { startLinkProxy } from './lib/link-proxy.js';
 import { makeSmallFiles } from './lib/small-files.js';
@@ -37,10 +38,7 @@ if (process.argv[2] === '--child') {
 }
 
 function options(argv) {
-  const value = (name, fallback) => {
-    const index = argv.indexOf(name);
-    return index >= 0 && argv[index + 1] !== undefined ? argv[index + 1] : fallback;
-  };
+  const value = (name, fallback) => optionValue(argv, name, fallback);
   return {
     links: value('--links', LINKS.map((link) => link.id).join(',')).split(','),
     fixed: value('--fixed', '8,16,32,64,128').split(',').map(Number),
@@ -186,21 +184,10 @@ async function child(dir, url, setting, stateDir) {
       filesPerSecond: result.files.uploaded / seconds,
       mibPerSecond: result.bytes.sent / MiB / seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      peakRssMiB: await peakRss(),
+      peakRssMiB: await peakRssMiB(),
       concurrency: result.concurrency,
       retries,
       timeouts,
     }) + '\n',
   );
-}
-
-/** This process's own peak RSS (VmHWM: getrusage's maxRSS carries the parent's high-water mark over exec). */
-async function peakRss() {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8'));
-    if (match) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
 }

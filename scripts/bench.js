@@ -13,6 +13,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { optionValue, peakRssMiB } from './lib/bench-child.js';
 import { makeLargeFile } from './lib/large-file.js';
 import { makeSmallFiles } from './lib/small-files.js';
 
@@ -28,10 +29,7 @@ if (process.argv[2] === '--child') {
 }
 
 function options(argv) {
-  const value = (name, fallback) => {
-    const index = argv.indexOf(name);
-    return index >= 0 && argv[index + 1] !== undefined ? argv[index + 1] : fallback;
-  };
+  const value = (name, fallback) => optionValue(argv, name, fallback);
   return {
     largeBytes: Math.round(Number(value('--large-gib', '2.5')) * 1024 * MiB),
     smallCount: Number(value('--small', '5000')),
@@ -190,7 +188,7 @@ async function child(side, dir, url, concurrency, stateDir) {
   }
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage();
-  const peakRssMiB = await peakRss();
+  const peak = await peakRssMiB();
   process.stdout.write(
     JSON.stringify({
       wallMs,
@@ -198,25 +196,10 @@ async function child(side, dir, url, concurrency, stateDir) {
       files: files.length,
       mibPerSecond: bytes / MiB / (wallMs / 1000),
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      peakRssMiB,
+      peakRssMiB: peak,
       fromJournal,
     }) + '\n',
   );
-}
-
-/**
- * This process's own peak RSS. getrusage's maxRSS is not used: on Linux it carries over the parent's
- * high-water mark through fork and exec; /proc's VmHWM belongs to the new address space alone.
- */
-async function peakRss() {
-  try {
-    const status = await import('node:fs/promises').then((fs) => fs.readFile('/proc/self/status', 'utf8'));
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (match) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux: fall back below
-  }
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 async function listFiles(root) {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOCKET_HEADROOM } from '../../src/azure/client.js';
@@ -12,6 +11,7 @@ import type { PayloadFile } from '../../src/source/types.js';
 import { runTransfer, type TransferItem } from '../../src/transfer/engine.js';
 import type { TransferEvent } from '../../src/transfer/events.js';
 import { openTarget } from '../../src/transfer/targets.js';
+import { startBusyFront, type BusyFront } from '../support/busy-front.js';
 import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
@@ -129,39 +129,23 @@ describe('adaptive concurrency against Azurite', () => {
 describe('adaptive concurrency when the service is busy', () => {
   const remote = useProxiedAzurite('busy');
   const tempDir = useTempDirs();
-  let front: Server;
-  let frontPort = 0;
+  let front: BusyFront;
   let puts = 0;
   /** Answers PUTs number 41 to 43 with 503 ServerBusy and Retry-After, as a busy storage account does. */
   beforeAll(async () => {
-    front = createServer((req, res) => {
-      if (req.method === 'PUT' && ++puts > 40 && puts <= 43) {
-        req.resume();
-        req.on('end', () => {
-          res.writeHead(503, { 'retry-after': '1', 'x-ms-error-code': 'ServerBusy', 'content-length': '0' });
-          res.end();
-        });
-        return;
-      }
-      const upstream = request({ host: '127.0.0.1', port: remote.proxy.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-    const address = front.address();
-    frontPort = typeof address === 'object' && address ? address.port : 0;
+    front = await startBusyFront(remote.proxy.port, (req) =>
+      req.method === 'PUT' && ++puts > 40 && puts <= 43 ? { status: 503, headers: { 'retry-after': '1', 'x-ms-error-code': 'ServerBusy' } } : null,
+    );
   });
   afterAll(async () => {
-    await new Promise((resolve) => front.close(resolve));
+    await front.close();
   });
 
   it('shrinks on 503 with Retry-After, waits as asked, and finishes', async () => {
     const dir = await tempDir();
     await writeTree(dir, smallFiles(120));
     await remote.storage.containerSasUrl('busy');
-    const url = createContainerSasUrl(remote.storage.azurite, 'busy', { baseUrl: `http://127.0.0.1:${frontPort}/devstoreaccount1` });
+    const url = createContainerSasUrl(remote.storage.azurite, 'busy', { baseUrl: `http://127.0.0.1:${front.port}/devstoreaccount1` });
     const events: UploadEvent[] = [];
     const result = await uploadPayload({ dir }, { storageSasUrl: url, retry: fastRetry, onEvent: (event) => events.push(event) });
     expect(result).toMatchObject({ ok: true, files: { uploaded: 120 } });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
 import { ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContainerSasUrl } from '../../src/azure/azurite.js';
 import { uploadPayload, type UploadEvent } from '../../src/operations/upload.js';
 import { verifyPayload } from '../../src/operations/verify.js';
 import { useAzurite } from '../support/azurite.js';
+import { startBusyFront, type BusyFront } from '../support/busy-front.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
 const MiB = 1024 * 1024;
@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 describe('throttling, server errors and foreign blocks', () => {
   const storage = useAzurite();
   const tempDir = useTempDirs();
-  let front: Server;
+  let front: BusyFront;
   let frontPort = 0;
   let putCount = 0;
   let refused = 0;
@@ -21,29 +21,16 @@ describe('throttling, server errors and foreign blocks', () => {
   let refuse = (_url: string) => ++putCount % 3 === 0;
   /** Every third PUT is answered like a busy storage account: 503 ServerBusy (or 500), with Retry-After. */
   beforeAll(async () => {
-    front = createServer((req, res) => {
-      if (req.method === 'PUT' && refuse(req.url ?? '')) {
-        refused++;
-        req.resume();
-        req.on('end', () => {
-          const busy = putCount % 2 === 0;
-          res.writeHead(busy ? 503 : 500, { 'retry-after': '0', 'x-ms-error-code': busy ? 'ServerBusy' : 'InternalError', 'content-length': '0' });
-          res.end();
-        });
-        return;
-      }
-      const upstream = request({ host: '127.0.0.1', port: storage.azurite.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(upstream);
+    front = await startBusyFront(storage.azurite.port, (req) => {
+      if (req.method !== 'PUT' || !refuse(req.url ?? '')) return null;
+      refused++;
+      const busy = putCount % 2 === 0;
+      return { status: busy ? 503 : 500, headers: { 'retry-after': '0', 'x-ms-error-code': busy ? 'ServerBusy' : 'InternalError' } };
     });
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-    const address = front.address();
-    frontPort = typeof address === 'object' && address ? address.port : 0;
+    frontPort = front.port;
   });
   afterAll(async () => {
-    await new Promise((resolve) => front.close(resolve));
+    await front.close();
   });
 
   it('retries 503 and 500 per request with backoff, without restarting files, and the result verifies', async () => {
