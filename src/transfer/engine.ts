@@ -140,7 +140,8 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
       if (step.done) return;
       const item = step.value;
       try {
-        if ('copy' in item) await copyBlob(item, context);
+        // A server-side copy holds one slot for its whole run: copies in flight stay within the concurrency.
+        if ('copy' in item) await withSlot(context, () => copyBlob(item, context));
         else await transferFile(item, requested, context);
       } catch (thrown) {
         const error = controller.signal.aborted ? abortReason(controller.signal) : toKxpError(thrown);
