@@ -9,7 +9,7 @@ import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/r
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
-import { packageOption, sourceFromArgs, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface RehearseArgs extends SourceArgs {
   env: EnvironmentName;
@@ -27,7 +27,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
     command: 'rehearse [dir]',
     describe: 'Rehearse the whole custom restore locally: emulator, session, upload, verify, restore, check, close',
     builder: (yargs) =>
-      withSourceOptions(yargs)
+      withRemoteSourceOptions(withSourceOptions(yargs))
         .option('env', { choices: ENVIRONMENTS, default: 'qa' as EnvironmentName, describe: 'Environment of the emulator to restore to' })
         .option('env-version', envVersionOption)
         .option('concurrency', { type: 'number', requiresArg: true, coerce: checkedNumber('concurrency', CONCURRENCY_RULE), describe: 'Parallel requests of the upload (as in upload)' })
@@ -45,6 +45,8 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .example('$0 rehearse ./migration --layout kxp-layout.json', 'A migration folder checked against a layout file (--check-layout: the template layout)')
         .example('$0 rehearse ./migration --check-layout', 'Refuse folders the template layout never reads')
         .example('$0 rehearse ./migration --no-progress --quiet', 'Step lines only')
+        .example("$0 rehearse ./migration --storage-from 'https://oldsite.blob.core.windows.net/media?<SAS>' --map 'MySite/media/=default/assets/media/' --lowercase", 'Media already in Azure: copied into the emulator first, then copied server side as upload does (docs/remote-source.md)')
+        .example('$0 rehearse ./migration --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map MySite/media/=default/assets/media/ --lowercase', 'The same source read with Entra ID sign-in')
         .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;
@@ -56,6 +58,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         concurrency: args.concurrency,
         dataDir: args.data === undefined ? undefined : path.resolve(ctx.cwd, args.data),
         packagePath: args.package,
+        tenantId: args['tenant-id'],
         cwd: ctx.cwd,
         signal: ctx.signal,
         onEvent: (event) => {

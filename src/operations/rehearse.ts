@@ -17,7 +17,7 @@ import { md5OfFile } from '../transfer/file-hash.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
 import { HttpPortal } from '../portal/http-portal.js';
 import { restoreToEnvironment, type RestoreFlowEvent } from '../portal/restore-flow.js';
-import type { DeploymentInfo, EnvironmentName, RestoreInfo, RestoreState } from '../portal/types.js';
+import { ENVIRONMENTS, type DeploymentInfo, type EnvironmentName, type RestoreInfo, type RestoreState } from '../portal/types.js';
 import { uploadDeploymentPackage } from '../portal/deployment-upload.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { waitForDeployment } from './package-upload.js';
@@ -25,6 +25,10 @@ import { planPayload } from './plan.js';
 import { payloadFiles, uploadPayload, type UploadEvent, type UploadResult } from './upload.js';
 import { verifyPayload, type VerifyEvent, type VerifyResult } from './verify.js';
 import { makeDirectory } from '../make-directory.js';
+import { hasLocalPart } from '../source/scan.js';
+import type { RemoteFile } from '../source/types.js';
+import { mirrorRemoteSources, rehearsalSourceAccounts } from './rehearse-source.js';
+import { NameClaims, openRemoteSources, scanRemoteSources } from './remote.js';
 
 export interface RehearseOptions {
   /** Target environment. Default qa. */
@@ -42,6 +46,8 @@ export interface RehearseOptions {
    * Xperience version must be the bacpac's), deployed to the environment, and its version checked there at the end.
    */
   packagePath?: string;
+  /** Entra ID tenant for --storage-from sources without a SAS (read once, to copy them into the emulator). */
+  tenantId?: string;
   cwd?: string;
   signal?: AbortSignal;
   onEvent?: (event: RehearseEvent) => void;
@@ -78,6 +84,7 @@ export type RehearseStepFacts =
   | { kind: 'plan'; files: number; bytes: number }
   | VersionCheckFacts
   | { kind: 'emulator'; url: string; env: EnvironmentName; environmentVersion: string; storageDir: string | null /* null: in memory */ }
+  | { kind: 'source'; blobs: number; bytes: number }
   | { kind: 'session'; sessionId: string }
   | { kind: 'access'; expiresOn: string }
   | { kind: 'upload'; filesUploaded: number; bytesSent: number }
@@ -121,6 +128,17 @@ export interface RehearseReport {
   /** The deployment of `packagePath`, when one was given. */
   deployment: DeploymentInfo | null;
   error: { code: string; path: string | null; message: string; exitCode: number } | null;
+}
+
+/** The emulator's environment accounts (src/portal/emulator names them so): a source account may not take one of these names. */
+const ENVIRONMENT_ACCOUNT_NAMES = ENVIRONMENTS.map((env) => `${env}storage`);
+
+/** What the environment must hold: the local files, and the blobs of every --storage-from under their restore names. */
+async function* expectedFiles(source: PayloadSource, cwd: string | undefined, signal: AbortSignal | undefined): AsyncGenerator<PayloadFile | RemoteFile> {
+  if (hasLocalPart(source)) yield* payloadFiles(source, { signal, cwd });
+  const remote = openRemoteSources(source, { signal });
+  if (!remote) return;
+  for await (const event of scanRemoteSources(remote, new NameClaims(), { signal })) if (event.type === 'remote-file') yield event.file;
 }
 
 /** Runs one rehearsal; never throws for a failed step: the report says which step failed and why. */
@@ -171,12 +189,14 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     const environmentVersion = deploymentPackage?.xperienceVersion ?? options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
     await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal, (finding) => report.findings.push(finding)), (facts) => facts);
 
+    // --storage-from sources are held in the emulator's own Azurite: Azurite copies only within one instance.
+    const sourceAccounts = rehearsalSourceAccounts(source, ENVIRONMENT_ACCOUNT_NAMES);
     emulator = await step('start emulator', async () => {
       if (options.dataDir !== undefined) {
         await makeDirectory(options.dataDir);
         storageDir = await mkdtemp(path.join(options.dataDir, 'kxp-rehearse-'));
       }
-      return startPortalEmulator({ envVersions: options.envVersions, dataDir: storageDir, signal });
+      return startPortalEmulator({ envVersions: options.envVersions, dataDir: storageDir, extraAccounts: sourceAccounts, signal });
     }, (running) => ({ kind: 'emulator', url: running.url, env, environmentVersion, storageDir: storageDir ?? null }));
     const running = emulator;
     const portal = new HttpPortal({ url: running.url, token: running.tokenFor('devops') });
@@ -187,18 +207,20 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
         return waitForDeployment(portal, sent.deployment, { pollIntervalMs: 50, signal });
       }, (deployment) => ({ kind: 'deployment', deploymentId: deployment.id, env, xperienceVersion: deployment.xperienceVersion, bytes: deployment.bytes }));
     }
+    // From here on the payload's --storage-from URLs point at the copies in the emulator's Azurite.
+    const payload = sourceAccounts.length === 0 ? source : (await step('copy source into the emulator', () => mirrorRemoteSources(source, running.azurite, sourceAccounts, { tenantId: options.tenantId, signal }), (mirrored) => ({ kind: 'source', blobs: mirrored.blobs, bytes: mirrored.bytes }))).source;
     await step('create session', () => portal.createSession({ signal }), (session) => ({ kind: 'session', sessionId: session.id }));
     const grant = await step('get access', () => portal.getAccess({ signal }), (access) => ({ kind: 'access', expiresOn: access.expiresOn }));
 
     const uploadOptions = { dbSasUrl: grant.databaseSasUrl, storageSasUrl: grant.storageSasUrl, stateDir, cwd, signal };
     report.upload = await step('upload', async () => {
-      const result = await uploadPayload(source, { ...uploadOptions, concurrency: options.concurrency, onEvent: (event) => options.onEvent?.({ type: 'upload', event }) });
+      const result = await uploadPayload(payload, { ...uploadOptions, concurrency: options.concurrency, onEvent: (event) => options.onEvent?.({ type: 'upload', event }) });
       if (!result.ok) throw new KxpError('TRANSFER_FAILED', `${result.files.failed} file(s) failed to upload: ${result.errors.map((error) => error.message).join('; ')}`);
       return result;
     }, (result) => ({ kind: 'upload', filesUploaded: result.files.uploaded, bytesSent: result.bytes.sent }));
 
     const verified = await step('verify', async () => {
-      const result = await verifyPayload(source, { ...uploadOptions, onEvent: (event) => options.onEvent?.({ type: 'verify', event }) });
+      const result = await verifyPayload(payload, { ...uploadOptions, onEvent: (event) => options.onEvent?.({ type: 'verify', event }) });
       if (!result.ok) throw new KxpError('VERIFY_MISMATCH', `The restore containers differ from the source: ${result.missing.length} missing, ${result.extra.length} extra, ${result.mismatched.length} mismatched.`);
       return result;
     }, (result) => ({ kind: 'verify', identicalFiles: result.checked }));
@@ -209,7 +231,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     (restore) => ({ kind: 'restore', restoreId: restore.id, env: restore.env, state: restore.state }));
 
     report.environment = await step(`check ${env}`, async () => {
-      const check = await checkEnvironment(running, env, payloadFiles(source, { signal, cwd }), signal);
+      const check = await checkEnvironment(running, env, expectedFiles(payload, cwd, signal), signal);
       if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.missing.length} missing, ${check.extra.length} extra, ${check.mismatched.length} mismatched.`);
       const status = running.emulator.environments().find((candidate) => candidate.name === env);
       if (report.deployment && (status?.version !== report.deployment.xperienceVersion || status.application?.deploymentId !== report.deployment.id)) {
@@ -297,7 +319,7 @@ async function checkVersion(
  * Compares the environment's database and storage containers with the source files by name, size and MD5.
  * Exported for its own test; rehearse calls it after the restore.
  */
-export async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
+export async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile | RemoteFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
   // One compact index for all the environment's containers, by `<container>/<path>` (millions of files fit).
   const storage = running.emulator.environmentStorage(env);
   const containers: ContainerClient[] = [];
@@ -314,7 +336,10 @@ export async function checkEnvironment(running: RunningPortalEmulator, env: Envi
       ? database && { size: database.contentLength ?? -1, md5: database.contentMD5 ? Buffer.from(database.contentMD5).toString('base64') : null }
       : remote.claim(file.blobName);
     if (!found) check.missing.push(file.blobName);
-    else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) check.mismatched.push(file.blobName);
+    // A copied blob: its size, and its Content-MD5 when the source has one (blobs uploaded in blocks often do not).
+    else if (file.kind === 'remote') {
+      if (found.size !== file.size || (file.md5 !== null && found.md5 !== file.md5)) check.mismatched.push(file.blobName);
+    } else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) check.mismatched.push(file.blobName);
   }
   for (const container of containers) {
     for await (const blob of blobItems(container, { signal })) {

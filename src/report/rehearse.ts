@@ -30,6 +30,8 @@ function describeFacts(facts: RehearseStepFacts): string {
       return describeVersionCheck(facts);
     case 'emulator':
       return `${facts.url}, ${facts.env} on Xperience ${facts.environmentVersion}, storage ${facts.storageDir === null ? 'in memory' : `in ${facts.storageDir}`}`;
+    case 'source':
+      return `${facts.blobs} blobs, ${facts.bytes} bytes of the --storage-from sources copied into the emulator's Azurite (through this machine; rehearsal only)`;
     case 'session':
       return facts.sessionId;
     case 'access':

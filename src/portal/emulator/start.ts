@@ -28,6 +28,8 @@ export interface StartPortalEmulatorOptions {
   envVersions?: Partial<Record<EnvironmentName, string>>;
   /** Keep Azurite's data and the emulator's state here instead of in memory. */
   dataDir?: string;
+  /** More storage accounts in the emulator's Azurite beside the environments' (rehearse holds --storage-from sources there). */
+  extraAccounts?: ReadonlyArray<{ name: string; key: string }>;
   /** Tokens to accept; generated when absent. */
   tokens?: RoleToken[];
   /** Where to write one `<role>.token` file per role (default: `<dataDir>/tokens`, or a temp folder removed at stop). */
@@ -108,7 +110,7 @@ export async function startPortalEmulator(options: StartPortalEmulatorOptions = 
   const azurite = await startAzurite({
     host: options.host,
     dataDir: dataDir === undefined ? undefined : path.join(dataDir, 'azurite'),
-    accounts: ENVIRONMENTS.map((env) => state.environments[env].account),
+    accounts: [...ENVIRONMENTS.map((env) => state.environments[env].account), ...(options.extraAccounts ?? [])],
     signal: options.signal,
   });
   const ownTokenDir = options.tokenDir === undefined && dataDir === undefined ? await mkdtemp(path.join(tmpdir(), 'kxp-portal-tokens-')) : undefined;
