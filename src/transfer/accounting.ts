@@ -75,7 +75,9 @@ export class Accounting {
     const span = (now - first[0]) / 1000;
     const rate = span > 0.2 ? (this.bytesSent + this.bytesCopied - first[1]) / span : 0;
     const filesDone = this.filesUploaded + this.filesSkipped + this.filesFailed;
-    this.eta.observe(now, this.bytesDone, filesDone);
+    // The pace is learned from work that took time: what was sent or copied. Files and blocks found in place
+    // are done in an instant, and counting them would make the rest look many times faster than it is.
+    this.eta.observe(now, this.bytesSent + this.bytesCopied, this.filesUploaded + this.filesFailed);
     return {
       filesTotal: this.filesTotal,
       filesUploaded: this.filesUploaded,
