@@ -101,6 +101,12 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
   if (!params.get('sig')) {
     throw new KxpError('SAS_INVALID', `The ${label} has no signature (sig=), so it is not a SAS URL: ${redacted}`, { hint: sasHint(label) });
   }
+  // What every output of this tool shows in place of a signature: copied back, it would fail as "expired or revoked".
+  if (params.get('sig') === 'REDACTED') {
+    throw new KxpError('SAS_INVALID', `The ${label} has its signature redacted (sig=REDACTED): it was copied from kxp-restore's own output, which never shows a signature: ${redacted}`, {
+      hint: 'Copy the URL from the Portal ("Get access"), or let kxp-restore get access itself with --portal-url … --token-file … or --manual.',
+    });
+  }
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   // Azure puts the account in the host name; emulators and IP endpoints put it first in the path.
   const pathStyle = PATH_STYLE_HOST.test(url.hostname) && !url.hostname.includes('.blob.');
