@@ -46,9 +46,16 @@ export function notUploadedLines(entries: UploadResult['notUploaded']): string[]
   return lines;
 }
 
+/** Where a container is, short enough for 80 columns: an Azure account's own host says nothing the name does not. */
+function whereIs(target: Destination): string {
+  const host = new URL(target.endpoint).host;
+  if (target.loopback) return ` (this computer, ${host})`;
+  return host === `${target.identity.split('/')[0]}.blob.core.windows.net` ? '' : ` at ${target.endpoint}`;
+}
+
 /** Names every container (and the Portal that granted access) before the first request, so a wrong one shows. */
 export function renderDestinations(event: Extract<UploadEvent, { type: 'destinations' }>, verb: 'Uploading to' | 'Verifying against'): string {
-  const name = (role: string, target: Destination) => `  ${role} container ${target.identity} at ${target.endpoint}${target.loopback ? ' (this computer)' : ''}`;
+  const name = (role: string, target: Destination) => `  ${role}  ${target.identity}${whereIs(target)}`;
   const lines = [`${verb}:`];
   if (event.db) lines.push(name('database', event.db));
   if (event.storage) lines.push(name('storage ', event.storage));

@@ -41,11 +41,11 @@ describe('destinations', () => {
     const named = ['--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles.devops ?? ''];
     const upload = await runCli(['upload', dir, ...named, '--no-progress'], { env: { KXP_PORTAL_URL: 'http://127.0.0.1:9' } });
     expect(upload.exitCode).toBe(0);
-    expect(upload.stderr).toMatch(/Uploading to:\n {2}storage {2}container \S+\/\S+ at http:\/\/127\.0\.0\.1:\d+\/\S+ \(this computer\)\n {2}access granted by the Portal at http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(upload.stderr).toMatch(/Uploading to:\n {2}storage {3}\S+\/\S+ \(this computer, 127\.0\.0\.1:\d+\)\n {2}access granted by the Portal at http:\/\/127\.0\.0\.1:\d+\n/);
     expect(upload.stderr).not.toContain('KXP_PORTAL_URL');
     const verify = await runCli(['verify', dir, ...named]);
     expect(verify.exitCode).toBe(0);
-    expect(verify.stderr).toMatch(/Verifying against:\n {2}storage {2}container /);
+    expect(verify.stderr).toMatch(/Verifying against:\n {2}storage {3}\S+\/\S+ \(this computer/);
   });
 
   it('reads a token file saved as UTF-16 with a byte-order mark and CRLF (Windows PowerShell)', async () => {

@@ -43,7 +43,7 @@ describe('upload killed with SIGKILL mid-file', () => {
     // Nothing but the destination line: no error, no retry.
     // The killed run's lock is taken over (its pid is gone), with a note naming it.
     expect(rerun.stderr).toMatch(
-      new RegExp(`^Uploading to:\\n {2}storage {2}container devstoreaccount1/kill-target at \\S+ \\(this computer\\)\\nNote: took over the lock of devstoreaccount1/kill-target from process ${killed.child.pid} on .+, which is no longer running\\.\\n$`),
+      new RegExp(`^Uploading to:\\n {2}storage {3}devstoreaccount1/kill-target \\(this computer, \\S+\\)\\nNote: took over the lock of devstoreaccount1/kill-target from process ${killed.child.pid} on .+, which is no longer running\\.\\n$`),
     );
     expect(rerun.exitCode).toBe(0);
     const totalBytes = remote.proxy.bytesUp - start;

@@ -53,7 +53,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const url = await container();
     const upload = await runCli(['upload', dir, '--json', '--no-progress'], { env: { KXP_STORAGE_SAS_URL: url } });
     // The one line on stderr names the container before anything is sent.
-    expect(upload.stderr).toMatch(/^Uploading to:\n {2}storage {2}container [\w-]+\/[\w-]+ at http:\/\/127\.0\.0\.1:\d+\/\w+ \(this computer\)\n$/);
+    expect(upload.stderr).toMatch(/^Uploading to:\n {2}storage {3}[\w-]+\/[\w-]+ \(this computer, 127\.0\.0\.1:\d+\)\n$/);
     expect(upload.exitCode).toBe(0);
     const json = JSON.parse(upload.stdout);
     expect(json).toEqual({

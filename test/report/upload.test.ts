@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderResumeCommand } from '../../src/report/upload.js';
+import { renderDestinations, renderResumeCommand } from '../../src/report/upload.js';
 
 describe('renderResumeCommand', () => {
   it('prints one line that POSIX shells and PowerShell read alike when single quotes can carry every word', () => {
@@ -19,5 +19,25 @@ describe('renderResumeCommand', () => {
     expect(text).toContain('$env:KXP_STORAGE_SAS_URL = Read-Host -MaskInput');
     expect(text).toContain('add --db-sas-url-file FILE and --storage-sas-url-file FILE.');
     expect(text).not.toMatch(/https?:/);
+  });
+});
+
+describe('renderDestinations', () => {
+  it('names each container in a line that fits 80 columns: an Azure account host is implied, others are shown', () => {
+    const text = renderDestinations(
+      {
+        type: 'destinations',
+        db: { identity: 'contosomigration/s1a2b3c4d5-database', endpoint: 'https://contosomigration.blob.core.windows.net', loopback: false },
+        storage: { identity: 'devstoreaccount1/s1a2b3c4d5-storage', endpoint: 'http://127.0.0.1:10000/devstoreaccount1', loopback: true },
+        grantedBy: 'the Portal at https://xperience-portal.com',
+      },
+      'Uploading to',
+    );
+    expect(text).toBe(
+      'Uploading to:\n  database  contosomigration/s1a2b3c4d5-database\n  storage   devstoreaccount1/s1a2b3c4d5-storage (this computer, 127.0.0.1:10000)\n  access granted by the Portal at https://xperience-portal.com\n',
+    );
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    const elsewhere = renderDestinations({ type: 'destinations', db: null, grantedBy: null, storage: { identity: 'acct/files', endpoint: 'https://storage.contoso.example/acct', loopback: false } }, 'Verifying against');
+    expect(elsewhere).toBe('Verifying against:\n  storage   acct/files at https://storage.contoso.example/acct\n');
   });
 });
