@@ -5,7 +5,7 @@ const SOURCE_WORDS: Record<Layout['source'], string> = {
   'layout-file': 'layout file',
   project: "project's storage mapping code",
   export: '"Storage and files" export',
-  'template-default': 'template default (no --project, --layout or --from-export given)',
+  'template-default': 'template default (no --project, --layout, --from-export)',
 };
 
 export function layoutJson(layout: Layout) {
@@ -21,7 +21,7 @@ export function layoutJson(layout: Layout) {
 }
 
 export function renderLayout(layout: Layout): string {
-  const lines = [`Storage layout from the ${SOURCE_WORDS[layout.source]}${layout.from ? ` ${layout.from}` : ''}`, ''];
+  const lines = [`Storage layout: ${SOURCE_WORDS[layout.source]}${layout.from ? ` ${layout.from}` : ''}`, ''];
   const containers = containersOf(layout);
   const width = Math.max(...layout.rules.map((rule) => rule.prefix.length), 8);
   for (const [container] of containers) {
@@ -34,9 +34,9 @@ export function renderLayout(layout: Layout): string {
   if (example) {
     lines.push('', `A project file ${example.prefix}… is uploaded as ${example.container}/${example.prefix}… (names lowercased).`);
   }
-  if (layout.source !== 'export') lines.push(`Files kept by container in development are read from ${layout.storageAssetsDir}/<container>/… as they are.`);
+  if (layout.source !== 'export') lines.push(`Files under ${layout.storageAssetsDir}/<container>/ are read as they are.`);
   if (layout.notes.length > 0) lines.push('', 'Notes', ...layout.notes.map((note) => `  ${note}`));
-  lines.push('', 'As a layout file (save it, e.g. as kxp-layout.json, and pass --layout kxp-layout.json):', JSON.stringify(layoutFileJson(layout), null, 2));
+  lines.push('', 'As a layout file (save as kxp-layout.json, pass --layout kxp-layout.json):', JSON.stringify(layoutFileJson(layout), null, 2));
   return lines.join('\n') + '\n';
 }
 
