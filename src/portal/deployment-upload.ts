@@ -15,8 +15,8 @@ import { request as httpsRequest } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tunnelAgent } from '../azure/client.js';
 import { proxyFor } from '../azure/proxy.js';
-import { isLoopbackHost } from '../azure/sas.js';
 import { ExitCode, KxpError, type ErrorCode } from '../errors.js';
+import { assertSecurePortalUrl } from './http-portal.js';
 import type { DeploymentInfo, EnvironmentName } from './types.js';
 
 /** The real Xperience Portal. */
@@ -65,9 +65,7 @@ function portalBase(portalUrl: string): URL {
   } catch {
     throw new KxpError('USAGE', `--portal-url "${portalUrl}" is not a URL.`, { hint: `Leave it out for the real Portal (${PORTAL_URL}), or give the emulator's address.` });
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new KxpError('USAGE', `The Portal URL must use https unless it is on this machine: ${url.origin}`, { hint: 'Use https, or a loopback address for the local emulator.' });
-  }
+  assertSecurePortalUrl(url);
   return url;
 }
 

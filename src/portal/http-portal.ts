@@ -13,6 +13,13 @@ export interface HttpPortalOptions {
   token: string;
 }
 
+/** A Portal URL must use https unless it is on this machine (the emulator); throws USAGE otherwise. */
+export function assertSecurePortalUrl(url: URL): void {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new KxpError('USAGE', `The Portal URL must use https unless it is on this machine: ${url.origin}`, { hint: 'Use https, or a loopback address for the local emulator.' });
+  }
+}
+
 export class HttpPortal implements Portal {
   readonly kind = 'http' as const;
   private readonly base: string;
@@ -25,9 +32,7 @@ export class HttpPortal implements Portal {
     } catch {
       throw new KxpError('USAGE', `The Portal URL "${options.url}" is not a URL.`, { hint: 'Give the address the emulator printed, e.g. --portal-url http://127.0.0.1:7070.' });
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      throw new KxpError('USAGE', `The Portal URL must use https unless it is on this machine: ${url.origin}`, { hint: 'Use https, or a loopback address for the local emulator.' });
-    }
+    assertSecurePortalUrl(url);
     if (!options.token) throw new KxpError('PORTAL_UNAUTHORIZED', 'No Portal token was given.', { hint: 'Use --token-file FILE or the KXP_PORTAL_TOKEN environment variable.', exitCode: 2 });
     this.base = url.origin + url.pathname.replace(/\/+$/, '');
     this.token = options.token;
