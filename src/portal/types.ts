@@ -136,5 +136,5 @@ export interface DeploymentInfo {
 
 /** Who may upload a package to an environment: QA for everyone, others (emergency deployments) for DevOps and Tenant administrators. */
 export function canDeployTo(role: Role, env: EnvironmentName): boolean {
-  return env === 'qa' || role === 'tenant-administrator' || role === 'devops';
+  return env === 'qa' || canManage(role);
 }
