@@ -183,7 +183,7 @@ async function scanEntries(archive: PackageArchive, inZip: (name: string) => str
   }
   const cdShown = inZip(cdPrefix);
   if (!cd.seen) {
-    if (!misCased.has(CD_REPOSITORY_DIRECTORY.toLowerCase()) && ![...misCased].some((name) => name.toLowerCase() === CD_REPOSITORY_DIRECTORY.toLowerCase())) {
+    if (![...misCased].some((name) => name.toLowerCase() === CD_REPOSITORY_DIRECTORY.toLowerCase())) {
       findings.push(error('PACKAGE_CD_REPOSITORY', cdShown, `The package has no ${CD_REPOSITORY_DIRECTORY}/ folder at its root; the deployment restores the database objects from it. Run "dotnet run --kxp-cd-store --repository-path \\"$CDRepository\\"" and export the package again.`));
     }
   } else {
