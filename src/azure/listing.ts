@@ -31,9 +31,14 @@ const CLAIMED = 4;
 const HAS_ORIGIN = 8;
 const COPY_UNFINISHED = 16;
 
+/** An ETag without its surrounding quotes, as it is recorded in a copied blob's metadata. */
+export function unquotedEtag(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}
+
 /** What the index keeps of a source ETag: 8 bytes of its digest, compared with one value, never searched. */
 export function etagDigest(etag: string): string {
-  return DigestTable.digest(etag.replace(/^"|"$/g, '')).toString('hex', 0, 8);
+  return DigestTable.digest(unquotedEtag(etag)).toString('hex', 0, 8);
 }
 
 /** What a container held when it was listed, by blob name; verify also marks the names the source has. */

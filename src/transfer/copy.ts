@@ -13,7 +13,7 @@
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
 import { sourceAccessDenied } from '../azure/errors.js';
-import { etagDigest, SOURCE_ETAG_KEY, type RemoteBlob } from '../azure/listing.js';
+import { etagDigest, SOURCE_ETAG_KEY, unquotedEtag, type RemoteBlob } from '../azure/listing.js';
 import type { Accounting } from './accounting.js';
 import type { ContainerTarget } from './engine.js';
 import type { TransferEvent } from './events.js';
@@ -75,7 +75,7 @@ export async function copyBlob(item: CopyItem, context: CopyContext): Promise<vo
     return;
   }
   const blob = target.client.getBlockBlobClient(copy.blobName);
-  const metadata = { [SOURCE_ETAG_KEY]: unquoted(copy.etag) };
+  const metadata = { [SOURCE_ETAG_KEY]: unquotedEtag(copy.etag) };
   try {
     if (copy.size <= SYNC_COPY_LIMIT) {
       await paced(
@@ -153,7 +153,7 @@ async function copyAsynchronously(blob: BlockBlobClient, copy: CopyJob, metadata
     }
   };
   let state = await properties();
-  const ours = (candidate: typeof state) => candidate?.copyStatus === 'pending' && candidate.metadata?.[SOURCE_ETAG_KEY] === unquoted(copy.etag);
+  const ours = (candidate: typeof state) => candidate?.copyStatus === 'pending' && candidate.metadata?.[SOURCE_ETAG_KEY] === unquotedEtag(copy.etag);
   if (!ours(state)) {
     if (state?.copyStatus === 'pending' && state.copyId) {
       const copyId = state.copyId;
@@ -247,10 +247,6 @@ function serviceCode(error: unknown): string | undefined {
   const shape = (value: unknown) => value as { details?: { errorCode?: string }; code?: string } | undefined;
   const cause = shape((error as { cause?: unknown } | undefined)?.cause);
   return cause?.details?.errorCode ?? shape(error)?.details?.errorCode ?? (typeof cause?.code === 'string' ? cause.code : undefined);
-}
-
-function unquoted(etag: string): string {
-  return etag.replace(/^"|"$/g, '');
 }
 
 function requestOptions(context: CopyContext, copy: CopyJob) {
