@@ -40,6 +40,14 @@ const PROXY_BLOCK_HINT =
 
 export const ACCESS_HINT = 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and re-run the same command; progress is kept.';
 
+/** The HTTP status behind an error (a KxpError wraps the SDK's in its cause). */
+export function statusOf(error: unknown): number | undefined {
+  const direct = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  if (typeof direct === 'number') return direct;
+  const cause = (error as { cause?: { statusCode?: unknown } } | undefined)?.cause?.statusCode;
+  return typeof cause === 'number' ? cause : undefined;
+}
+
 /** `timedOut` tells a per-request timeout (retry) from the caller's own abort (stop). */
 export function classifyAzureError(thrown: unknown, timedOut = false): Classified {
   const error = (thrown ?? {}) as SdkErrorShape;

@@ -12,7 +12,7 @@
  */
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
-import { sourceAccessDenied } from '../azure/errors.js';
+import { sourceAccessDenied, statusOf } from '../azure/errors.js';
 import { etagDigest, SOURCE_ETAG_KEY, unquotedEtag, type RemoteBlob } from '../azure/listing.js';
 import type { Accounting } from './accounting.js';
 import type { ContainerTarget } from './engine.js';
@@ -233,14 +233,6 @@ function notImplemented(error: unknown): boolean {
   const status = statusOf(error);
   const code = serviceCode(error);
   return status === 501 || code === 'APINotImplemented' || code === 'NotImplemented' || code === 'FeatureNotSupported';
-}
-
-/** The HTTP status behind an error (a KxpError wraps the SDK's in its cause). */
-function statusOf(error: unknown): number | undefined {
-  const direct = (error as { statusCode?: unknown } | undefined)?.statusCode;
-  if (typeof direct === 'number') return direct;
-  const cause = (error as { cause?: { statusCode?: unknown } } | undefined)?.cause?.statusCode;
-  return typeof cause === 'number' ? cause : undefined;
 }
 
 function serviceCode(error: unknown): string | undefined {

@@ -13,6 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { BlockBlobClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
 import mime from 'mime-types';
 import { KxpError, toKxpError } from '../errors.js';
+import { statusOf } from '../azure/errors.js';
 import type { RemoteBlob, RemoteIndex } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
@@ -348,7 +349,7 @@ async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, layout: Bloc
   try {
     list = await withSlot(context, () => paced((signal) => blob.getBlockList('all', { abortSignal: signal }), requestOptions(context, file, 0)));
   } catch (error) {
-    if (error instanceof KxpError && (error.cause as { statusCode?: number } | undefined)?.statusCode === 404) return { scheme: blockIdScheme(), sizes: new Map() };
+    if (error instanceof KxpError && statusOf(error) === 404) return { scheme: blockIdScheme(), sizes: new Map() };
     throw error;
   }
   const foreign = (list.uncommittedBlocks ?? []).find((block) => decodedIdLength(block.name) !== BLOCK_ID_BYTES);
