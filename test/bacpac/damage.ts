@@ -8,8 +8,8 @@ import { repoRoot } from '../support/cli.js';
 
 /** The two real exports (read-only ground truth) and what their Origin.xml says. */
 export const fixtures = {
-  food: { file: path.join(repoRoot, '../shared/fixtures/bacpac/food-sql2019.bacpac'), rows: 40, parts: 11 },
-  started: { file: path.join(repoRoot, '../shared/fixtures/bacpac/started-sql2017.bacpac'), rows: 56983, parts: 128 },
+  food: { file: path.join(repoRoot, 'test/fixtures/bacpac/food-sql2019.bacpac'), rows: 40, parts: 11 },
+  started: { file: path.join(repoRoot, 'test/fixtures/bacpac/started-sql2017.bacpac'), rows: 56983, parts: 128 },
 };
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
-const food = path.join(repoRoot, '..', 'shared', 'fixtures', 'bacpac', 'food-sql2019.bacpac');
+const food = path.join(repoRoot, 'test', 'fixtures', 'bacpac', 'food-sql2019.bacpac');
 
 describe('kxp-restore plan', () => {
   const tempDir = useTempDirs();

@@ -8,7 +8,7 @@ import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 import { usePortalEmulator } from '../portal/emulator-harness.js';
 
-const bacpacFixture = path.join(repoRoot, '../shared/fixtures/bacpac/started-sql2017.bacpac');
+const bacpacFixture = path.join(repoRoot, 'test/fixtures/bacpac/started-sql2017.bacpac');
 
 async function blobNames(sasUrl: string): Promise<string[]> {
   const names: string[] = [];

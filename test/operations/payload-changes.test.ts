@@ -9,7 +9,7 @@ import { useAzurite } from '../support/azurite.js';
 import { repoRoot } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
-const bacpacFixture = path.join(repoRoot, '../shared/fixtures/bacpac/food-sql2019.bacpac');
+const bacpacFixture = path.join(repoRoot, 'test/fixtures/bacpac/food-sql2019.bacpac');
 
 /** Every blob in the container, name → content. */
 async function blobs(url: string): Promise<Map<string, Buffer>> {

@@ -9,7 +9,7 @@ import type { PayloadSource } from '../../src/source/types.js';
 import { repoRoot, spawnCli } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
-const fixtures = path.join(repoRoot, '..', 'shared', 'fixtures', 'bacpac');
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'bacpac');
 const food = path.join(fixtures, 'food-sql2019.bacpac');
 const started = path.join(fixtures, 'started-sql2017.bacpac');
 

@@ -90,7 +90,7 @@ describe('rehearse (in process)', () => {
 
   it('warns (NOT_XPERIENCE) when the bacpac has no Xperience version to check, and says so in the step', async () => {
     const dir = await sampleCopy();
-    await cp(path.join(repoRoot, '..', 'shared', 'fixtures', 'bacpac', 'food-sql2019.bacpac'), path.join(dir, 'db.bacpac'));
+    await cp(path.join(repoRoot, 'test', 'fixtures', 'bacpac', 'food-sql2019.bacpac'), path.join(dir, 'db.bacpac'));
     const report = await rehearse({ dir }, {});
     expect(report.findings.map((finding) => [finding.code, finding.severity])).toEqual([['NOT_XPERIENCE', 'warning']]);
     expect(report.steps.find((step) => step.name === 'check version')).toMatchObject({

@@ -9,7 +9,7 @@ import { useAzurite } from '../support/azurite.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 import { repoRoot } from '../support/cli.js';
 
-const bacpacFixture = path.join(repoRoot, '../shared/fixtures/bacpac/started-sql2017.bacpac');
+const bacpacFixture = path.join(repoRoot, 'test/fixtures/bacpac/started-sql2017.bacpac');
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
 const fastRetry = { baseDelayMs: 5, maxDelayMs: 50 };
 

@@ -11,7 +11,7 @@ import { repoRoot } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 
 const MiB = 1024 * 1024;
-const bacpacFixture = path.join(repoRoot, '../shared/fixtures/bacpac/food-sql2019.bacpac');
+const bacpacFixture = path.join(repoRoot, 'test/fixtures/bacpac/food-sql2019.bacpac');
 
 describe('verifyPayload', () => {
   const storage = useAzurite();
