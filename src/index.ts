@@ -21,7 +21,7 @@ export { rehearse, type RehearseOptions, type RehearseReport, type RehearseEvent
 export { checkPackage, PACKAGE_MAX_BYTES, type PackageReport, type PackageCheckOptions, type StorageAssetTotals } from './package/check.js';
 export { writeDeploymentPackage, type WriteDeploymentPackageOptions, type PackagePart } from './package/write.js';
 export { checkDeploymentPackage, type DeploymentPackageCheck, type DeploymentPackageCheckOptions } from './operations/package-check.js';
-export { templateDefaultLayout, ruleForPath, containersOf, layoutFileJson, describeOrigin, normalizePrefix, type Layout, type LayoutRule, type RuleOrigin, type LayoutSource } from './layout/layout.js';
+export { templateDefaultLayout, ruleForPath, containersOf, layoutFileJson, describeOrigin, normalizePrefix, type Layout, type LayoutRule, type RuleOrigin, type LayoutSource } from './rules/layout-model.js';
 export { readLayoutFile, parseLayoutFile } from './layout/layout-file.js';
 export { readProjectLayout } from './layout/project.js';
 export { learnFromExport, learnFromExportFolder, learnFromExportUrl } from './layout/export.js';

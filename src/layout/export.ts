@@ -12,7 +12,7 @@ import { proxyFor } from '../azure/proxy.js';
 import { checkContainerSas, parseContainerSasUrl } from '../azure/sas.js';
 import { KxpError } from '../errors.js';
 import { containerNameProblem } from '../rules/names.js';
-import { DEFAULT_STORAGE_ASSETS_DIR, type Layout, type LayoutRule } from './layout.js';
+import { DEFAULT_STORAGE_ASSETS_DIR, type Layout, type LayoutRule } from '../rules/layout-model.js';
 
 export interface LearnOptions {
   cwd?: string;

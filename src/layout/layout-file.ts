@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { KxpError } from '../errors.js';
 import { containerNameProblem } from '../rules/names.js';
-import { DEFAULT_STORAGE_ASSETS_DIR, layoutConflicts, prefixProblem, type Layout, type LayoutRule } from './layout.js';
+import { DEFAULT_STORAGE_ASSETS_DIR, layoutConflicts, prefixProblem, type Layout, type LayoutRule } from '../rules/layout-model.js';
 
 const KNOWN_KEYS = new Set(['containers', 'storageAssetsDir', '$schema', 'comment']);
 const EXAMPLE = '{ "containers": { "default": ["assets/"] } }';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { containerNameProblem } from '../rules/names.js';
 import { CSharpSyntaxError, isIdent, isPunct, readCSharp, sourceText, splitArgs, type Assignment, type CallSite, type Condition, type CSharpFile, type MethodInfo, type Token } from './csharp.js';
-import { DEFAULT_CONTAINER, DEFAULT_STORAGE_ASSETS_DIR, layoutConflicts, normalizePrefix, uniqueRules, type Layout, type LayoutRule } from './layout.js';
+import { DEFAULT_CONTAINER, DEFAULT_STORAGE_ASSETS_DIR, layoutConflicts, normalizePrefix, uniqueRules, type Layout, type LayoutRule } from '../rules/layout-model.js';
 
 /** Folders never searched for code: build output, packages, and the (possibly huge) file folders themselves. */
 const SKIPPED_FOLDERS = new Set(['bin', 'obj', 'node_modules', 'packages', 'assets', 'wwwroot', 'app_data', '$storageassets', '$cdrepository', 'azurecache', 'azuretemp']);

@@ -1,7 +1,7 @@
 /** Which layout applies: `--layout FILE`, else the project's code (`--project DIR`), else the template default. */
 import path from 'node:path';
 import { readLayoutFile } from './layout-file.js';
-import { templateDefaultLayout, type Layout } from './layout.js';
+import { templateDefaultLayout, type Layout } from '../rules/layout-model.js';
 import { readProjectLayout } from './project.js';
 
 export interface LayoutRequest {

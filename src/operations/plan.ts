@@ -9,7 +9,7 @@ import { PACKAGE_MAX_BYTES } from '../package/check.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
-import type { Layout } from '../layout/layout.js';
+import type { Layout } from '../rules/layout-model.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { LayoutCheck } from '../rules/layout.js';
 import { layoutOfSource } from '../source/project.js';

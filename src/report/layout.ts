@@ -1,5 +1,5 @@
 /** Text and JSON renderings of a storage layout. Decides nothing; only shows. */
-import { containersOf, describeOrigin, layoutFileJson, type Layout } from '../layout/layout.js';
+import { containersOf, describeOrigin, layoutFileJson, type Layout } from '../rules/layout-model.js';
 
 const SOURCE_WORDS: Record<Layout['source'], string> = {
   'layout-file': 'layout file',

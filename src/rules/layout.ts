@@ -3,7 +3,7 @@
  * and a remote listing feed the same rules. Blob names are `<container>/<path>` as they go into the
  * restore's storage container.
  */
-import { containersOf, ruleForPath, type Layout } from '../layout/layout.js';
+import { containersOf, ruleForPath, type Layout } from './layout-model.js';
 import { error, warning, type Finding } from './finding.js';
 
 export interface LayoutProblem {

@@ -10,7 +10,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { ruleForPath, templateDefaultLayout, type Layout } from '../layout/layout.js';
+import { ruleForPath, templateDefaultLayout, type Layout } from '../rules/layout-model.js';
 import { resolveLayout } from '../layout/resolve.js';
 import { error } from '../rules/finding.js';
 import { LayoutCheck } from '../rules/layout.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { blobNameLimitsProblem, collisionKey, containerNameProblem, DATABASE_BLOB_NAME, hasUppercase, isNfc, isSystemFile, lowercaseName, mapName, segmentProblem } from '../rules/names.js';
-import type { Layout } from '../layout/layout.js';
+import type { Layout } from '../rules/layout-model.js';
 import { checkedAgainstLayout, layoutOfSource, scanProject } from './project.js';
 import type { PayloadFile, PayloadSource } from './types.js';
 

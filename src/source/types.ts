@@ -18,7 +18,7 @@ export interface PayloadFile {
   ino: number;
 }
 
-import type { Layout } from '../layout/layout.js';
+import type { Layout } from '../rules/layout-model.js';
 
 /** Where the two parts of a migration come from. */
 export interface PayloadSource extends RemotePayload {

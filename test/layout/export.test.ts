@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sasSignature } from '../../src/azure/sas.js';
 import { learnFromExportFolder } from '../../src/layout/export.js';
-import { layoutFileJson } from '../../src/layout/layout.js';
+import { layoutFileJson } from '../../src/rules/layout-model.js';
 import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';

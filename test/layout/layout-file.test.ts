@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KxpError } from '../../src/errors.js';
-import { describeOrigin } from '../../src/layout/layout.js';
+import { describeOrigin } from '../../src/rules/layout-model.js';
 import { parseLayoutFile } from '../../src/layout/layout-file.js';
 import { runCli } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';

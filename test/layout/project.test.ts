@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KxpError } from '../../src/errors.js';
-import { describeOrigin, type Layout } from '../../src/layout/layout.js';
+import { describeOrigin, type Layout } from '../../src/rules/layout-model.js';
 import { readProjectLayout } from '../../src/layout/project.js';
 import { runCli } from '../support/cli.js';
 import { CONSTANTS_FILE, CSPROJ, INLINE_MODULE, INTERPOLATED_MODULE, makeProject, MULTI_CONTAINER_MODULE, PROGRAM_31_6, TEMPLATE_MODULE, UNREADABLE_MODULE } from './projects.js';

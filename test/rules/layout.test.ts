@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { templateDefaultLayout, type Layout } from '../../src/layout/layout.js';
+import { templateDefaultLayout, type Layout } from '../../src/rules/layout-model.js';
 import { parseLayoutFile } from '../../src/layout/layout-file.js';
 import { LayoutCheck, layoutProblem } from '../../src/rules/layout.js';
 

@@ -2,7 +2,7 @@
  * The storage layout of a project: which Azure container serves which project paths. A blob of container C
  * is named by the project-relative path, lowercased, so `default ← assets/` means the project file
  * `assets/media/a.jpg` is the blob `assets/media/a.jpg` of the container `default` (in a migration folder:
- * `default/assets/media/a.jpg`). Pure data and pure functions; the readers live beside this file.
+ * `default/assets/media/a.jpg`). Pure data and pure functions; the readers that produce a layout live in src/layout/.
  */
 /** Where one rule of a layout came from, so the user can check it against the source. */
 export type RuleOrigin =
