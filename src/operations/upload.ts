@@ -16,7 +16,8 @@ import { displayPath, hasLocalPart, scanPayload, STATE_DIR_NAME } from '../sourc
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
 import type { ConcurrencyRange } from '../transfer/concurrency.js';
-import { DEFAULT_CONCURRENCY, runTransfer, type ContainerTarget, type TransferJob } from '../transfer/engine.js';
+import { DEFAULT_CONCURRENCY, runTransfer, type TransferJob } from '../transfer/engine.js';
+import type { ContainerTarget } from '../transfer/target.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
 import { lockJournal, type HeldLock } from '../transfer/lock.js';
 import type { RetryPolicy } from '../transfer/pacer.js';

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import { listUnclaimed, type RemoteBlob } from '../azure/listing.js';
 import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
-import type { ContainerTarget } from '../transfer/engine.js';
+import type { ContainerTarget } from '../transfer/target.js';
 import { md5OfHandle } from '../transfer/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';

@@ -15,9 +15,9 @@ import { KxpError } from '../errors.js';
 import { sourceAccessDenied, statusOf } from '../azure/errors.js';
 import { etagDigest, SOURCE_ETAG_KEY, unquotedEtag, type RemoteBlob } from '../azure/listing.js';
 import type { Accounting } from './accounting.js';
-import type { ContainerTarget } from './engine.js';
 import type { TransferEvent } from './events.js';
 import { abortReason, delay, paced, type RetryPolicy } from './pacer.js';
+import { requestOptions, type ContainerTarget } from './target.js';
 
 /** Copy Blob From URL takes source blobs up to this size (Azure's limit). */
 export const SYNC_COPY_LIMIT = 256 * 1024 * 1024;
@@ -239,13 +239,4 @@ function serviceCode(error: unknown): string | undefined {
   const shape = (value: unknown) => value as { details?: { errorCode?: string }; code?: string } | undefined;
   const cause = shape((error as { cause?: unknown } | undefined)?.cause);
   return cause?.details?.errorCode ?? shape(error)?.details?.errorCode ?? (typeof cause?.code === 'string' ? cause.code : undefined);
-}
-
-function requestOptions(context: CopyContext, copy: CopyJob) {
-  return {
-    signal: context.signal,
-    policy: context.retry,
-    where: copy.displayPath,
-    onRetry: (notice: { attempt: number; delayMs: number; reason: string }) => context.emit({ type: 'retry', blobName: copy.blobName, ...notice }),
-  };
 }

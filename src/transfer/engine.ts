@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
-import type { BlockBlobClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
+import type { BlockBlobClient, BlockBlobUploadOptions } from '@azure/storage-blob';
 import mime from 'mime-types';
 import { KxpError, toKxpError } from '../errors.js';
 import { statusOf } from '../azure/errors.js';
-import type { RemoteBlob, RemoteIndex } from '../azure/listing.js';
+import type { RemoteBlob } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
 import { copyBlob, type CopyContext, type CopyItem } from './copy.js';
@@ -22,19 +22,12 @@ import { BLOCK_ID_BYTES, blockIdScheme, decodedIdLength, DEFAULT_BLOCK_SIZE, lay
 import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
 import { md5OfHandle } from './file-hash.js';
 import type { Journal } from './journal.js';
-import { abortReason, paced, type AttemptReport, type RetryPolicy } from './pacer.js';
+import { abortReason, paced, type AttemptReport, type PaceOptions, type RetryPolicy } from './pacer.js';
+import { requestOptions, type ContainerTarget } from './target.js';
 import { Md5Worker } from './hasher.js';
 import { Slots, type BufferAccounting } from './slots.js';
 import { ConcurrencyController, type ConcurrencyRange } from './concurrency.js';
 import { assertUnchanged, changedWhile, openSourceFile, type SourceFile } from './source-file.js';
-
-/** One destination container, with what we know about it before sending. */
-export interface ContainerTarget {
-  client: ContainerClient;
-  journal: Journal;
-  /** The container's blobs at the start of the run (name → size, MD5). */
-  remote: RemoteIndex;
-}
 
 export interface TransferItem {
   file: PayloadFile;
@@ -252,7 +245,7 @@ async function putSingle(blob: BlockBlobClient, source: SourceFile, file: Payloa
       blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 },
       transactionalContentMD5: md5,
     };
-    await paced((signal) => blob.upload(body, body.length, { ...uploadOptions, abortSignal: signal }), requestOptions(context, file, body.length));
+    await paced((signal) => blob.upload(body, body.length, { ...uploadOptions, abortSignal: signal }), fileRequest(context, file, body.length));
     context.accounting.sent(body.length);
     journal.record('committed', file.blobName, state, md5Text);
     return 'uploaded';
@@ -299,7 +292,7 @@ async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: Payloa
             fileProgress(length);
             return;
           }
-          await paced((signal) => blob.stageBlock(id, chunk, length, { transactionalContentMD5: md5, abortSignal: signal }), requestOptions(context, file, length));
+          await paced((signal) => blob.stageBlock(id, chunk, length, { transactionalContentMD5: md5, abortSignal: signal }), fileRequest(context, file, length));
           context.accounting.sent(length);
           fileProgress(length);
         })
@@ -326,7 +319,7 @@ async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: Payloa
   await withSlot(context, () =>
     paced(
       (signal) => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 }, abortSignal: signal }),
-      requestOptions(context, file, 0),
+      fileRequest(context, file, 0),
     ),
   );
   await journal.recordDurably('committed', file.blobName, state, md5.toString('base64'));
@@ -347,7 +340,7 @@ interface HeldBlocks {
 async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, layout: BlockLayout, context: FileContext): Promise<HeldBlocks> {
   let list;
   try {
-    list = await withSlot(context, () => paced((signal) => blob.getBlockList('all', { abortSignal: signal }), requestOptions(context, file, 0)));
+    list = await withSlot(context, () => paced((signal) => blob.getBlockList('all', { abortSignal: signal }), fileRequest(context, file, 0)));
   } catch (error) {
     if (error instanceof KxpError && statusOf(error) === 404) return { scheme: blockIdScheme(), sizes: new Map() };
     throw error;
@@ -375,15 +368,9 @@ async function withSlot<T>(context: FileContext, request: () => Promise<T>): Pro
   }
 }
 
-function requestOptions(context: FileContext, file: PayloadFile, bytes: number) {
-  return {
-    onAttempt: context.observe,
-    signal: context.signal,
-    policy: context.retry,
-    bytes,
-    where: file.displayPath,
-    onRetry: (notice: { attempt: number; delayMs: number; reason: string }) => context.emit({ type: 'retry', blobName: file.blobName, ...notice }),
-  };
+/** A request for a file: sized for its timeout, and watched by the adaptive controller. */
+function fileRequest(context: FileContext, file: PayloadFile, bytes: number): PaceOptions {
+  return requestOptions(context, file, { bytes, onAttempt: context.observe });
 }
 
 async function readExactly(handle: FileHandle, buffer: Buffer, position: number, length: number, file: PayloadFile): Promise<Buffer> {

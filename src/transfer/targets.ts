@@ -3,7 +3,7 @@ import { createPooledContainerClient, type ConnectionPool } from '../azure/clien
 import { listRemoteBlobs } from '../azure/listing.js';
 import type { ProxyChoice } from '../azure/proxy.js';
 import type { ContainerSas } from '../azure/sas.js';
-import type { ContainerTarget } from './engine.js';
+import type { ContainerTarget } from './target.js';
 import { Journal } from './journal.js';
 import { paced, type RetryNotice, type RetryPolicy } from './pacer.js';
 
