@@ -64,8 +64,9 @@ if (process.argv[2] === '--child') {
 /** A journal as a finished upload leaves it: one `committed` record per file (the real file name). */
 async function writeJournal(dir, count) {
   await mkdir(dir, { recursive: true });
-  const { journalFileName } = await import('../dist/transfer/journal.js');
-  const out = createWriteStream(path.join(dir, journalFileName(IDENTITY)));
+  const { journalBaseName } = await import('../dist/transfer/journal.js');
+  // The previous (JSON lines) form: the first open converts it.
+  const out = createWriteStream(path.join(dir, `${journalBaseName(IDENTITY)}.jsonl`));
   for (let i = 0; i < count; i++) {
     const blob = blobName(i);
     const times = { mtimeNs: '1764140000000500000', ctimeNs: '1764140000000500000', seenAtMs: 1764150000000 };

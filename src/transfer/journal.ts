@@ -1,27 +1,39 @@
 /**
- * The resume journal: one append-only JSON-lines file per container (keyed by account + container, never
- * by SAS), fsync'd in groups. It remembers the MD5 of local files (at a size and mtime) and which blobs
- * were committed, so a re-run skips without re-reading. A file counts as unchanged only at the same path,
- * device, inode, size, mtime and ctime (nanoseconds where the system has them), and only if it was hashed
- * well after its last change (the "racy git" rule: a change within the same timestamp tick leaves no trace). It is a cache: a lost or torn journal costs time,
- * never correctness, because the remote listing and block list decide what is really there.
- * It never holds a SAS URL or signature: only blob names, local paths, sizes, times and MD5s.
- * In memory it keeps ~100 bytes per blob (a digest table, no names or paths) and the file is read as a
- * stream, so a journal of millions of files opens in bounded memory.
+ * The resume journal: one append-only binary file per container (keyed by account + container, never by
+ * SAS), fsync'd in groups; 52 bytes a record (journal-format.ts). It remembers the MD5 of local files and
+ * which blobs were committed, so a re-run skips without re-reading. A file counts as unchanged only at the
+ * same path, device, inode, size, mtime and ctime (nanoseconds where the system has them), and only if it
+ * was hashed well after its last change (the "racy git" rule: a change within the same timestamp tick
+ * leaves no trace). It is a cache: a lost or torn journal costs time, never correctness, because the remote
+ * listing and block list decide what is really there. It never holds a SAS URL or signature, nor any name
+ * or path: only digests of them, MD5s and a hashing margin.
+ * In memory it keeps ~100 bytes per blob (a digest table) and the file is read as a stream, so a journal of
+ * millions of files opens in bounded memory. A journal of the JSON-lines form before it (version 2) is
+ * converted on open (journal-v2.ts).
  */
-import { createHash, hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
 import { DigestTable, valueLayout } from '../digest-table.js';
 import type { ContainerRole } from '../rules/container-role.js';
+import {
+  FINGERPRINT_BYTES,
+  HEADER,
+  RECORD_BYTES,
+  decodeEntry,
+  encodeEntry,
+  fingerprintOf,
+  hashingMarginMs,
+  readRecords,
+  type FileEntry,
+  type JournalEntry,
+  type RecordKind,
+} from './journal-format.js';
+import { isMd5, readV2Entries } from './journal-v2.js';
 
-export const JOURNAL_VERSION = 2;
 /**
  * An entry hashed less than this long after the file's last change (the later of mtime and ctime) is not
  * trusted: a write in the same timestamp tick would leave every field equal. 2 s covers FAT's 2-second and
@@ -29,43 +41,18 @@ export const JOURNAL_VERSION = 2;
  */
 export const RACY_WINDOW_MS = 2000;
 const FLUSH_DELAY_MS = 200;
-/** Re-runs append a record per file; past twice the live records (plus this), the journal is rewritten. */
+/**
+ * Re-runs append a record per changed file; past 1.5 times the live records (plus this), the journal is
+ * rewritten on open, so at rest it stays under 1.5 × 52 = 78 bytes a file.
+ */
 const COMPACT_SLACK = 1000;
-// Per blob: a fingerprint of (path, device, inode, size, mtime, ctime), the whole-file MD5, its line in the file, flags.
+// Per blob in memory: the fingerprint, the whole-file MD5, the index of its record in the file, flags.
 // 8 bytes of fingerprint suffice: it is compared with one stored value, never searched among many, so a
 // changed file passes for the old one with a chance of 2^-64.
-const FINGERPRINT_BYTES = 8;
-const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: 16, line: 4, flags: 1 });
+const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: 16, index: 4, flags: 1 });
 const COMMITTED = 1;
 /** Hashed within RACY_WINDOW_MS of the file's last change: re-hash next time. */
 const RACY = 2;
-
-export interface JournalRecord {
-  v: typeof JOURNAL_VERSION;
-  /** `hash`: the local file had this MD5; `committed`: the blob was committed with it. */
-  t: 'hash' | 'committed';
-  blob: string;
-  path: string;
-  size: number;
-  /** Decimal strings (JSON has no 64-bit integers). */
-  dev: string;
-  ino: string;
-  mtimeNs: string;
-  ctimeNs: string;
-  /** When the file's state was taken, just before it was read (ms since the epoch). */
-  seenAtMs: number;
-  /** Base64 MD5 of the whole file. */
-  md5: string;
-  at: string;
-}
-
-/** The part of the session the container was uploaded to as; written once, before the first upload to it. */
-export interface RoleRecord {
-  v: typeof JOURNAL_VERSION;
-  t: 'role';
-  role: ContainerRole;
-  at: string;
-}
 
 /** One version of a local file, as fstat saw it just before it was read. */
 export interface FileState {
@@ -97,12 +84,13 @@ export interface JournalOptions {
 export class Journal {
   readonly file: string;
   private readonly byBlob = new DigestTable(VALUE.bytes);
-  /** Lines in the file so far (the next record's line number). */
-  private lines = 0;
+  /** Records in the file so far, a torn one included (the next record's index). */
+  private records = 0;
   private handle: FileHandle | undefined;
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private flushing: Promise<void> | undefined;
-  private needsNewline = false;
+  /** Zero bytes that turn a torn last record into a whole (invalid) one before the next append. */
+  private padding = 0;
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
   private readonly racyWindowMs: number;
@@ -118,6 +106,7 @@ export class Journal {
     try {
       return await Journal.openOrThrow(stateDir, identity, options);
     } catch (cause) {
+      if (cause instanceof KxpError) throw cause;
       const code = (cause as NodeJS.ErrnoException).code ?? 'error';
       throw new KxpError('UNREADABLE', `Cannot keep the resume journal in ${stateDir} (${code}).`, {
         path: stateDir,
@@ -130,20 +119,12 @@ export class Journal {
   private static async openOrThrow(stateDir: string, identity: string, options: JournalOptions): Promise<Journal> {
     await makeDirectory(stateDir);
     const journal = new Journal(path.join(stateDir, journalFileName(identity)), options);
+    await convertVersion2(path.join(stateDir, `${journalBaseName(identity)}.jsonl`), journal.file);
     // Opened for appending first: creates the file, and fails early on a folder we cannot write to.
     journal.handle = await open(journal.file, 'a');
     try {
-      let terminated = true;
-      for await (const line of readLines(journal.file)) {
-        const record = parseRecord(line.text);
-        if (record) journal.remember(record, journal.lines);
-        else journal.roleRemembered = parseRole(line.text) ?? journal.roleRemembered;
-        journal.lines++;
-        terminated = line.terminated;
-      }
-      // A crash can leave a torn last line; start the next record on a line of its own.
-      journal.needsNewline = !terminated;
-      if (journal.lines > 2 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
+      await journal.load();
+      if (journal.records > 1.5 * journal.byBlob.size + COMPACT_SLACK) await journal.compact();
     } catch (error) {
       await journal.handle?.close();
       journal.handle = undefined;
@@ -152,42 +133,82 @@ export class Journal {
     return journal;
   }
 
+  /** Checks the header (writing it, or the rest of a torn one) and reads every whole record. */
+  private async load(): Promise<void> {
+    const { size } = await stat(this.file);
+    const head = Buffer.alloc(HEADER.length);
+    const reader = await open(this.file, 'r');
+    try {
+      await reader.read(head, 0, Math.min(size, HEADER.length), 0);
+    } finally {
+      await reader.close();
+    }
+    const readable = Math.min(size, HEADER.length);
+    if (head.compare(HEADER, 0, readable, 0, readable) !== 0) throw notAJournal(this.file);
+    if (size < HEADER.length) {
+      // A new file, or a crash while its header was written: finish the header.
+      await this.handle!.write(HEADER.subarray(size));
+      await this.handle!.datasync();
+      return;
+    }
+    const whole = Math.floor((size - HEADER.length) / RECORD_BYTES);
+    const torn = (size - HEADER.length) % RECORD_BYTES;
+    let index = 0;
+    for await (const record of readRecords(this.file, whole)) {
+      const entry = decodeEntry(record);
+      if (entry?.kind === 'role') this.roleRemembered = entry.role;
+      else if (entry) this.remember(entry, index);
+      index++;
+    }
+    // A crash can leave a torn last record; it becomes a whole record with a bad CRC before the next one.
+    this.records = whole + (torn > 0 ? 1 : 0);
+    this.padding = torn > 0 ? RECORD_BYTES - torn : 0;
+  }
+
   /**
-   * Rewrites the file with the last record of each blob only, streaming into a temporary file that then
+   * Rewrites the file with the live record of each blob only, streaming into a temporary file that then
    * replaces it (a failure leaves the old file whole), and reopens it for appending.
    */
   private async compact(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
     const temporary = `${this.file}.compact`;
-    const kept = { lines: 0 };
+    let kept = 0;
     try {
-      await pipeline(Readable.from(this.liveLines(kept)), createWriteStream(temporary, { flush: true }));
+      const out = await open(temporary, 'w');
+      try {
+        const batch = Buffer.alloc(RECORD_BYTES * 4096);
+        let used = 0;
+        const put = async (record: Buffer) => {
+          record.copy(batch, used);
+          used += RECORD_BYTES;
+          if (used === batch.length) await out.write(batch, 0, used).then(() => (used = 0));
+        };
+        await out.write(HEADER);
+        if (this.roleRemembered) await put(encodeEntry({ kind: 'role', role: this.roleRemembered })).then(() => kept++);
+        let index = 0;
+        for await (const record of readRecords(this.file, this.records)) {
+          const entry = decodeEntry(record);
+          const value = entry && entry.kind !== 'role' ? this.byBlob.get(entry.digest) : undefined;
+          if (value && value.readUInt32LE(VALUE.at.index) === index) {
+            value.writeUInt32LE(kept++, VALUE.at.index);
+            await put(record);
+          }
+          index++;
+        }
+        if (used > 0) await out.write(batch, 0, used);
+        await out.datasync();
+      } finally {
+        await out.close();
+      }
       await rename(temporary, this.file);
     } catch (error) {
       await rm(temporary, { force: true });
       throw error;
     }
-    this.lines = kept.lines;
-    this.needsNewline = false;
+    this.records = kept;
+    this.padding = 0;
     this.handle = await open(this.file, 'a');
-  }
-
-  /** The lines compaction keeps: each blob's remembered record, renumbered as they are kept. */
-  private async *liveLines(kept: { lines: number }): AsyncGenerator<string> {
-    let lineNumber = 0;
-    for await (const line of readLines(this.file)) {
-      const record = parseRecord(line.text);
-      const value = record && this.byBlob.get(DigestTable.digest(record.blob));
-      if (!record && parseRole(line.text) === this.roleRemembered && this.roleRemembered !== null) {
-        kept.lines++;
-        yield line.text + '\n';
-      } else if (value && value.readUInt32LE(VALUE.at.line) === lineNumber) {
-        value.writeUInt32LE(kept.lines++, VALUE.at.line);
-        yield line.text + '\n';
-      }
-      lineNumber++;
-    }
   }
 
   /** The role (database or storage) an earlier upload recorded for this container; null when none did. */
@@ -198,26 +219,25 @@ export class Journal {
   /** Records the container's role, durably, unless the journal already holds it. */
   async recordRole(role: ContainerRole): Promise<void> {
     if (this.roleRemembered === role) return;
-    const record: RoleRecord = { v: JOURNAL_VERSION, t: 'role', role, at: new Date().toISOString() };
     this.roleRemembered = role;
-    this.lines++;
-    this.pending.push(JSON.stringify(record) + '\n');
+    this.push(encodeEntry({ kind: 'role', role }, Buffer.allocUnsafe(RECORD_BYTES)));
     await this.flush();
   }
 
   /** The MD5 of a local file, if the journal hashed exactly this version of it, not racily. */
   knownMd5(blob: string, state: FileState): string | null {
     const value = this.byBlob.get(DigestTable.digest(blob));
-    if (!value || !sameFingerprint(value, fingerprint(state)) || (value.readUInt8(VALUE.at.flags) & RACY) !== 0) return null;
+    if (!value || !sameFingerprint(value, fingerprintOf(state)) || (value.readUInt8(VALUE.at.flags) & RACY) !== 0) return null;
     return value.toString('base64', VALUE.at.md5, VALUE.at.md5 + 16);
   }
 
   /**
    * Appends a record, written within FLUSH_DELAY_MS together with its neighbours (one write and one fsync for
-   * many small files). A crash may lose the last few: they only cost a re-read of those files.
+   * many small files). A crash may lose the last few: they only cost a re-read of those files. A record
+   * that tells nothing new (an unchanged file hashed again) is not written.
    */
-  record(t: JournalRecord['t'], blob: string, state: FileState, md5: string): void {
-    this.append(t, blob, state, md5);
+  record(kind: RecordKind, blob: string, state: FileState, md5: string): void {
+    if (!this.append(kind, blob, state, md5)) return;
     if (!this.timer && this.handle) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -228,29 +248,22 @@ export class Journal {
   }
 
   /** Appends a record and resolves once it is on disk. */
-  recordDurably(t: JournalRecord['t'], blob: string, state: FileState, md5: string): Promise<void> {
-    this.append(t, blob, state, md5);
+  recordDurably(kind: RecordKind, blob: string, state: FileState, md5: string): Promise<void> {
+    this.append(kind, blob, state, md5);
     return this.flush();
   }
 
-  private append(t: JournalRecord['t'], blob: string, state: FileState, md5: string): void {
-    const record: JournalRecord = {
-      v: JOURNAL_VERSION,
-      t,
-      blob,
-      path: state.path,
-      size: state.size,
-      dev: String(state.dev),
-      ino: String(state.ino),
-      mtimeNs: String(state.mtimeNs),
-      ctimeNs: String(state.ctimeNs),
-      seenAtMs: state.seenAtMs,
-      md5,
-      at: new Date().toISOString(),
-    };
+  private append(kind: RecordKind, blob: string, state: FileState, md5: string): boolean {
     if (!isMd5(md5)) throw new KxpError('INTERNAL', `Not an MD5 for the journal: ${JSON.stringify(md5)}.`, { path: state.path });
-    this.remember(record, this.lines++);
-    this.pending.push(JSON.stringify(record) + '\n');
+    const entry: FileEntry = { kind, digest: DigestTable.digest(blob), fingerprint: fingerprintOf(state), md5: Buffer.from(md5, 'base64'), marginMs: hashingMarginMs(state) };
+    if (!this.remember(entry, this.records)) return false;
+    this.push(encodeEntry(entry, Buffer.allocUnsafe(RECORD_BYTES)));
+    return true;
+  }
+
+  private push(record: Buffer): void {
+    this.records++;
+    this.pending.push(record);
   }
 
   /** Writes and fsyncs everything appended so far. */
@@ -260,9 +273,10 @@ export class Journal {
         await this.flushing;
         continue;
       }
-      const batch = (this.needsNewline ? '\n' : '') + this.pending.join('');
+      const parts = this.padding > 0 ? [Buffer.alloc(this.padding), ...this.pending] : this.pending;
+      const batch = Buffer.concat(parts);
       this.pending = [];
-      this.needsNewline = false;
+      this.padding = 0;
       const handle = this.handle;
       if (!handle) return;
       this.flushing = (async () => {
@@ -284,88 +298,78 @@ export class Journal {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private remember(record: JournalRecord, line: number): void {
-    const { value, created } = this.byBlob.upsert(DigestTable.digest(record.blob));
-    const print = fingerprint(record);
-    const md5 = Buffer.from(record.md5, 'base64');
-    const lastChangeMs = Number(bigMax(BigInt(record.mtimeNs), BigInt(record.ctimeNs)) / 1_000_000n);
-    const racy = record.seenAtMs - lastChangeMs < this.racyWindowMs ? RACY : 0;
-    const flags = created ? 0 : value.readUInt8(VALUE.at.flags);
-    // A later `hash` of the same file state must not hide that it was committed (it may only clear RACY).
-    const sameState = !created && sameFingerprint(value, print) && md5.compare(value, VALUE.at.md5, VALUE.at.md5 + 16) === 0;
-    if (sameState && record.t === 'hash' && (flags & COMMITTED) !== 0) {
-      value.writeUInt8(flags & (COMMITTED | racy), VALUE.at.flags);
-      return;
+  /** Takes an entry into the table; false when it tells nothing the table did not hold already. */
+  private remember(entry: FileEntry, index: number): boolean {
+    const { value, created } = this.byBlob.upsert(entry.digest);
+    const racy = entry.marginMs < this.racyWindowMs ? RACY : 0;
+    let committed = entry.kind === 'committed' ? COMMITTED : 0;
+    if (!created && sameFingerprint(value, entry.fingerprint) && entry.md5.compare(value, VALUE.at.md5, VALUE.at.md5 + 16) === 0) {
+      // A later `hash` of the same file state must not hide that it was committed (it may only clear RACY).
+      const flags = value.readUInt8(VALUE.at.flags);
+      committed |= flags & COMMITTED;
+      if ((committed | racy) === flags) return false;
+      if (committed) entry.kind = 'committed';
     }
-    value.set(print, VALUE.at.fingerprint);
-    value.set(md5, VALUE.at.md5);
-    value.writeUInt32LE(line, VALUE.at.line);
-    value.writeUInt8((record.t === 'committed' ? COMMITTED : 0) | racy, VALUE.at.flags);
+    value.set(entry.fingerprint, VALUE.at.fingerprint);
+    value.set(entry.md5, VALUE.at.md5);
+    value.writeUInt32LE(index, VALUE.at.index);
+    value.writeUInt8(committed | racy, VALUE.at.flags);
+    return true;
   }
 }
 
-/** What identifies one version of a local file: its path, device, inode, size, mtime and ctime, digested. */
-function fingerprint(state: FileState | JournalRecord): Buffer {
-  const fields = [state.path, state.size, state.dev, state.ino, state.mtimeNs, state.ctimeNs];
-  return hash('md5', fields.join('\0'), 'buffer').subarray(0, FINGERPRINT_BYTES);
+/**
+ * A version-2 journal (JSON lines) left by an earlier kxp-restore becomes a version-3 one: converted into a
+ * temporary file that then takes the new name (a crash leaves the old file whole), then removed. Both
+ * present means a conversion finished but the removal did not.
+ */
+async function convertVersion2(legacy: string, file: string): Promise<void> {
+  if (!(await exists(legacy))) return;
+  if (!(await exists(file))) {
+    const temporary = `${file}.convert`;
+    const out = await open(temporary, 'w');
+    try {
+      const chunk: Buffer[] = [HEADER];
+      for await (const entry of readV2Entries(legacy)) {
+        chunk.push(encodeEntry(entry satisfies JournalEntry, Buffer.allocUnsafe(RECORD_BYTES)));
+        if (chunk.length >= 4096) await out.write(Buffer.concat(chunk.splice(0)));
+      }
+      await out.write(Buffer.concat(chunk));
+      await out.datasync();
+    } finally {
+      await out.close();
+    }
+    await rename(temporary, file);
+  }
+  await rm(legacy, { force: true });
 }
 
-function bigMax(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+  );
+}
+
+function notAJournal(file: string): KxpError {
+  return new KxpError('UNREADABLE', `${file} is not a journal this version of kxp-restore can read (a newer version's, or another file).`, {
+    path: file,
+    hint: 'Run the kxp-restore that wrote it, or delete it (a lost journal costs re-reading the files, never correctness), or choose another --state-dir.',
+  });
 }
 
 function sameFingerprint(value: Buffer, print: Buffer): boolean {
   return print.compare(value, VALUE.at.fingerprint, VALUE.at.fingerprint + FINGERPRINT_BYTES) === 0;
 }
 
-function isMd5(text: string): boolean {
-  return text.length === 24 && Buffer.from(text, 'base64').toString('base64') === text;
-}
-
-/** The file's lines as text, streamed; `terminated` is false for a last line with no newline (a torn write). */
-async function* readLines(file: string): AsyncGenerator<{ text: string; terminated: boolean }> {
-  // Pieces of a line that spans chunks, joined once its newline arrives (linear even for a huge line).
-  let partial: Buffer[] = [];
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
-      partial.push(chunk.subarray(start, newline));
-      yield { text: Buffer.concat(partial).toString('utf8'), terminated: true };
-      partial = [];
-      start = newline + 1;
-    }
-    if (start < chunk.length) partial.push(chunk.subarray(start));
-  }
-  if (partial.length > 0) yield { text: Buffer.concat(partial).toString('utf8'), terminated: false };
-}
-
-/** `<account>-<container>-<short hash>.jsonl`: readable, and unique even if names contain odd characters. */
-export function journalFileName(identity: string): string {
+/** `<account>-<container>-<short hash>`: readable, and unique even if names contain odd characters. */
+export function journalBaseName(identity: string): string {
   const readable = identity.replace(/[^a-z0-9-]+/gi, '-').slice(0, 80);
   const digest = createHash('sha256').update(identity).digest('hex').slice(0, 8);
-  return `${readable}-${digest}.jsonl`;
+  return `${readable}-${digest}`;
 }
 
-function parseRole(line: string): ContainerRole | null {
-  if (!line.includes('"role"')) return null;
-  try {
-    const value = JSON.parse(line) as Partial<RoleRecord>;
-    return value.v === JOURNAL_VERSION && value.t === 'role' && (value.role === 'database' || value.role === 'storage') ? value.role : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseRecord(line: string): JournalRecord | null {
-  if (line.trim() === '') return null;
-  try {
-    const value = JSON.parse(line) as Partial<JournalRecord>;
-    if (value.v !== JOURNAL_VERSION || (value.t !== 'hash' && value.t !== 'committed')) return null;
-    if (typeof value.blob !== 'string' || typeof value.path !== 'string' || typeof value.md5 !== 'string' || !isMd5(value.md5)) return null;
-    if (typeof value.size !== 'number' || typeof value.seenAtMs !== 'number') return null;
-    if (![value.dev, value.ino, value.mtimeNs, value.ctimeNs].every((field) => typeof field === 'string' && /^-?\d+$/.test(field))) return null;
-    return value as JournalRecord;
-  } catch {
-    return null; // a torn or foreign line: ignored
-  }
+/** The journal's file name under the state folder. */
+export function journalFileName(identity: string): string {
+  return `${journalBaseName(identity)}.journal`;
 }

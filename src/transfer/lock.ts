@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
-import { journalFileName } from './journal.js';
+import { journalBaseName } from './journal.js';
 
 /** What a lock file holds. `token` tells this lock from a later one of the same pid (pids are reused). */
 export interface LockOwner {
@@ -39,7 +39,7 @@ export interface LockOptions {
 
 /** The lock of the journal of one container (`account/container`) under a state folder. */
 export function journalLockFile(stateDir: string, identity: string): string {
-  return path.join(stateDir, journalFileName(identity).replace(/\.jsonl$/, '.lock'));
+  return path.join(stateDir, `${journalBaseName(identity)}.lock`);
 }
 
 /** Takes the lock of one container's journal for the duration of a run. */

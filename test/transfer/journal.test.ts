@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, type FileState } from '../../src/transfer/journal.js';
+import { Journal, journalBaseName, type FileState } from '../../src/transfer/journal.js';
+import { HEADER, RECORD_BYTES } from '../../src/transfer/journal-format.js';
 import { useTempDirs } from '../support/tree.js';
 
 /** A real base64 MD5, as the engine records them. */
 const md5 = (text: string) => createHash('md5').update(text).digest('base64');
 /** A file state as the journal writes it (JSON has no bigint). */
 const stored = (state: FileState) => ({ ...state, dev: String(state.dev), ino: String(state.ino), mtimeNs: String(state.mtimeNs), ctimeNs: String(state.ctimeNs) });
+
+/** Whole records in a journal file (a torn last one counted). */
+const recordsIn = async (file: string) => Math.ceil(((await stat(file)).size - HEADER.length) / RECORD_BYTES);
 
 describe('resume journal', () => {
   const tempDir = useTempDirs();
@@ -30,26 +34,39 @@ describe('resume journal', () => {
     const other = await Journal.open(dir, 'acct/other');
     expect(other.knownMd5('default/a.bin', state)).toBeNull();
     await other.close();
-    expect((await readdir(dir)).sort()).toEqual([expect.stringMatching(/^acct-files-[0-9a-f]{8}\.jsonl$/), expect.stringMatching(/^acct-other-[0-9a-f]{8}\.jsonl$/)]);
+    expect((await readdir(dir)).sort()).toEqual([expect.stringMatching(/^acct-files-[0-9a-f]{8}\.journal$/), expect.stringMatching(/^acct-other-[0-9a-f]{8}\.journal$/)]);
   });
 
-  it('survives a torn last line (a crash mid-write) and keeps appending whole lines after it', async () => {
+  it('survives a torn last record (a crash mid-write) and keeps appending whole records after it', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
     await journal.recordDurably('committed', 'default/a.bin', state, md5('a'));
     await journal.close();
-    await appendFile(journal.file, '{"v":1,"t":"committed","blob":"default/b.bin","pa');
+    await appendFile(journal.file, Buffer.alloc(20, 7));
 
     const reopened = await Journal.open(dir, 'acct/files');
     expect(reopened.knownMd5('default/a.bin', state)).toBe(md5('a'));
-    expect(reopened.knownMd5('default/b.bin', { ...state, path: 'x' })).toBeNull();
     await reopened.recordDurably('hash', 'default/c.bin', state, md5('c'));
     await reopened.close();
-    const lines = (await readFile(journal.file, 'utf8')).split('\n');
-    expect(lines.filter((line) => line.startsWith('{"v":2,"t":"hash","blob":"default/c.bin"'))).toHaveLength(1);
+    // Header, a's record, the torn one made whole, c's record.
+    expect(await recordsIn(journal.file)).toBe(3);
     const last = await Journal.open(dir, 'acct/files');
+    expect(last.knownMd5('default/a.bin', state)).toBe(md5('a'));
     expect(last.knownMd5('default/c.bin', state)).toBe(md5('c'));
     await last.close();
+  });
+
+  it('finishes a header torn by a crash right after the file was created', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    await journal.close();
+    await writeFile(journal.file, (await readFile(journal.file)).subarray(0, 5));
+    const reopened = await Journal.open(dir, 'acct/files');
+    await reopened.recordDurably('committed', 'default/a.bin', state, md5('a'));
+    await reopened.close();
+    const again = await Journal.open(dir, 'acct/files');
+    expect(again.knownMd5('default/a.bin', state)).toBe(md5('a'));
+    await again.close();
   });
 
   it('compacts itself when re-runs have piled up records', async () => {
@@ -60,10 +77,10 @@ describe('resume journal', () => {
       await journal.flush();
     }
     await journal.close();
-    expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(2401);
+    expect(await recordsIn(journal.file)).toBe(2400);
     const compacted = await Journal.open(dir, 'acct/files');
     await compacted.close();
-    expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(601);
+    expect(await recordsIn(journal.file)).toBe(600);
     const reread = await Journal.open(dir, 'acct/files');
     expect(reread.knownMd5('default/f599', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
     await reread.close();
@@ -80,7 +97,7 @@ describe('resume journal', () => {
     const compacted = await Journal.open(dir, 'acct/files');
     expect(compacted.role).toBe('storage');
     await compacted.close();
-    expect((await readFile(journal.file, 'utf8')).split('\n').length).toBe(602);
+    expect(await recordsIn(journal.file)).toBe(601);
     const reread = await Journal.open(dir, 'acct/files');
     expect(reread.role).toBe('storage');
     expect(reread.knownMd5('default/f599', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
@@ -106,12 +123,10 @@ describe('resume journal', () => {
 
     const compacted = await Journal.open(dir, 'acct/files');
     await compacted.close();
-    const records = (await readFile(journal.file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { blob: string; t: string; md5: string });
-    expect(records).toHaveLength(702);
-    expect(records.find((record) => record.blob === 'default/kept.bin')).toMatchObject({ t: 'committed' });
-    expect(records.filter((record) => record.blob === 'default/f0')).toEqual([expect.objectContaining({ md5: md5('run 3') })]);
+    expect(await recordsIn(journal.file)).toBe(702);
 
-    const reread = await Journal.open(dir, 'acct/files');
+    const reread = await Journal.open(dir, 'acct/files', { racyWindowMs: 0 });
+    expect(reread.knownMd5('default/kept.bin', state)).toBe(md5('kept'));
     expect(reread.knownMd5('default/f0', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
     expect(reread.knownMd5('default/f0', { ...state, mtimeNs: BigInt(2) })).toBeNull();
     expect(reread.knownMd5('default/moved.bin', other)).toBe(md5('new'));
@@ -127,11 +142,11 @@ describe('resume journal', () => {
     journal.record('hash', 'default/early.bin', state, md5('early'));
     for (let i = 0; i < 3000; i++) journal.record('hash', 'default/same.bin', { ...state, mtimeNs: BigInt(i) }, md5(String(i)));
     await journal.close();
-    const before = await readFile(journal.file, 'utf8');
+    const before = await readFile(journal.file);
     await symlink('/dev/full', `${journal.file}.compact`);
 
     await expect(Journal.open(dir, 'acct/files')).rejects.toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('ENOSPC') });
-    expect(await readFile(journal.file, 'utf8')).toBe(before);
+    expect((await readFile(journal.file)).equals(before)).toBe(true);
     expect(existsSync(`${journal.file}.compact`)).toBe(false);
     const reopened = await Journal.open(dir, 'acct/files');
     expect(reopened.knownMd5('default/early.bin', state)).toBe(md5('early'));
@@ -163,26 +178,57 @@ describe('resume journal', () => {
     await wider.close();
   });
 
-  it('ignores records of the first format, which knew only size and mtime', async () => {
+  it('refuses a file it did not write, saying what to do', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
     await journal.close();
-    await appendFile(journal.file, JSON.stringify({ v: 1, t: 'committed', blob: 'default/a.bin', path: state.path, size: 10, mtimeMs: 1234.5, md5: md5('a'), at: 'then' }) + '\n');
-    const reopened = await Journal.open(dir, 'acct/files');
-    expect(reopened.knownMd5('default/a.bin', state)).toBeNull();
-    await reopened.close();
+    await writeFile(journal.file, 'kxp-journal v4\n\0 a later version');
+    await expect(Journal.open(dir, 'acct/files')).rejects.toMatchObject({
+      code: 'UNREADABLE',
+      path: journal.file,
+      message: expect.stringContaining('not a journal this version of kxp-restore can read'),
+      hint: expect.stringMatching(/delete it .*never correctness/),
+    });
+    expect(() => journal.record('hash', 'default/c.bin', state, 'md5-c')).toThrow(/Not an MD5/);
   });
 
-  it('skips foreign lines and records whose MD5 is not one', async () => {
+  it('writes nothing for a file hashed again unchanged, and stays under 100 bytes a file', async () => {
     const dir = await tempDir();
-    const journal = await Journal.open(dir, 'acct/files');
+    const journal = await Journal.open(dir, 'acct/files', { racyWindowMs: 0 });
+    for (let i = 0; i < 1000; i++) journal.record('committed', `default/media/a-rather-long-folder-name/f${i}.jpg`, { ...state, ino: BigInt(i) }, md5(String(i)));
+    await journal.flush();
+    for (let i = 0; i < 1000; i++) journal.record('hash', `default/media/a-rather-long-folder-name/f${i}.jpg`, { ...state, ino: BigInt(i) }, md5(String(i)));
     await journal.close();
-    const good = { v: 2, t: 'hash', blob: 'default/a.bin', ...stored(state), md5: md5('a'), at: 'now' };
-    await appendFile(journal.file, ['not json', JSON.stringify({ ...good, md5: 'md5-a' }), JSON.stringify({ ...good, blob: 'default/b.bin' }), ''].join('\n'));
+    expect(await recordsIn(journal.file)).toBe(1000);
+    expect((await stat(journal.file)).size / 1000).toBeLessThanOrEqual(100);
+  });
+
+  it('converts a journal of the JSON-lines form (version 2) and removes it; version 1 lines and torn lines are skipped', async () => {
+    const dir = await tempDir();
+    const legacy = path.join(dir, `${journalBaseName('acct/files')}.jsonl`);
+    const lastChangeMs = Number(state.ctimeNs / 1_000_000n);
+    const good = { v: 2, t: 'committed', blob: 'default/a.bin', ...stored({ ...state, seenAtMs: lastChangeMs + 5000 }), md5: md5('a'), at: 'then' };
+    await writeFile(legacy, [
+      JSON.stringify({ v: 2, t: 'role', role: 'storage', at: 'then' }),
+      JSON.stringify({ v: 1, t: 'committed', blob: 'default/old.bin', path: state.path, size: 10, mtimeMs: 1234.5, md5: md5('old'), at: 'then' }),
+      JSON.stringify(good),
+      JSON.stringify({ ...good, blob: 'default/racy.bin', seenAtMs: lastChangeMs + 10 }),
+      JSON.stringify({ ...good, blob: 'default/bad.bin', md5: 'md5-a' }),
+      'not json',
+      '{"v":2,"t":"committed","blob":"default/torn.bin","pa',
+    ].join('\n'));
+    const journal = await Journal.open(dir, 'acct/files');
+    expect(journal.role).toBe('storage');
+    expect(journal.knownMd5('default/a.bin', state)).toBe(md5('a'));
+    expect(journal.knownMd5('default/racy.bin', state)).toBeNull();
+    expect(journal.knownMd5('default/old.bin', state)).toBeNull();
+    expect(journal.knownMd5('default/bad.bin', state)).toBeNull();
+    await journal.close();
+    expect(existsSync(legacy)).toBe(false);
+    expect(await readdir(dir)).toEqual([path.basename(journal.file)]);
     const reopened = await Journal.open(dir, 'acct/files');
-    expect(reopened.knownMd5('default/a.bin', state)).toBeNull();
-    expect(reopened.knownMd5('default/b.bin', state)).toBe(md5('a'));
-    expect(() => reopened.record('hash', 'default/c.bin', state, 'md5-c')).toThrow(/Not an MD5/);
+    expect(reopened.role).toBe('storage');
+    expect(reopened.knownMd5('default/a.bin', state)).toBe(md5('a'));
     await reopened.close();
   });
 
