@@ -5,7 +5,8 @@ export { startAzurite, createContainerSasUrl, type AzuriteOptions, type RunningA
 export { planPayload, PACKAGE_LIMIT_BYTES, type PlanOptions, type PlanReport, type PlanEvent } from './operations/plan.js';
 export { scanPayload, type ScanEvent, type ScanOptions } from './source/scan.js';
 export { blobNameProblem, containerNameProblem, hasUppercase, segmentProblem, DATABASE_BLOB_NAME } from './rules/names.js';
-export { uploadPayload, type UploadOptions, type UploadResult, type UploadEvent, type SetupEvent } from './operations/upload.js';
+export { uploadPayload, type UploadOptions, type UploadResult, type UploadEvent } from './operations/upload.js';
+export type { SetupEvent } from './operations/destinations/types.js';
 export { verifyPayload, type VerifyOptions, type VerifyResult, type VerifyEvent, type VerifyProof, type Mismatch } from './operations/verify.js';
 export type { TransferEvent, ProgressSnapshot, FileOutcome } from './transfer/events.js';
 export { parseContainerSasUrl, checkContainerSas, redactUrl, type ContainerSas } from './azure/sas.js';

@@ -4,7 +4,6 @@
  */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { DigestTable, valueLayout } from '../digest-table.js';
-import { emptyShape, observeBlob, type ContainerShape } from '../rules/container-role.js';
 
 export interface RemoteBlob {
   size: number;
@@ -45,8 +44,6 @@ export function etagDigest(etag: string): string {
 export class RemoteIndex {
   private readonly table = new DigestTable(VALUE.bytes);
   private listed = 0;
-  /** What the listed names say about the container's role (database or storage). */
-  readonly shape: ContainerShape = emptyShape();
 
   /** Blobs the listing found. */
   get size(): number {
@@ -55,10 +52,7 @@ export class RemoteIndex {
 
   add(name: string, size: number, md5: Uint8Array | undefined, copy: { sourceEtag?: string; unfinished?: boolean } = {}): void {
     const { value } = this.table.upsert(DigestTable.digest(name));
-    if (!(flagsOf(value) & LISTED)) {
-      this.listed++;
-      observeBlob(this.shape, name);
-    }
+    if (!(flagsOf(value) & LISTED)) this.listed++;
     value.writeDoubleLE(size, VALUE.at.size);
     const hasMd5 = md5 !== undefined && md5.length === 16;
     if (hasMd5) value.set(md5, VALUE.at.md5);

@@ -1,5 +1,6 @@
 /** Text and JSON for the end of an upload, and the resume command after a stop. */
-import { uploadResult, type Destination, type UploadEvent, type UploadResult } from '../operations/upload.js';
+import type { Destination } from '../operations/destinations/types.js';
+import { uploadResult, type UploadEvent, type UploadResult } from '../operations/upload.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
 

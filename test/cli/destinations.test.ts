@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prepareDestinations } from '../../src/operations/upload.js';
+import { prepareDestinations } from '../../src/operations/destinations/prepare.js';
 import { usePortalEmulator } from '../portal/emulator-harness.js';
 import { repoRoot, runCli } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { uploadPayload, type AccessNeeds } from '../../src/operations/upload.js';
+import type { AccessNeeds } from '../../src/operations/destinations/types.js';
+import { uploadPayload } from '../../src/operations/upload.js';
 import { verifyPayload } from '../../src/operations/verify.js';
 import { useAzurite } from '../support/azurite.js';
 import { useTempDirs, writeTree } from '../support/tree.js';

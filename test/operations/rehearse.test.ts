@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBacpac } from '../../src/bacpac/index.js';
 import { checkEnvironment, rehearse, type RehearseEvent } from '../../src/operations/rehearse.js';
-import { payloadFiles } from '../../src/operations/upload.js';
+import { payloadFiles } from '../../src/operations/payload-files.js';
 import { startPortalEmulator } from '../../src/portal/emulator/start.js';
 import { writeTree } from '../support/tree.js';
 import { createHash } from 'node:crypto';

@@ -10,7 +10,7 @@ import { verifyPayload } from '../../src/operations/verify.js';
 import type { PayloadFile } from '../../src/source/types.js';
 import { runTransfer, type TransferItem } from '../../src/transfer/engine.js';
 import type { TransferEvent } from '../../src/transfer/events.js';
-import { openTarget } from '../../src/transfer/targets.js';
+import { openTarget } from '../../src/operations/destinations/targets.js';
 import { startBusyFront, type BusyFront } from '../support/busy-front.js';
 import { useProxiedAzurite } from '../support/tcp-proxy.js';
 import { useTempDirs, writeTree } from '../support/tree.js';

@@ -6,7 +6,7 @@ import { parseContainerSasUrl } from '../../src/azure/sas.js';
 import type { PayloadFile } from '../../src/source/types.js';
 import { runTransfer, type TransferItem } from '../../src/transfer/engine.js';
 import type { TransferEvent } from '../../src/transfer/events.js';
-import { openTarget } from '../../src/transfer/targets.js';
+import { openTarget } from '../../src/operations/destinations/targets.js';
 import { useAzurite } from '../support/azurite.js';
 import { useTempDirs } from '../support/tree.js';
 

@@ -1,0 +1,32 @@
+/**
+ * Everything that must hold before a single byte is sent: the plan passes, each part present has its SAS
+ * URL, and each URL is well-formed, https (unless loopback), not expired and allows what we need.
+ */
+import { KxpError } from '../../errors.js';
+import type { SasPurpose } from '../../azure/sas.js';
+import type { PayloadSource } from '../../source/types.js';
+import { DEFAULT_CONCURRENCY } from '../../transfer/engine.js';
+import { planPayload } from '../plan.js';
+import { openRemoteSources } from '../remote.js';
+import { destination, resolveAccess } from './access.js';
+import { defaultStateDir, refuseStateDirInPayload } from './state-dir.js';
+import type { Destinations, SetupOptions } from './types.js';
+
+export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
+  const stateDir = defaultStateDir(source, options);
+  await refuseStateDirInPayload(source, stateDir, options);
+  const remote = openRemoteSources(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1 });
+  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, remote, retry: options.retry });
+  options.onEvent?.({ type: 'planned', plan });
+  if (!plan.ok) {
+    const count = plan.errors.length;
+    throw new KxpError('VALIDATION_FAILED', `The payload has ${count} problem${count === 1 ? '' : 's'} that would make the custom restore fail; nothing was sent.`, {
+      hint: 'Fix them (see the list above, or run `kxp-restore plan`) and run again.',
+    });
+  }
+  const needsDb = plan.bacpac !== null;
+  const needsStorage = plan.totals.files > (needsDb ? 1 : 0);
+  const { db, storage, grantedBy } = await resolveAccess({ database: needsDb, storage: needsStorage }, options, purpose);
+  options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
+  return { plan, db, storage, stateDir, remote };
+}

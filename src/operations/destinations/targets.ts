@@ -1,0 +1,57 @@
+/**
+ * The destination containers opened for a run: a client with its connection pool, the container's journal,
+ * and the listing taken before sending (an index by blob name, and the shape that tells the container's role).
+ */
+import { createPooledContainerClient } from '../../azure/client.js';
+import { blobItems, RemoteIndex } from '../../azure/listing.js';
+import { proxyFor } from '../../azure/proxy.js';
+import type { ContainerSas } from '../../azure/sas.js';
+import { emptyShape, observeBlob } from '../../rules/container-role.js';
+import { DEFAULT_CONCURRENCY } from '../../transfer/engine.js';
+import { Journal } from '../../transfer/journal.js';
+import { paced } from '../../transfer/pacer.js';
+import type { Destinations, OpenedTarget, SetupOptions, Targets } from './types.js';
+
+export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<Targets> {
+  const db = destinations.db && (await openTarget(destinations.db, { ...options, stateDir: destinations.stateDir }));
+  try {
+    return { db, storage: destinations.storage && (await openTarget(destinations.storage, { ...options, stateDir: destinations.stateDir })) };
+  } catch (error) {
+    await db?.journal.close();
+    throw error;
+  }
+}
+
+/** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
+export async function openTarget(sas: ContainerSas, options: SetupOptions & { stateDir: string }): Promise<OpenedTarget> {
+  const proxy = proxyFor(new URL(sas.url), options.env);
+  // The journal first: a state folder that cannot be written is a local mistake, reported without a request.
+  const journal = await Journal.open(options.stateDir, sas.identity);
+  try {
+    // The pool starts at the run's first concurrency and follows later changes (pool.resize).
+    const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxConcurrency ?? Infinity);
+    const { client, pool } = createPooledContainerClient(sas, { concurrency, proxy });
+    const listed = await paced(
+      async (signal) => {
+        const remote = new RemoteIndex();
+        const shape = emptyShape();
+        for await (const item of blobItems(client, { signal })) {
+          remote.addItem(item);
+          observeBlob(shape, item.name);
+        }
+        return { remote, shape };
+      },
+      {
+        signal: options.signal,
+        policy: options.retry,
+        where: sas.redacted,
+        onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }),
+      },
+    );
+    options.onEvent?.({ type: 'listed', container: sas.identity, blobs: listed.remote.size, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });
+    return { sas, client, journal, pool, ...listed };
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
+}
