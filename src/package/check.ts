@@ -7,10 +7,10 @@ import { stat } from 'node:fs/promises';
 import { KxpError } from '../errors.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { CaseCollisions, storagePathFindings } from '../rules/storage-path.js';
-import { readXperiencePackages } from './deps.js';
+import { readXperiencePackages, type XperiencePackages } from './deps.js';
 import { METADATA_FILE, parseCloudMetadata, STORAGE_ASSETS_DIRECTORY, type CloudMetadata, type DeploymentMode } from './metadata.js';
 import { PackageArchive, type PackageEntry } from './zip.js';
-import { compareVersions, MINIMUM_SAAS_VERSION, MINIMUM_ZERO_DOWNTIME_VERSION } from './version.js';
+import { compareVersions, MINIMUM_SAAS_VERSION, MINIMUM_ZERO_DOWNTIME_VERSION } from '../rules/xperience-version.js';
 
 /** The Portal's limit on a deployment package ("maximum size of 2 GB"). */
 export const PACKAGE_MAX_BYTES = 2 * 1024 ** 3;
@@ -44,6 +44,10 @@ export interface PackageReport {
   assemblyName: string | null;
   applicationVersion: string | null;
   xperienceVersion: string | null;
+  /** The product's packages in `<AssemblyName>.deps.json` (name → version); empty when it was not read. */
+  productPackages: Record<string, string>;
+  /** Kentico's integrations (every other `Kentico.Xperience.*` package): name → version, listed, never compared. */
+  integrations: Record<string, string>;
   zeroDowntime: boolean | null;
   deploymentMode: DeploymentMode | null;
   storageAssets: StorageAssetTotals | null;
@@ -82,7 +86,7 @@ export async function checkPackage(file: string, options: PackageCheckOptions = 
       metadata = parsed.metadata;
       findings.push(...parsed.findings);
     }
-    const assembly = metadata?.assemblyName ? await checkAssembly(archive, scan.rootFiles, metadata.assemblyName, inZip, options.signal) : { findings: [], version: null };
+    const assembly = metadata?.assemblyName ? await checkAssembly(archive, scan.rootFiles, metadata.assemblyName, inZip, options.signal) : NO_ASSEMBLY;
     findings.push(...assembly.findings);
     findings.push(...storageMetadataFindings(metadata, scan.storageAssets, inZip));
     if (assembly.version !== null) findings.push(...versionFindings(assembly.version, metadata?.zeroDowntime ?? false, options.environmentVersion, shown));
@@ -97,6 +101,8 @@ export async function checkPackage(file: string, options: PackageCheckOptions = 
       assemblyName: metadata?.assemblyName ?? null,
       applicationVersion: metadata?.applicationVersion ?? null,
       xperienceVersion: assembly.version,
+      productPackages: assembly.packages,
+      integrations: assembly.integrations,
       zeroDowntime: metadata?.zeroDowntime ?? null,
       deploymentMode: metadata?.deploymentMode ?? null,
       storageAssets: scan.storageAssets,
@@ -194,7 +200,13 @@ async function scanEntries(archive: PackageArchive, inZip: (name: string) => str
 }
 
 /** `<AssemblyName>.dll` and `<AssemblyName>.deps.json` at the root; the Xperience version from the latter. */
-async function checkAssembly(archive: PackageArchive, rootFiles: Map<string, PackageEntry>, assemblyName: string, inZip: (name: string) => string, signal?: AbortSignal): Promise<{ findings: Finding[]; version: string | null }> {
+interface AssemblyCheck extends XperiencePackages {
+  findings: Finding[];
+}
+
+const NO_ASSEMBLY: AssemblyCheck = { findings: [], version: null, packages: {}, integrations: {} };
+
+async function checkAssembly(archive: PackageArchive, rootFiles: Map<string, PackageEntry>, assemblyName: string, inZip: (name: string) => string, signal?: AbortSignal): Promise<AssemblyCheck> {
   const findings: Finding[] = [];
   const candidates = [...rootFiles.keys()].filter((name) => name.endsWith('.deps.json')).map((name) => name.slice(0, -'.deps.json'.length));
   const suggestion = candidates.length > 0 ? ` The zip has ${candidates.map((name) => `${name}.deps.json`).join(', ')}: is AssemblyName ${candidates.map((name) => `"${name}"`).join(' or ')}?` : '';
@@ -204,10 +216,10 @@ async function checkAssembly(archive: PackageArchive, rootFiles: Map<string, Pac
     }
   }
   const deps = rootFiles.get(`${assemblyName}.deps.json`);
-  if (!deps) return { findings, version: null };
+  if (!deps) return { ...NO_ASSEMBLY, findings };
   const text = await archive.readText(deps, MAX_TEXT_BYTES, signal);
   const parsed = readXperiencePackages(text ?? '', inZip(deps.name));
-  return { findings: [...findings, ...parsed.findings], version: parsed.result.version };
+  return { ...parsed.result, findings: [...findings, ...parsed.findings] };
 }
 
 function storageMetadataFindings(metadata: CloudMetadata | null, assets: StorageAssetTotals | null, inZip: (name: string) => string): Finding[] {
@@ -229,7 +241,7 @@ function storageMetadataFindings(metadata: CloudMetadata | null, assets: Storage
 function versionFindings(version: string, zeroDowntime: boolean, environmentVersion: string | undefined, shown: string): Finding[] {
   const findings: Finding[] = [];
   if ((compareVersions(version, MINIMUM_SAAS_VERSION) ?? 0) < 0) {
-    findings.push(error('PACKAGE_VERSION', shown, `The application runs Xperience ${version}; new SaaS projects need ${MINIMUM_SAAS_VERSION} or later. Update the project (Kentico.Xperience.* packages and database) and export again.`));
+    findings.push(error('PACKAGE_VERSION', shown, `The application runs Xperience ${version}; new SaaS projects need ${MINIMUM_SAAS_VERSION} or later. Update the project (the Xperience packages and database) and export again.`));
   }
   if (zeroDowntime && (compareVersions(version, MINIMUM_ZERO_DOWNTIME_VERSION) ?? 0) < 0) {
     findings.push(error('PACKAGE_VERSION', shown, `The package is marked zero-downtime ready but runs Xperience ${version}; zero-downtime deployments need ${MINIMUM_ZERO_DOWNTIME_VERSION} or later. Update, or export without -ZeroDowntimeSupportEnabled.`));

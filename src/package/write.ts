@@ -22,6 +22,8 @@ export interface WriteDeploymentPackageOptions {
   xperienceVersion?: string;
   /** Per-package versions instead (name → version), e.g. to mix versions. */
   xperiencePackages?: Record<string, string>;
+  /** The whole `<AssemblyName>.deps.json` text instead (e.g. a real-sized one with integrations). */
+  depsJson?: string;
   zeroDowntime?: boolean;
   /** Files under `$StorageAssets/` (`<container>/<path>` → content). Adds the storage metadata fields. */
   storageAssets?: Record<string, string | Buffer>;
@@ -77,7 +79,7 @@ export async function writeDeploymentPackage(file: string, options: WriteDeploym
   const omit = new Set(options.omit ?? []);
   const files = new Map<string, string | Buffer>();
   if (!omit.has('dll')) files.set(`${assemblyName}.dll`, Buffer.concat([Buffer.from('MZ'), Buffer.from(`\0stand-in for the ${assemblyName} assembly\n`)]));
-  if (!omit.has('deps')) files.set(`${assemblyName}.deps.json`, depsJson(assemblyName, applicationVersion, packages));
+  if (!omit.has('deps')) files.set(`${assemblyName}.deps.json`, options.depsJson ?? depsJson(assemblyName, applicationVersion, packages));
   files.set(`${assemblyName}.runtimeconfig.json`, JSON.stringify({ runtimeOptions: { tfm: 'net8.0', framework: { name: 'Microsoft.AspNetCore.App', version: '8.0.0' } } }, null, 2));
   files.set('appsettings.json', JSON.stringify({ CMSConnectionString: '' }, null, 2));
   if (!omit.has('cd-repository')) {

@@ -17,6 +17,8 @@ export function packageCheckJson(report: DeploymentPackageCheck) {
     assemblyName: report.assemblyName,
     applicationVersion: report.applicationVersion,
     xperienceVersion: report.xperienceVersion,
+    productPackages: report.productPackages,
+    integrations: report.integrations,
     zeroDowntime: report.zeroDowntime,
     storageAssets: report.storageAssets && { ...report.storageAssets, deploymentMode: report.deploymentMode },
     cdRepository: report.cdRepository,
@@ -35,7 +37,12 @@ export function renderPackageCheck(report: DeploymentPackageCheck): string {
   const size = `${formatBytes(report.bytes)} of the ${formatBytes(report.limitBytes)} limit`;
   lines.push(`Size         ${size}${report.bytes > report.limitBytes ? ' (too large)' : ''}`);
   lines.push(`Application  ${report.assemblyName ?? '?'} ${report.applicationVersion ?? ''}`.trimEnd());
-  lines.push(`Xperience    ${report.xperienceVersion ?? 'unknown'}${report.zeroDowntime ? ', zero-downtime ready' : ''}`);
+  lines.push(`Xperience    ${report.xperienceVersion ?? 'unknown'}${report.zeroDowntime ? ', zero-downtime ready' : ''}${productLine(report.productPackages)}`);
+  const integrations = Object.entries(report.integrations);
+  if (integrations.length > 0) {
+    lines.push(`Integrations ${plural(integrations.length, 'Kentico integration')} with versions of their own (not compared):`);
+    for (const [name, version] of integrations) lines.push(`  ${name} ${version}`);
+  }
   lines.push(`CD repo      ${report.cdRepository ? plural(report.cdRepository.files, 'file') : 'missing'}`);
   const assets = report.storageAssets;
   if (!assets || assets.files === 0) {
@@ -50,6 +57,12 @@ export function renderPackageCheck(report: DeploymentPackageCheck): string {
   }
   lines.push('', report.ok ? 'Ready to deploy: no errors. Nothing was sent.' : `Not ready: fix the ${plural(report.errors.length, 'error')} above and check again. Nothing was sent.`);
   return lines.join('\n') + '\n';
+}
+
+/** " (6 product packages)": how many packages the version was read from. */
+function productLine(packages: Record<string, string>): string {
+  const count = Object.keys(packages).length;
+  return count === 0 ? '' : ` (${plural(count, 'product package')})`;
 }
 
 export function renderDeployConfirmationPrompt(env: string): string {

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { writeBacpac } from '../../src/bacpac/write.js';
 import { writeDeploymentPackage } from '../../src/package/write.js';
+import { writeRealSitePackage } from '../support/deps-json.js';
 import { repoRoot, runCli, spawnCli } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';
 
@@ -65,6 +68,21 @@ describe('the whole initial deployment: --package', () => {
     expect(upload.exitCode).toBe(2);
     expect(upload.stdout + upload.stderr).toContain('VERSION_MISMATCH');
     expect(storage.count()).toBe(0);
+  });
+
+  it('rehearse --package passes with a real site package (Kentico integrations beside Core 31.6.2) and a 31.6.2 database', async () => {
+    const dir = await tempDir();
+    const migration = path.join(dir, 'migration');
+    await mkdir(path.join(migration, 'storage', 'default', 'assets'), { recursive: true });
+    await writeBacpac(path.join(migration, 'db.bacpac'), { xperienceVersion: '31.6.2' });
+    await writeFile(path.join(migration, 'storage', 'default', 'assets', 'a.txt'), 'a');
+    const zip = path.join(dir, 'DeploymentPackage.zip');
+    await writeRealSitePackage(zip, 'Windows PowerShell 5.1');
+    const result = await runCli(['rehearse', migration, '--package', zip, '--no-progress']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/✓ check package +[\d.]+ s {2}DancingGoat 1\.0\.0 on Xperience 31\.6\.2 = database 31\.6\.2/);
+    expect(result.stdout).toMatch(/✓ check qa +[\d.]+ s {2}.*Xperience 31\.6\.2/);
   });
 
   it('plan --package passes with the sample package and lists it', async () => {

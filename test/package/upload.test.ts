@@ -10,6 +10,7 @@ import { runInteractive } from '../portal/interactive.js';
 import { repoRoot, runCli, type CliResult } from '../support/cli.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { useTempDirs } from '../support/tree.js';
+import { writeRealSitePackage } from '../support/deps-json.js';
 
 const harness = usePortalEmulator();
 const tempDir = useTempDirs();
@@ -143,6 +144,16 @@ describe('kxp-restore package upload (emulator)', () => {
     await harness.put(grant.databaseSasUrl, { 'db.bacpac': await readFile(path.join(repoRoot, 'examples', 'migration', 'db.bacpac')) });
     await harness.put(grant.storageSasUrl, { 'default/a.txt': 'a' });
     await expect(restoreToEnvironment(portal, { env: 'stg', assumeYes: true, intervalMs: 10 })).rejects.toMatchObject({ code: 'VERSION_MISMATCH', message: expect.stringContaining('31.3.0') });
+  });
+
+  it.each(['PowerShell 7', 'Windows PowerShell 5.1'] as const)('deploys a real site package with Kentico integrations (%s shape): product version 31.6.2', async (shape) => {
+    const zip = path.join(await tempDir(), 'DeploymentPackage.zip');
+    await writeRealSitePackage(zip, shape);
+    const result = await upload(zip, 'qa', 'developer');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('now runs DancingGoat 1.0.0 on Xperience 31.6.2');
+    expect(environment('qa')).toMatchObject({ version: '31.6.2', deployedVersion: '31.6.2' });
   });
 });
 
