@@ -59,6 +59,13 @@ export type ErrorCode =
   | 'PACKAGE_INVALID'
   | 'PACKAGE_TOO_LARGE'
   | 'DEPLOYMENT_FAILED'
+  // sharded uploads
+  /** A manifest file that cannot be read. */
+  | 'MANIFEST_INVALID'
+  /** A file no longer matches the manifest a shard was given (size or fingerprint changed). */
+  | 'MANIFEST_MISMATCH'
+  /** `upload --finish` found a split file whose blocks are not all staged: a shard has not finished. */
+  | 'SHARD_INCOMPLETE'
   | 'INTERNAL';
 
 const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
@@ -84,6 +91,9 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   NOT_CONFIRMED: ExitCode.invalid,
   PACKAGE_INVALID: ExitCode.invalid,
   PACKAGE_TOO_LARGE: ExitCode.invalid,
+  MANIFEST_INVALID: ExitCode.invalid,
+  MANIFEST_MISMATCH: ExitCode.invalid,
+  SHARD_INCOMPLETE: ExitCode.resumable,
 };
 
 export interface KxpErrorOptions {
