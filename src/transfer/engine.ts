@@ -32,6 +32,15 @@ import { assertUnchanged, changedWhile, openSourceFile, type SourceFile } from '
 export interface TransferItem {
   file: PayloadFile;
   target: ContainerTarget;
+  /** Stage only these blocks of the file and commit nothing (one shard's run of a split file; `finishSplit` commits). */
+  blocks?: BlockRun;
+}
+
+/** A run of whole blocks of a file: `first` and `count` in the file's block layout at `blockSize`. */
+export interface BlockRun {
+  first: number;
+  count: number;
+  blockSize: number;
 }
 
 /** What the engine runs: a local file to upload, or a remote source blob for the service to copy. */
@@ -197,8 +206,14 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
       hint: 'Stop whatever writes to it and run the same command again.',
     });
   }
-  const layout = layoutFor(state.size, requestedBlockSize);
-  context.emit({ type: 'file-start', blobName: file.blobName, path: file.displayPath, size: state.size, blocks: layout.single ? 1 : layout.blockCount });
+  const layout = layoutFor(state.size, item.blocks?.blockSize ?? requestedBlockSize);
+  context.emit({ type: 'file-start', blobName: file.blobName, path: file.displayPath, size: state.size, blocks: item.blocks?.count ?? (layout.single ? 1 : layout.blockCount) });
+  if (item.blocks) {
+    const blob = target.client.getBlockBlobClient(file.blobName);
+    await putBlocks(blob, source, file, layout, target.journal, context, item.blocks);
+    finish(context, file, state.size, 'uploaded', 0);
+    return;
+  }
   const remote = target.remote.get(file.blobName);
   const sameSizeRemote = remote !== undefined && remote.size === state.size && remote.md5 !== null ? remote : undefined;
   let known = target.journal.knownMd5(file.blobName, state);
@@ -254,8 +269,11 @@ async function putSingle(blob: BlockBlobClient, source: SourceFile, file: Payloa
   }
 }
 
-/** A large file: Put Block for every block the service lacks, then Put Block List with the whole-file MD5. */
-async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: PayloadFile, layout: BlockLayout, journal: Journal, context: FileContext): Promise<FileOutcome> {
+/**
+ * A large file: Put Block for every block the service lacks, then Put Block List with the whole-file MD5.
+ * With `run`, only that run of blocks is staged and nothing is committed (a shard's part of a split file).
+ */
+async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: PayloadFile, layout: BlockLayout, journal: Journal, context: FileContext, run?: BlockRun): Promise<FileOutcome> {
   const { handle, state } = source;
   const held = await blocksHeld(blob, file, layout, context);
   const hasher = context.hasher();
@@ -271,7 +289,8 @@ async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: Payloa
   };
   try {
     // Reading stays sequential (one pass over the file); hashing and sending overlap with it.
-    for (let index = 0; index < layout.blockCount && failure === undefined; index++) {
+    const end = run ? Math.min(layout.blockCount, run.first + run.count) : layout.blockCount;
+    for (let index = run?.first ?? 0; index < end && failure === undefined; index++) {
       const offset = index * layout.blockSize;
       const length = Math.min(layout.blockSize, state.size - offset);
       const slot = await context.slots.acquire(length, context.signal);
@@ -312,6 +331,12 @@ async function putBlocks(blob: BlockBlobClient, source: SourceFile, file: Payloa
     throw error;
   } finally {
     await Promise.allSettled(inFlight);
+  }
+  if (run) {
+    // The running MD5 of a part of a file means nothing; `finishSplit` commits the blocks every shard staged.
+    hasher.drop(fileKey);
+    await assertUnchanged(source, file, 'uploaded');
+    return 'uploaded';
   }
   const md5 = await hasher.finish(fileKey);
   // What is committed must be one version of the file.
