@@ -6,7 +6,7 @@ import { parseContainerSasUrl } from '../../src/azure/sas.js';
 import type { PayloadFile } from '../../src/source/types.js';
 import { runTransfer } from '../../src/transfer/engine.js';
 import { COMPOSITE_MD5_KEY, compositeMd5, finishSplit } from '../../src/transfer/finish-split.js';
-import { openTarget } from '../../src/transfer/targets.js';
+import { openTarget } from '../../src/operations/destinations/targets.js';
 import { useAzurite } from '../support/azurite.js';
 import { useTempDirs } from '../support/tree.js';
 
