@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'ACCESS_DENIED'
   /** A remote source (--storage-from) refused to be listed or read: its SAS expired or was revoked, or the sign-in lacks a role. */
   | 'SOURCE_ACCESS_DENIED'
+  /** A --storage-from URL without a SAS names a host that is not an Azure Storage endpoint: no Entra ID token is sent there. */
+  | 'SOURCE_HOST_REFUSED'
   /** The session is past day 7: no SAS URL of it can write any more; a new session is needed. */
   | 'UPLOAD_WINDOW_CLOSED'
   /** Two containers swapped, or a URL that points at the other part of the session. */
@@ -83,6 +85,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   MIXED_DESTINATIONS: ExitCode.invalid,
   ACCESS_DENIED: ExitCode.resumable,
   SOURCE_ACCESS_DENIED: ExitCode.resumable,
+  SOURCE_HOST_REFUSED: ExitCode.invalid,
   UPLOAD_WINDOW_CLOSED: ExitCode.invalid,
   WRONG_CONTAINER: ExitCode.invalid,
   LOCKED: ExitCode.invalid,

@@ -29,8 +29,41 @@ export interface RemoteSource {
 
 const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost|[^.]+)$/i;
 
+/** Azure Storage's endpoint suffixes: the public cloud, US Government and China (blob hosts `<account>.blob.<suffix>`). */
+export const AZURE_STORAGE_SUFFIXES: readonly string[] = ['core.windows.net', 'core.usgovcloudapi.net', 'core.chinacloudapi.cn'];
+
+export interface ParseSourceOptions {
+  /** More endpoint suffixes trusted with an Entra ID token (`--storage-endpoint-suffix`: Azure Stack Hub, a private cloud). */
+  endpointSuffixes?: readonly string[];
+}
+
+/**
+ * Whether an Entra ID token may be sent to this host. A storage token opens every account the identity may read,
+ * so it goes only to `<account>.blob.<suffix>` of Azure's clouds or of a suffix named on purpose, or to loopback
+ * (an emulator). Matched from the end of the name: `contoso.blob.core.windows.net.example.org` is example.org's.
+ */
+export function isStorageEndpoint(hostname: string, extraSuffixes: readonly string[] = []): boolean {
+  if (isLoopbackHost(hostname)) return true;
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return [...AZURE_STORAGE_SUFFIXES, ...extraSuffixes.map(endpointSuffix)].some((suffix) => {
+    const tail = `.blob.${suffix}`;
+    return host.endsWith(tail) && /^[a-z0-9]{3,24}$/.test(host.slice(0, -tail.length));
+  });
+}
+
+/** `core.example.net` (a leading `blob.` or dot is dropped); anything that is not a DNS name is a usage error. */
+export function endpointSuffix(raw: string): string {
+  const suffix = raw.trim().toLowerCase().replace(/^\.+/, '').replace(/^blob\./, '').replace(/\.$/, '');
+  if (!/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/.test(suffix)) {
+    throw new KxpError('USAGE', `--storage-endpoint-suffix "${raw}" is not a DNS suffix such as core.windows.net.`, {
+      hint: 'Give the storage endpoint suffix of the cloud the source account lives in: the part after <account>.blob.',
+    });
+  }
+  return suffix;
+}
+
 /** Parses `https://<account>.blob.core.windows.net/<container>[/<prefix>][?<SAS>]`; a SAS must allow read and list. */
-export function parseRemoteSourceUrl(raw: string): RemoteSource {
+export function parseRemoteSourceUrl(raw: string, options: ParseSourceOptions = {}): RemoteSource {
   const label = '--storage-from URL';
   let url: URL;
   try {
@@ -65,6 +98,18 @@ export function parseRemoteSourceUrl(raw: string): RemoteSource {
       throw new KxpError('SAS_INSECURE', `Signing in with Microsoft Entra ID needs https; ${label} ${url.origin} is ${url.protocol.replace(':', '')}.`, {
         hint: isLoopbackHost(url.hostname) ? 'Run the emulator with https (Azurite --cert/--key --oauth basic), or give a SAS.' : 'Use the https URL of the container.',
       });
+    }
+    // Before any token is requested: a mistyped or planted host never sees one.
+    const suffixes = (options.endpointSuffixes ?? []).map(endpointSuffix);
+    if (!isStorageEndpoint(url.hostname, suffixes)) {
+      const trusted = [...AZURE_STORAGE_SUFFIXES, ...suffixes].map((suffix) => `*.blob.${suffix}`).join(', ');
+      throw new KxpError(
+        'SOURCE_HOST_REFUSED',
+        `The ${label} ${url.origin}${url.pathname} names the host ${url.hostname}, which is not an Azure Storage endpoint. Without a SAS, the source is read with your Microsoft Entra ID sign-in, and that token opens every storage account you may read: it is sent only to ${trusted} (and loopback). Nothing was sent.`,
+        {
+          hint: 'Check the host (copy the blob endpoint from the storage account\'s Endpoints page in the Azure portal). For Azure Stack Hub or another cloud, add --storage-endpoint-suffix <suffix> (the part after <account>.blob.); or give a SAS for the source.',
+        },
+      );
     }
   }
   const redacted = hasSas ? redactUrl(raw.trim()) : `${url.origin}${url.pathname}`;

@@ -4,7 +4,7 @@ import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
 import { planJson, renderPlan } from '../report/plan.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
-import { packageOption, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface PlanArgs extends SourceArgs {
   json: boolean;
@@ -46,9 +46,11 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
           'The database here, the Xperience 13 media already in Azure: every rule on the mapped listing (nothing is written anywhere)',
         )
         .example('$0 plan --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map =default/ --lowercase', 'The source read with Entra ID sign-in')
+        .example('$0 plan --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
         .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by plan).') as never,
     handler: async (args) => {
       const source = sourceFromArgs(args);
+      announceSignedInSources(source, ctx.stderr);
       const report = await planPayload(source, {
         tenantId: args['tenant-id'],
         env: ctx.env,

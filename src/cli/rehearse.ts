@@ -9,7 +9,7 @@ import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/r
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
-import { packageOption, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface RehearseArgs extends SourceArgs {
   env: EnvironmentName;
@@ -47,12 +47,15 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .example('$0 rehearse ./migration --no-progress --quiet', 'Step lines only')
         .example("$0 rehearse ./migration --storage-from 'https://oldsite.blob.core.windows.net/media?<SAS>' --map 'MySite/media/=default/assets/media/' --lowercase", 'Media already in Azure: copied into the emulator first, then copied server side as upload does (docs/remote-source.md)')
         .example('$0 rehearse ./migration --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map MySite/media/=default/assets/media/ --lowercase', 'The same source read with Entra ID sign-in')
+        .example('$0 rehearse ./migration --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
         .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;
       let progress: TransferProgressView | undefined;
       let restoreView: RestoreProgressView | undefined;
-      const report = await rehearse(sourceFromArgs(args), {
+      const source = sourceFromArgs(args);
+      announceSignedInSources(source, ctx.stderr);
+      const report = await rehearse(source, {
         env: args.env,
         envVersions: parseEnvVersions(args['env-version']),
         concurrency: args.concurrency,

@@ -1,6 +1,8 @@
 /** The payload options every data command shares: `[dir] --bacpac --storage --lowercase --nfc --include-system-files`, and `--storage-from --map --tenant-id` where they apply. Defined once here. */
 import type { Argv } from 'yargs';
+import { parseRemoteSourceUrl } from '../azure/remote-source.js';
 import { redactUrl } from '../azure/sas.js';
+import { renderSignedInSources } from '../report/remote-source.js';
 import type { PayloadSource } from '../source/types.js';
 
 export interface SourceArgs {
@@ -16,6 +18,7 @@ export interface SourceArgs {
   'storage-from'?: string[];
   map?: string[];
   'tenant-id'?: string;
+  'storage-endpoint-suffix'?: string[];
 }
 
 export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
@@ -85,6 +88,13 @@ export function withRemoteSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs>
       type: 'string',
       requiresArg: true,
       describe: 'Entra ID tenant (directory) for --storage-from sources without a SAS (sign-in: environment, workload or managed identity, Azure CLI…)',
+    })
+    .option('storage-endpoint-suffix', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe:
+        'Storage endpoint suffix (e.g. local.azurestack.external) whose <account>.blob.<suffix> hosts may receive the Entra ID token, besides Azure\'s public, US Government and China clouds (repeatable)',
     }) as Argv<T & SourceArgs>;
 }
 
@@ -100,7 +110,18 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   if (args['check-layout']) source.checkLayout = true;
   if (args['storage-from']?.length) source.storageFrom = args['storage-from'];
   if (args.map?.length) source.map = args.map;
+  if (args['storage-endpoint-suffix']?.length) source.storageEndpointSuffix = args['storage-endpoint-suffix'];
   return source;
+}
+
+/**
+ * Names in full the host of every source read with an Entra ID token, before anything is sent (a label such as
+ * `contoso/media` would hide `contoso.blob.core.windows.net.example.org`). A URL the core would refuse is refused here.
+ */
+export function announceSignedInSources(source: PayloadSource, stderr: NodeJS.WritableStream): void {
+  const parsed = (source.storageFrom ?? []).map((url) => parseRemoteSourceUrl(url, { endpointSuffixes: source.storageEndpointSuffix }));
+  const text = renderSignedInSources(parsed);
+  if (text) stderr.write(text);
 }
 
 /** `--package FILE` on plan, upload and rehearse: the deployment package the data goes with (checked with it). */
@@ -116,5 +137,6 @@ export function remoteResumeWords(args: SourceArgs): string[] {
   for (const url of args['storage-from'] ?? []) words.push('--storage-from', redactUrl(url));
   for (const map of args.map ?? []) words.push('--map', map);
   if (args['tenant-id'] !== undefined) words.push('--tenant-id', args['tenant-id']);
+  for (const suffix of args['storage-endpoint-suffix'] ?? []) words.push('--storage-endpoint-suffix', suffix);
   return words;
 }

@@ -10,7 +10,7 @@ import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions,
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
-import { packageOption, remoteResumeWords, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, remoteResumeWords, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface UploadArgs extends SourceArgs, AccessArgs {
   concurrency?: number;
@@ -67,6 +67,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           'Xperience 13 media already in Azure: copied server side into the restore container (no bytes through this machine)',
         )
         .example('$0 upload --storage-from https://oldsite.blob.core.windows.net/media/mysite/ --tenant-id contoso.onmicrosoft.com --map mysite/=default/ --lowercase --manual', 'The same with Entra ID sign-in instead of a source SAS')
+        .example('$0 upload --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase --storage-sas-url-file files.url', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
         .epilog(
           'Re-run the same command to resume after an interruption (new SAS URLs for the same containers are fine; with --portal-url or ' +
             '--manual each run gets access anew, also after a revoke): files already ' +
@@ -76,6 +77,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         ) as never,
     handler: async (args) => {
       const source = sourceFromArgs(args);
+      announceSignedInSources(source, ctx.stderr);
       const urls = await resolveAccess(args, ctx);
       const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
       let last: Extract<UploadEvent, { type: 'progress' }>['progress'] | undefined;

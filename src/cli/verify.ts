@@ -8,7 +8,7 @@ import { renderDestinations } from '../report/upload.js';
 import { renderVerifyResult, verifyJson, verifyStartLine } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
-import { sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 type VerifyArgs = SourceArgs & AccessArgs & { 'trust-journal'?: boolean; deep?: boolean; hash: boolean };
 
@@ -35,6 +35,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           'Media copied from Azure: by size, Content-MD5, or the source ETag each copy recorded',
         )
         .example('$0 verify --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map =default/ --lowercase --storage-sas-url-file files.url --hash', 'Entra ID sign-in; blobs without MD5 downloaded from both sides and hashed')
+        .example('$0 verify --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase --storage-sas-url-file files.url', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
         .example('$0 verify --storage ./migration/storage --storage-sas-url-file files.url --json', 'Storage only, JSON: { ok, missing, extra, mismatched }')
         .example('$0 verify ./migration --portal-url http://127.0.0.1:7070 --token-file devops.token', 'Emulator: get access from it for this run')
         .example('$0 verify --storage \'./App/$StorageAssets\' --lowercase --manual --state-dir ~/.kxp-state', 'Real Portal, paste the URLs; names lowercased as upload sent them; the journal kept elsewhere')
@@ -50,9 +51,11 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             'source does not have (e.g. a stray DB.bacpac) are reported as extra. What each mode proves: docs/verify.md.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
         ) as never,
     handler: async (args) => {
+      const source = sourceFromArgs(args);
+      announceSignedInSources(source, ctx.stderr);
       const urls = await resolveAccess(args, ctx);
       try {
-        const result = await verifyPayload(sourceFromArgs(args), {
+        const result = await verifyPayload(source, {
           dbSasUrl: urls.dbSasUrl,
           storageSasUrl: urls.storageSasUrl,
           getAccess: urls.getAccess,

@@ -41,7 +41,7 @@ export function openRemoteSources(source: PayloadSource, options: RemoteSourceOp
     return null;
   }
   const maps = parsePrefixMaps(source.map ?? []);
-  const parsed = urls.map(parseRemoteSourceUrl);
+  const parsed = urls.map((url) => parseRemoteSourceUrl(url, { endpointSuffixes: source.storageEndpointSuffix }));
   let credential: TokenCredential | undefined = options.credential;
   const readers = parsed.map(
     (remote) =>

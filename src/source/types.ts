@@ -79,4 +79,9 @@ export interface RemotePayload {
   storageFrom?: string[];
   /** `SRC_PREFIX=DST_PREFIX` mappings for their blob names; the longest prefix wins. */
   map?: string[];
+  /**
+   * Storage endpoint suffixes (`core.example.net`: hosts `<account>.blob.core.example.net`) trusted with an Entra ID
+   * token besides Azure's public, US Government and China clouds (Azure Stack Hub, a private cloud).
+   */
+  storageEndpointSuffix?: string[];
 }

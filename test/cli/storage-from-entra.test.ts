@@ -4,6 +4,7 @@
  * source, get a user delegation key and have the service copy each blob through a user delegation SAS.
  */
 import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,9 +20,10 @@ import {
   StorageSharedKeyCredential,
   type RequestPolicyFactory,
 } from '@azure/storage-blob';
+import selfsigned from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContainerSasUrl, startAzurite, type RunningAzurite } from '../../src/azure/azurite.js';
-import { spawnCli } from '../support/cli.js';
+import { repoRoot, spawnCli } from '../support/cli.js';
 import { loopbackCertificate, startLocalEntra, type LocalEntra } from '../support/entra.js';
 import { useTempDirs } from '../support/tree.js';
 import { blobsOf, COPIED, fillXperienceMedia, MEDIA_MAP, SOURCE_ACCOUNT, SOURCE_KEY } from '../support/source-account.js';
@@ -101,6 +103,42 @@ describe('--storage-from with Entra ID sign-in (no SAS for the source)', () => {
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toContain('error [SOURCE_ACCESS_DENIED]');
     expect(run.stderr).toContain(`${base}/${SOURCE_ACCOUNT}/media`);
+  }, 120_000);
+
+  it('a host that only looks like Azure Storage (contoso.blob.core.windows.net.example.org) gets no token: refused before sign-in, exit 2, the host named in full', async () => {
+    const lookalike = 'contoso.blob.core.windows.net.example.org';
+    const pems = await selfsigned.generate([{ name: 'commonName', value: lookalike }], { keySize: 2048, algorithm: 'sha256', extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: lookalike }] }] });
+    const seen: Array<string | undefined> = [];
+    const server = https.createServer({ cert: pems.cert, key: pems.private }, (request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(403, { 'content-type': 'application/xml', 'x-ms-error-code': 'AuthorizationFailure' }).end('<?xml version="1.0"?><Error><Code>AuthorizationFailure</Code></Error>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const trust = path.join(folder, 'both.pem');
+      await writeFile(trust, `${ca}\n${pems.cert}`);
+      // The child resolves the look-alike name to this test's server (its own hosts file: test/support/hosts-preload.js).
+      const env = { ...signedIn(), NODE_EXTRA_CA_CERTS: trust, KXP_TEST_HOSTS: lookalike, NODE_OPTIONS: `--import=${path.join(repoRoot, 'test/support/hosts-preload.js')}` };
+      const url = `https://${lookalike}:${(server.address() as AddressInfo).port}/media`;
+      const tokensBefore = entra.tokenRequests.length;
+      const refused = await spawnCli(['plan', '--storage-from', url, '--map', MEDIA_MAP, '--lowercase'], { env }).done;
+      expect(refused.stderr).toContain('error [SOURCE_HOST_REFUSED]');
+      expect(refused.stderr).toContain(`names the host ${lookalike}, which is not an Azure Storage endpoint`);
+      expect(refused.exitCode).toBe(2);
+      expect(seen).toEqual([]);
+      expect(entra.tokenRequests.length).toBe(tokensBefore);
+
+      // The same server named on purpose as a storage endpoint suffix does receive the token: the refusal above is
+      // the rule's doing, not a setup that could not reach the server. The host is printed in full first.
+      const allowed = await spawnCli(['plan', '--storage-from', url, '--map', MEDIA_MAP, '--lowercase', '--storage-endpoint-suffix', 'core.windows.net.example.org'], { env }).done;
+      expect(allowed.stderr).toContain(`Source  ${url}\n        read with your Microsoft Entra ID sign-in; the token goes to ${new URL(url).host} only`);
+      expect(allowed.stderr.indexOf('Source  ')).toBeLessThan(allowed.stderr.indexOf('error ['));
+      expect(allowed.exitCode).toBe(3);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen[0]).toMatch(/^Bearer /);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }, 120_000);
 
   async function urlFile(url: string): Promise<string> {
