@@ -18,7 +18,7 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
-import { makeDirectory } from '../make-directory.js';
+import { makeDirectory } from '../fs/make-directory.js';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';

@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { writeStreamAtomically } from '../fs/write-atomically.js';
+import { EXAMPLE_XPERIENCE_VERSION } from '../rules/xperience-version.js';
 import { encodeRow, type CellValue } from './bcp-encode.js';
 import { DEFAULT_VARIANTS, type LayoutVariants } from './bcp-layout.js';
 import type { ModelColumn } from './model.js';
 import { contentTypesXml, dacMetadataXml, modelXml, originXml, relsXml, type XmlColumn, type XmlTable } from './package-xml.js';
 
-/** The Xperience version of the bundled example (examples/migration/db.bacpac) and the writer's default. */
-export const EXAMPLE_XPERIENCE_VERSION = '31.1.0';
 
 export interface WriterColumn {
   name: string;
@@ -202,16 +199,4 @@ export async function writeBacpac(file: string, options: WriteBacpacOptions = {}
   zip.end();
   zip.on('error', (error: Error) => (zip.outputStream as Readable).destroy(error));
   await writeStreamAtomically(zip.outputStream as Readable, file);
-}
-
-/** Writes a stream to `<file>.partial`, then renames it into place: nobody ever sees half a file. */
-export async function writeStreamAtomically(stream: Readable, file: string): Promise<void> {
-  const partial = `${file}.partial`;
-  try {
-    await pipeline(stream, createWriteStream(partial));
-    await rename(partial, file);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
 }

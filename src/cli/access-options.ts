@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { KxpError } from '../errors.js';
 import { renderAccessFromPortal, renderWarning } from '../report/session.js';
-import { readTextLines } from '../text-file.js';
+import { readTextLines } from '../fs/text-file.js';
 import type { AccessProvider } from '../operations/destinations/types.js';
 import type { CliContext } from './context.js';
 import { portalFromArgs, portalName, warnIgnoredPortalUrl, withPortalOptions, type PortalArgs } from './portal-options.js';

@@ -9,7 +9,7 @@ import { HttpPortal } from '../portal/http-portal.js';
 import { ManualPortal } from '../portal/manual-portal.js';
 import { isEnvironmentName, type EnvironmentName, type Portal } from '../portal/types.js';
 import { renderWarning } from '../report/session.js';
-import { readTextLines } from '../text-file.js';
+import { readTextLines } from '../fs/text-file.js';
 import type { CliContext } from './context.js';
 import { inquirerPrompter } from './manual-prompter.js';
 

@@ -11,7 +11,7 @@ import { listUnclaimed, type RemoteBlob } from '../azure/listing.js';
 import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
 import type { ContainerTarget } from '../transfer/target.js';
-import { md5OfHandle } from '../transfer/file-hash.js';
+import { md5OfHandle } from '../fs/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';
 import { prepareDestinations } from './destinations/prepare.js';

@@ -6,7 +6,8 @@
  */
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
-import { EXAMPLE_XPERIENCE_VERSION, writeStreamAtomically } from '../bacpac/write.js';
+import { writeStreamAtomically } from '../fs/write-atomically.js';
+import { EXAMPLE_XPERIENCE_VERSION } from '../rules/xperience-version.js';
 import { CD_REPOSITORY_CONFIG, CD_REPOSITORY_DIRECTORY } from './check.js';
 import { METADATA_FILE, STORAGE_ASSETS_DIRECTORY } from './metadata.js';
 

@@ -3,6 +3,8 @@
  * compared by their numeric parts: "31.1" equals "31.1.0". And the versions the SaaS accepts.
  */
 
+/** The Xperience version of the bundled example (examples/migration/db.bacpac, the sample package) and the writers' default. */
+export const EXAMPLE_XPERIENCE_VERSION = '31.1.0';
 /**
  * Minimum Xperience version of a new SaaS project: 30.1.0, as Kentico's "Deploy to the SaaS environment"
  * and "SaaS - Frequently asked questions" pages say (docs/package.md, "Which version").

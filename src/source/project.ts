@@ -14,7 +14,7 @@ import { ruleForPath, templateDefaultLayout, type Layout } from '../rules/layout
 import { resolveLayout } from '../layout/resolve.js';
 import { error } from '../rules/finding.js';
 import { LayoutCheck } from '../rules/layout.js';
-import { md5OfFile } from '../transfer/file-hash.js';
+import { md5OfFile } from '../fs/file-hash.js';
 import type { PayloadSource } from './types.js';
 import type { ScanEvent, WalkEntry, Walker } from './scan.js';
 

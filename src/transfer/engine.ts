@@ -20,7 +20,7 @@ import { Accounting } from './accounting.js';
 import { copyBlob, type CopyContext, type CopyItem } from './copy.js';
 import { BLOCK_ID_BYTES, blockIdScheme, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockIdScheme, type BlockLayout } from './blocks.js';
 import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
-import { md5OfHandle } from './file-hash.js';
+import { md5OfHandle } from '../fs/file-hash.js';
 import type { Journal } from './journal.js';
 import { abortReason, paced, type AttemptReport, type PaceOptions, type RetryPolicy } from './pacer.js';
 import { requestOptions, type ContainerTarget } from './target.js';

@@ -16,7 +16,7 @@ import type { BigIntStats } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
-import { makeDirectory } from '../make-directory.js';
+import { makeDirectory } from '../fs/make-directory.js';
 import { DigestTable, valueLayout } from '../digest-table.js';
 import type { ContainerRole } from '../rules/container-role.js';
 import {

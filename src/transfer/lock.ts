@@ -11,7 +11,7 @@ import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
-import { makeDirectory } from '../make-directory.js';
+import { makeDirectory } from '../fs/make-directory.js';
 import { journalBaseName } from './journal.js';
 
 /** What a lock file holds. `token` tells this lock from a later one of the same pid (pids are reused). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../azure/azurite.js';
 import { KxpError } from '../../errors.js';
-import { preparePrivateFolder, writePrivateFile } from '../../private-file.js';
+import { preparePrivateFolder, writePrivateFile } from '../../fs/private-file.js';
 import { offsetProblem } from './clock.js';
 import { EXAMPLE_XPERIENCE_VERSION, readXperienceVersion } from '../../bacpac/index.js';
 import { ENVIRONMENTS, type EnvironmentName, type Role } from '../types.js';

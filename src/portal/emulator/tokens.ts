@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../../errors.js';
-import { preparePrivateFolder, writePrivateFile } from '../../private-file.js';
-import { decodeText } from '../../text-file.js';
+import { preparePrivateFolder, writePrivateFile } from '../../fs/private-file.js';
+import { decodeText } from '../../fs/text-file.js';
 import { isRole, ROLES, type Role } from '../types.js';
 
 export interface RoleToken {

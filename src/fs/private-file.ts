@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { KxpError } from './errors.js';
+import { KxpError } from '../errors.js';
 import { makeDirectory } from './make-directory.js';
 
 const OWNER_ONLY_FILE = 0o600;

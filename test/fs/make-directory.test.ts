@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDirectory } from '../src/make-directory.js';
-import { useTempDirs } from './support/tree.js';
+import { makeDirectory } from '../../src/fs/make-directory.js';
+import { useTempDirs } from '../support/tree.js';
 
 describe('makeDirectory', () => {
   const tempDir = useTempDirs();

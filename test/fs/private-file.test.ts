@@ -1,8 +1,8 @@
 import { chmod, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { preparePrivateFolder, writePrivateFile } from '../src/private-file.js';
-import { useTempDirs } from './support/tree.js';
+import { preparePrivateFolder, writePrivateFile } from '../../src/fs/private-file.js';
+import { useTempDirs } from '../support/tree.js';
 
 const mode = async (target: string) => (await stat(target)).mode & 0o777;
 
