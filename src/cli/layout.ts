@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { ExitCode, KxpError } from '../errors.js';
+import { ExitCode, KxpError, toKxpError } from '../errors.js';
+import type { Layout } from '../rules/layout-model.js';
+import { errorJson } from '../report/errors.js';
 import { learnFromExport } from '../layout/export.js';
 import { resolveLayout } from '../layout/resolve.js';
 import { layoutJson, renderLayout } from '../report/layout.js';
@@ -39,11 +41,18 @@ export function layoutCommand(ctx: CliContext): CommandModule<object, LayoutArgs
         ) as never,
     handler: async (args) => {
       if (args['from-export'] !== undefined && args['from-export'].trim() === '') throw new KxpError('USAGE', '--from-export needs a folder or a SAS URL.');
-      const layout =
-        args['from-export'] !== undefined
-          ? await learnFromExport(args['from-export'], { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal })
-          : await resolveLayout({ layoutFile: args.layout, project: args.project, cwd: ctx.cwd, signal: ctx.signal });
-      ctx.stdout.write(args.json ? JSON.stringify(layoutJson(layout), null, 2) + '\n' : renderLayout(layout));
+      let layout: Layout;
+      try {
+        layout =
+          args['from-export'] !== undefined
+            ? await learnFromExport(args['from-export'], { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal })
+            : await resolveLayout({ layoutFile: args.layout, project: args.project, cwd: ctx.cwd, signal: ctx.signal });
+      } catch (thrown) {
+        // --json always prints a result: a refusal is `{ "ok": false, "error": … }` (stderr still says it in words).
+        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(toKxpError(thrown)) }, null, 2) + '\n');
+        throw thrown;
+      }
+      ctx.stdout.write(args.json ? JSON.stringify({ ok: true, ...layoutJson(layout) }, null, 2) + '\n' : renderLayout(layout));
       ctx.setExitCode(ExitCode.ok);
     },
   };

@@ -101,5 +101,5 @@ async function learn(shown: string, level: (container: string | null) => Promise
       hint: 'Point --from-export at the downloaded "Storage and files" export (one folder per container, e.g. default/assets/…), or at a SAS URL of the container holding it.',
     });
   }
-  return { source: 'export', from: shown, rules, storageAssetsDir: DEFAULT_STORAGE_ASSETS_DIR, notes };
+  return { source: 'export', from: shown, rules, exclusions: [], storageAssetsDir: DEFAULT_STORAGE_ASSETS_DIR, notes };
 }

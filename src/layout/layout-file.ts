@@ -1,14 +1,15 @@
 /**
  * Layout files: `{ "containers": { "default": ["assets/"] } }`, container names to the project path
- * prefixes they serve (relative to the project root, lowercase, ending in `/`). Optional
- * `"storageAssetsDir"` names the development folder laid out by container (default `$StorageAssets`).
+ * prefixes they serve (relative to the project root, lowercase, ending in `/`). Optional `"exclude"`
+ * lists prefixes inside those that no container serves (left out of the upload), and `"storageAssetsDir"`
+ * names the development folder laid out by container (default `$StorageAssets`).
  */
 import { readFile } from 'node:fs/promises';
 import { KxpError } from '../errors.js';
 import { containerNameProblem } from '../rules/names.js';
-import { DEFAULT_STORAGE_ASSETS_DIR, layoutConflicts, prefixProblem, type Layout, type LayoutRule } from '../rules/layout-model.js';
+import { DEFAULT_STORAGE_ASSETS_DIR, exclusionConflicts, layoutConflicts, prefixProblem, type Layout, type LayoutExclusion, type LayoutRule } from '../rules/layout-model.js';
 
-const KNOWN_KEYS = new Set(['containers', 'storageAssetsDir', '$schema', 'comment']);
+const KNOWN_KEYS = new Set(['containers', 'exclude', 'storageAssetsDir', '$schema', 'comment']);
 const EXAMPLE = '{ "containers": { "default": ["assets/"] } }';
 
 export async function readLayoutFile(file: string, shown: string = file): Promise<Layout> {
@@ -43,7 +44,7 @@ export function parseLayoutFile(text: string, shown: string): Layout {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('the file must hold one JSON object with a "containers" member');
   const record = parsed as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!KNOWN_KEYS.has(key)) throw invalid(`unknown member "${key}" (known: "containers", "storageAssetsDir")`, lineOf(text, `"${key}"`));
+    if (!KNOWN_KEYS.has(key)) throw invalid(`unknown member "${key}" (known: "containers", "exclude", "storageAssetsDir")`, lineOf(text, `"${key}"`));
   }
   const containers = record.containers;
   if (typeof containers !== 'object' || containers === null || Array.isArray(containers)) throw invalid('"containers" must be an object of container names to lists of path prefixes');
@@ -69,7 +70,23 @@ export function parseLayoutFile(text: string, shown: string): Layout {
   if (rules.length === 0) throw invalid('"containers" is empty; name at least one container');
   const conflicts = layoutConflicts(rules);
   if (conflicts.length > 0) throw invalid(`${conflicts[0]}; each project path belongs to one container`);
-  return { source: 'layout-file', from: shown, rules, storageAssetsDir, notes: [] };
+  const exclusions = readExclusions(text, shown, record.exclude, invalid);
+  const excludedAndMapped = exclusionConflicts(rules, exclusions);
+  if (excludedAndMapped.length > 0) throw invalid(`${excludedAndMapped[0]}; remove one of the two`);
+  return { source: 'layout-file', from: shown, rules, exclusions, storageAssetsDir, notes: [] };
+}
+
+/** `"exclude": ["assets/synchronizations/"]`: prefixes no container serves. */
+function readExclusions(text: string, shown: string, value: unknown, invalid: (message: string, line?: number) => Error): LayoutExclusion[] {
+  if (value === undefined) return [];
+  const at = lineOf(text, '"exclude"');
+  if (!Array.isArray(value) || value.some((prefix) => typeof prefix !== 'string')) throw invalid('"exclude" must be a list of path prefixes as strings, such as ["assets/synchronizations/"]', at);
+  return (value as string[]).map((prefix) => {
+    const line = lineOf(text, JSON.stringify(prefix), indexOf(text, '"exclude"')) ?? at ?? 1;
+    const wrong = prefixProblem(prefix);
+    if (wrong) throw invalid(`the excluded prefix "${prefix}" ${wrong}`, line);
+    return { prefix, origin: { kind: 'layout-file', file: shown, line } };
+  });
 }
 
 function indexOf(text: string, needle: string, from = 0): number {

@@ -36,6 +36,8 @@ export type FindingCode =
   | 'UNMAPPED_CONTAINER'
   /** Storage layout: a file inside a container but outside every path prefix that container serves. */
   | 'UNMAPPED_PATH'
+  /** Storage layout: a file under a path the project excludes from the containers (ExcludeAzureStoragePath). */
+  | 'EXCLUDED_PATH'
   /** Storage layout: a container of the layout with no files; the restore recreates it empty. */
   | 'EMPTY_CONTAINER'
   /** --project: two different files would become the same blob. */

@@ -18,6 +18,17 @@ export interface LayoutRule {
   origin: RuleOrigin;
 }
 
+/**
+ * A project path the site keeps out of every container (`StorageHelper.ExcludeAzureStoragePath`, or a
+ * file-system provider mapped in the cloud branch): files under it stay on the application's own disk,
+ * so they are left out of the upload even when a container's prefix covers them.
+ */
+export interface LayoutExclusion {
+  /** Project-relative path prefix, lowercase, ending in `/` (e.g. `assets/synchronizations/`). */
+  prefix: string;
+  origin: RuleOrigin;
+}
+
 export type LayoutSource = 'layout-file' | 'project' | 'export' | 'template-default';
 
 export interface Layout {
@@ -25,6 +36,8 @@ export interface Layout {
   /** The file, folder or redacted URL the layout was read from; null for the template default. */
   from: string | null;
   rules: LayoutRule[];
+  /** Paths inside a container's prefixes that the site does not read from any container. */
+  exclusions: LayoutExclusion[];
   /**
    * The project folder that holds files laid out by container, as the local storage provider keeps them
    * in development: `<storageAssetsDir>/<container>/<blob path>`. `$StorageAssets` unless the code says otherwise.
@@ -43,6 +56,7 @@ export function templateDefaultLayout(): Layout {
     source: 'template-default',
     from: null,
     rules: [{ container: DEFAULT_CONTAINER, prefix: 'assets/', origin: { kind: 'template-default' } }],
+    exclusions: [],
     storageAssetsDir: DEFAULT_STORAGE_ASSETS_DIR,
     notes: [],
   };
@@ -75,14 +89,38 @@ export function prefixProblem(prefix: string): string | null {
   return null;
 }
 
-/** The layout rule that serves a project-relative path (lowercased): the longest matching prefix, as the storage mapping resolves it. */
+/**
+ * The layout rule that serves a project-relative path (lowercased): the longest matching prefix, as the
+ * storage mapping resolves it; null when no rule matches or a longer (or equal) exclusion keeps the path out.
+ */
 export function ruleForPath(layout: Layout, projectPath: string): LayoutRule | null {
   const lower = projectPath.toLowerCase();
   let best: LayoutRule | null = null;
   for (const rule of layout.rules) {
     if (lower.startsWith(rule.prefix) && (best === null || rule.prefix.length > best.prefix.length)) best = rule;
   }
+  if (best === null) return null;
+  const excluded = exclusionForPath(layout, lower);
+  return excluded !== null && excluded.prefix.length >= best.prefix.length ? null : best;
+}
+
+/** The exclusion that keeps a project-relative path out of the containers (the longest matching one), or null. */
+export function exclusionForPath(layout: Layout, projectPath: string): LayoutExclusion | null {
+  const lower = projectPath.toLowerCase();
+  let best: LayoutExclusion | null = null;
+  for (const exclusion of layout.exclusions) {
+    if (lower.startsWith(exclusion.prefix) && (best === null || exclusion.prefix.length > best.prefix.length)) best = exclusion;
+  }
   return best;
+}
+
+/** The prefixes a walk of `prefix` must leave out: longer rules (walked on their own) and exclusions inside it. */
+export function prefixesTakenFrom(layout: Layout, prefix: string): Set<string> {
+  const taken = new Set<string>();
+  for (const other of [...layout.rules, ...layout.exclusions]) {
+    if (other.prefix !== prefix && other.prefix.startsWith(prefix)) taken.add(other.prefix);
+  }
+  return taken;
 }
 
 const containersCache = new WeakMap<LayoutRule[], Map<string, string[]>>();
@@ -104,9 +142,21 @@ export function containersOf(layout: Layout): Map<string, string[]> {
   return containers;
 }
 
-/** The layout-file form of a layout: `{ "containers": { "default": ["assets/"] } }`. */
-export function layoutFileJson(layout: Layout): { containers: Record<string, string[]> } {
-  return { containers: Object.fromEntries(containersOf(layout)) };
+export interface LayoutFileJson {
+  containers: Record<string, string[]>;
+  exclude?: string[];
+  storageAssetsDir?: string;
+}
+
+/**
+ * The layout-file form of a layout: `{ "containers": { "default": ["assets/"] } }`, with `exclude` and
+ * `storageAssetsDir` when they differ from the defaults, so reading it back gives the same layout.
+ */
+export function layoutFileJson(layout: Layout): LayoutFileJson {
+  const json: LayoutFileJson = { containers: Object.fromEntries(containersOf(layout)) };
+  if (layout.exclusions.length > 0) json.exclude = [...new Set(layout.exclusions.map((exclusion) => exclusion.prefix))];
+  if (layout.storageAssetsDir !== DEFAULT_STORAGE_ASSETS_DIR) json.storageAssetsDir = layout.storageAssetsDir;
+  return json;
 }
 
 /**
@@ -122,6 +172,16 @@ export function layoutConflicts(rules: LayoutRule[]): string[] {
     else if (other.container !== rule.container) {
       conflicts.push(`"${rule.prefix}" is mapped to container ${other.container} (${describeOrigin(other.origin)}) and to container ${rule.container} (${describeOrigin(rule.origin)})`);
     }
+  }
+  return conflicts;
+}
+
+/** Exclusions that name a path a rule maps exactly: the code says both "this container" and "no container". */
+export function exclusionConflicts(rules: LayoutRule[], exclusions: LayoutExclusion[]): string[] {
+  const conflicts: string[] = [];
+  for (const exclusion of exclusions) {
+    const rule = rules.find((candidate) => candidate.prefix === exclusion.prefix);
+    if (rule) conflicts.push(`"${exclusion.prefix}" is mapped to container ${rule.container} (${describeOrigin(rule.origin)}) and excluded (${describeOrigin(exclusion.origin)})`);
   }
   return conflicts;
 }

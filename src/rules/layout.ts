@@ -3,11 +3,11 @@
  * and a remote listing feed the same rules. Blob names are `<container>/<path>` as they go into the
  * restore's storage container.
  */
-import { containersOf, ruleForPath, type Layout } from './layout-model.js';
+import { containersOf, describeOrigin, exclusionForPath, ruleForPath, type Layout } from './layout-model.js';
 import { error, warning, type Finding } from './finding.js';
 
 export interface LayoutProblem {
-  code: 'UNMAPPED_CONTAINER' | 'UNMAPPED_PATH';
+  code: 'UNMAPPED_CONTAINER' | 'UNMAPPED_PATH' | 'EXCLUDED_PATH';
   container: string;
   /** The blob name the site would read the file from, when one is plausible. */
   suggestion: string | null;
@@ -37,6 +37,15 @@ export function layoutProblem(layout: Layout, blobName: string): LayoutProblem |
   }
   const rule = ruleForPath(layout, inside);
   if (rule !== null && rule.container === container) return null;
+  const excluded = rule === null ? exclusionForPath(layout, inside) : null;
+  if (excluded !== null) {
+    return {
+      code: 'EXCLUDED_PATH',
+      container,
+      suggestion: null,
+      message: `${blobName} is under ${excluded.prefix}, which the site keeps out of every container (${describeOrigin(excluded.origin)}): it reads those files from the application's own disk, never from container ${container}. Leave the file out of the upload.`,
+    };
+  }
   const suggestion = rule !== null ? `${rule.container}/${inside}` : suggestFor(layout, name, false);
   const why = rule !== null ? `the site reads ${rule.prefix} from container ${rule.container}` : `container ${container} serves only ${served.join(', ')}`;
   return {
@@ -101,7 +110,7 @@ export class LayoutCheck {
       this.#reportedContainers.add(problem.container);
       return error('UNMAPPED_CONTAINER', folderOf(path, blobName), problem.message);
     }
-    return error('UNMAPPED_PATH', path, problem.message);
+    return error(problem.code, path, problem.message);
   }
 
   /** Warnings for the containers of the layout that no checked blob name went to. */

@@ -10,7 +10,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { ruleForPath, templateDefaultLayout, type Layout } from '../rules/layout-model.js';
+import { prefixesTakenFrom, ruleForPath, templateDefaultLayout, type Layout } from '../rules/layout-model.js';
 import { resolveLayout } from '../layout/resolve.js';
 import { error } from '../rules/finding.js';
 import { LayoutCheck } from '../rules/layout.js';
@@ -46,12 +46,12 @@ export async function* checkedAgainstLayout(events: AsyncIterable<ScanEvent>, la
 export async function* scanProject(projectDir: string, layout: Layout, walker: Walker, show: (p: string) => string, signal?: AbortSignal): AsyncGenerator<ScanEvent> {
   const rootReal = await realpath(projectDir);
   const resolver = new CaseInsensitivePaths(projectDir);
-  // Each rule's folder, minus the subfolders a longer rule takes.
+  // Each rule's folder, minus the subfolders a longer rule takes and those the layout excludes.
   for (const rule of [...layout.rules].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0))) {
     signal?.throwIfAborted();
     const folders = await resolver.folders(rule.prefix.slice(0, -1));
     if (folders.length === 0) continue;
-    const nested = new Set(layout.rules.filter((other) => other.prefix !== rule.prefix && other.prefix.startsWith(rule.prefix)).map((other) => other.prefix));
+    const nested = prefixesTakenFrom(layout, rule.prefix);
     const entries: WalkEntry[] = folders.map((folder) => ({ name: path.basename(folder.absolute), absolute: folder.absolute, relative: `${rule.container}/${folder.relative}`, stats: folder.stats, statError: null }));
     const skip = nested.size === 0 ? undefined : (entry: WalkEntry) => nested.has(`${entry.relative.slice(rule.container.length + 1).toLowerCase()}/`);
     yield* walker.walk(entries, rootReal, true, show, signal, skip);

@@ -1,21 +1,11 @@
-import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KxpError } from '../../src/errors.js';
 import { describeOrigin, type Layout } from '../../src/rules/layout-model.js';
 import { readProjectLayout } from '../../src/layout/project.js';
 import { runCli } from '../support/cli.js';
-import { CONSTANTS_FILE, CSPROJ, INLINE_MODULE, INTERPOLATED_MODULE, makeProject, MULTI_CONTAINER_MODULE, PROGRAM_31_6, TEMPLATE_MODULE, UNREADABLE_MODULE } from './projects.js';
+import { CONSTANTS_FILE, INLINE_MODULE, INTERPOLATED_MODULE, MULTI_CONTAINER_MODULE, PROGRAM_31_6, TEMPLATE_MODULE, UNREADABLE_MODULE, useProjects } from './projects.js';
 
-const made: string[] = [];
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await makeProject({ 'Site.csproj': CSPROJ, ...files });
-  made.push(dir);
-  return dir;
-}
+const project = useProjects();
 
 function rules(layout: Layout): string[] {
   return layout.rules.map((rule) => `${rule.container} ← ${rule.prefix} @ ${describeOrigin(rule.origin)}`);
@@ -57,7 +47,7 @@ describe('reading the storage mapping of a project', () => {
   it('resolves constants of another file, concatenation and string interpolation in paths and container names', async () => {
     const dir = await project({ 'StorageInitializationModule.cs': INTERPOLATED_MODULE, 'Storage/StorageNames.cs': CONSTANTS_FILE });
     const layout = await readProjectLayout(dir, { cwd: dir });
-    expect(rules(layout)).toEqual(['default ← assets/ @ StorageInitializationModule.cs:17 (MapAzure)', 'shop-media ← assets/media/ @ StorageInitializationModule.cs:18 (MapAzure)']);
+    expect(rules(layout)).toEqual(['default ← assets/ @ StorageInitializationModule.cs:19 (MapAzure)', 'shop-media ← assets/media/ @ StorageInitializationModule.cs:20 (MapAzure)']);
   });
 
   it('31.6 Program.cs: automatic mapping, a SharedPersistent path registered into its own container, LocalOnly ignored', async () => {
@@ -80,7 +70,7 @@ describe('reading the storage mapping of a project', () => {
     const error = await unreadable(dir);
     expect(error.code).toBe('LAYOUT_UNREADABLE');
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain('StorageInitializationModule.cs:15');
+    expect(error.message).toContain('StorageInitializationModule.cs:16');
     expect(error.message).toContain('names.AssetsContainer()');
     expect(error.hint).toContain('--layout');
   });
@@ -108,7 +98,7 @@ describe('reading the storage mapping of a project', () => {
     const dir = await project({ 'StorageInitializationModule.cs': UNREADABLE_MODULE });
     const result = await runCli(['layout', '--project', '.'], { cwd: dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('StorageInitializationModule.cs:15');
+    expect(result.stderr).toContain('StorageInitializationModule.cs:16');
     expect(result.stderr).toContain('--layout FILE');
   });
 

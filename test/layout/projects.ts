@@ -2,9 +2,10 @@
  * Small C# projects in the shapes the Xperience documentation describes, written for these tests:
  * the `--cloud` template's storage module, its multi-container variants, and 31.6 Program.cs mapping.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 
 /** Writes `files` (relative path → content) into a fresh temp folder and returns it. */
 export async function makeProject(files: Record<string, string | Buffer>): Promise<string> {
@@ -15,6 +16,19 @@ export async function makeProject(files: Record<string, string | Buffer>): Promi
     await writeFile(target, content);
   }
   return root;
+}
+
+/** `project(files)` for a test file: a fresh project folder with a .csproj and `files`; all removed after each test. */
+export function useProjects(): (files: Record<string, string>) => Promise<string> {
+  const made: string[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return async (files) => {
+    const dir = await makeProject({ 'Site.csproj': CSPROJ, ...files });
+    made.push(dir);
+    return dir;
+  };
 }
 
 export const CSPROJ = '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>\n';
@@ -193,6 +207,8 @@ using CMS.IO;
 using Kentico.Xperience.AzureStorage;
 using Shop.Storage;
 
+[assembly: RegisterModule(typeof(StorageInitializationModule))]
+
 public class StorageInitializationModule : CMS.DataEngine.Module
 {
     private const string DefaultContainer = "default";
@@ -251,6 +267,7 @@ export const UNREADABLE_MODULE = `using CMS;
 using CMS.IO;
 using Kentico.Xperience.AzureStorage;
 
+[assembly: RegisterModule(typeof(StorageInitializationModule))]
 public class StorageInitializationModule : CMS.DataEngine.Module
 {
     public StorageInitializationModule() : base(nameof(StorageInitializationModule)) { }
@@ -259,7 +276,7 @@ public class StorageInitializationModule : CMS.DataEngine.Module
     {
         base.OnInit();
         var names = parameters.Services.GetRequiredService<IStorageNames>();
-        if (Environment.IsQa() || Environment.IsProduction())
+        if (Environment.IsQa() || Environment.IsUat() || Environment.IsProduction())
         {
             MapAzureStoragePath("~/assets/", names.AssetsContainer());
         }
