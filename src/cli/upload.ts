@@ -129,7 +129,7 @@ function reportPlan(ctx: CliContext, plan: PlanReport, json: boolean, started: n
     if (!plan.ok) ctx.stdout.write(JSON.stringify(stoppedUploadJson(undefined, plan.errors.map(findingJson), Date.now() - started), null, 2) + '\n');
     return;
   }
-  if (plan.errors.length > 0 || plan.warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, plan.warnings) + '\n');
+  if (plan.errors.length > 0 || plan.warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, plan.warnings, plan.omitted) + '\n');
 }
 
 /** The command line to run again: SAS URLs never repeated (files are, the Portal is); see `resumeEnvironment` for flag URLs. */

@@ -74,7 +74,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Verifying against'));
             if (event.type === 'verify-start') ctx.stderr.write(verifyStartLine(event));
             if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
-              ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings) + '\n');
+              ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings, event.plan.omitted) + '\n');
             }
           },
         });

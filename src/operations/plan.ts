@@ -7,7 +7,7 @@ import { readXperienceVersion } from '../bacpac/xperience-version.js';
 import { KxpError } from '../errors.js';
 import { PACKAGE_MAX_BYTES } from '../package/check.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
-import { error, warning, type Finding } from '../rules/finding.js';
+import { error, FindingTally, warning, type Finding, type OmittedFindings } from '../rules/finding.js';
 import { scanPayload, type ScanOptions } from '../source/scan.js';
 import type { Layout } from '../rules/layout-model.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
@@ -46,8 +46,13 @@ export interface ContainerTotals {
 
 export interface PlanReport {
   ok: boolean;
+  /** The first KEPT_PER_CODE errors of each code (all of them are counted in errorCount). */
   errors: Finding[];
   warnings: Finding[];
+  errorCount: number;
+  warningCount: number;
+  /** Findings counted but not kept, per code: memory stays bounded whatever the payload holds. */
+  omitted: OmittedFindings[];
   totals: { files: number; bytes: number; containers: Record<string, ContainerTotals> };
   /** `xperienceVersion`: undefined when not read (or the bacpac is damaged), null when it is not an Xperience database. */
   bacpac: { path: string; bytes: number; blobName: string; renamed: boolean; xperienceVersion?: string | null } | null;
@@ -80,8 +85,7 @@ export interface RemotePlan {
 }
 
 export async function planPayload(source: PayloadSource, options: PlanOptions = {}): Promise<PlanReport> {
-  const errors: Finding[] = [];
-  const warnings: Finding[] = [];
+  const findings = new FindingTally();
   const containers: Record<string, ContainerTotals> = {};
   const largest: Array<{ size: number; displayPath: string; blobName: string }> = [];
   let bacpac: PayloadFile | undefined;
@@ -90,7 +94,7 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
   let storageBytes = 0;
 
   const record = (found: Finding) => {
-    (found.severity === 'error' ? errors : warnings).push(found);
+    findings.add(found);
     options.onEvent?.({ type: 'plan-finding', finding: found });
   };
 
@@ -169,7 +173,7 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
   let deploymentPackage: DeploymentPackageCheck | undefined;
   if (options.packagePath !== undefined) {
     // A damaged bacpac has already been reported; its version cannot be read.
-    const readable = bacpac && !errors.some((found) => found.code === 'BACPAC_INVALID') ? bacpac.absolutePath : undefined;
+    const readable = bacpac && !findings.errors.some((found) => found.code === 'BACPAC_INVALID') ? bacpac.absolutePath : undefined;
     deploymentPackage = await checkDeploymentPackage(options.packagePath, { bacpac: readable, cwd: options.cwd, signal: options.signal });
     for (const found of [...deploymentPackage.errors, ...deploymentPackage.warnings]) if (!(found.code === 'NOT_XPERIENCE' && options.readXperienceVersion)) record(found);
   }
@@ -187,9 +191,12 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
 
   const bandwidthMbps = options.bandwidthMbps ?? DEFAULT_BANDWIDTH_MBPS;
   return {
-    ok: errors.length === 0,
-    errors,
-    warnings,
+    ok: findings.errorCount === 0,
+    errors: findings.errors,
+    warnings: findings.warnings,
+    errorCount: findings.errorCount,
+    warningCount: findings.warningCount,
+    omitted: findings.omitted(),
     totals: { files, bytes, containers },
     bacpac: bacpac
       ? { path: bacpac.displayPath, bytes: bacpac.size, blobName: bacpac.blobName, renamed: bacpac.sourceName !== bacpac.blobName, ...(xperienceVersion === undefined ? {} : { xperienceVersion }) }

@@ -175,7 +175,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
       const plan = await planPayload(source, { cwd, signal });
       report.findings = [...plan.errors, ...plan.warnings];
       if (!plan.ok) {
-        const count = plan.errors.length;
+        const count = plan.errorCount;
         throw new KxpError('VALIDATION_FAILED', `The payload has ${count} problem${count === 1 ? '' : 's'} that would make the custom restore fail; nothing was sent.`, {
           hint: 'Fix them (listed above) and rehearse again.',
         });

@@ -1,6 +1,6 @@
 /** Text and JSON renderings of a PlanReport and of findings. Decides nothing; only shows. */
 import type { PlanReport } from '../operations/plan.js';
-import type { Finding } from '../rules/finding.js';
+import { KEPT_PER_CODE, type Finding, type OmittedFindings } from '../rules/finding.js';
 import { describePackage, packageCheckJson } from './package.js';
 import { formatBytes, formatCount, formatDuration, plural } from './format.js';
 import { layoutJson, layoutLines } from './layout.js';
@@ -14,6 +14,9 @@ export function planJson(report: PlanReport) {
     ok: report.ok,
     errors: report.errors.map(findingJson),
     warnings: report.warnings.map(findingJson),
+    // errors and warnings hold the first KEPT_PER_CODE of each code; these say how many there are in all.
+    counts: { errors: report.errorCount, warnings: report.warningCount },
+    omitted: report.omitted,
     totals: report.totals,
     bacpac: report.bacpac ? { path: report.bacpac.path, bytes: report.bacpac.bytes, ...(report.bacpac.xperienceVersion === undefined ? {} : { xperienceVersion: report.bacpac.xperienceVersion }) } : null,
     largest: report.largest,
@@ -30,8 +33,11 @@ export function findingJson(finding: Finding): { code: string; path: string; mes
   return { code: finding.code, path: finding.path, message: finding.message };
 }
 
-/** Findings grouped by severity then code, each with its path and fix; long runs of one code are cut short. */
-export function renderFindings(errors: Finding[], warnings: Finding[]): string {
+/**
+ * Findings grouped by severity then code, each with its path and fix; long runs of one code are cut short
+ * (`omitted`: those the report only counted).
+ */
+export function renderFindings(errors: Finding[], warnings: Finding[], omitted: readonly OmittedFindings[] = []): string {
   const lines: string[] = [];
   for (const [label, findings] of [
     ['error', errors],
@@ -48,7 +54,10 @@ export function renderFindings(errors: Finding[], warnings: Finding[]): string {
         lines.push(`  ${label.padEnd(7)} ${code}  ${finding.path}`);
         lines.push(`          ${finding.message}`);
       }
-      if (list.length > SHOWN_PER_CODE) lines.push(`  ${label.padEnd(7)} ${code}  … and ${formatCount(list.length - SHOWN_PER_CODE)} more (--json lists them all)`);
+      const uncounted = omitted.find((other) => other.code === code && other.severity === label)?.count ?? 0;
+      const more = list.length - Math.min(list.length, SHOWN_PER_CODE) + uncounted;
+      const where = uncounted > 0 ? `--json lists the first ${KEPT_PER_CODE}` : '--json lists them all';
+      if (more > 0) lines.push(`  ${label.padEnd(7)} ${code}  … and ${formatCount(more)} more (${where})`);
     }
   }
   return lines.join('\n');
@@ -95,14 +104,14 @@ export function renderPlan(report: PlanReport, title: string): string {
     lines.push('', 'Largest files');
     for (const file of report.largest) lines.push(`  ${formatBytes(file.bytes).padStart(10)}  ${file.path}`);
   }
-  if (report.errors.length + report.warnings.length > 0) {
-    lines.push('', `Findings: ${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}`, renderFindings(report.errors, report.warnings));
+  if (report.errorCount + report.warningCount > 0) {
+    lines.push('', `Findings: ${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`, renderFindings(report.errors, report.warnings, report.omitted));
   }
   lines.push(
     '',
     report.ok
       ? 'Ready: no errors. Nothing was sent.'
-      : `Not ready: fix the ${plural(report.errors.length, 'error')} above and run plan again. Nothing was sent.`,
+      : `Not ready: fix the ${plural(report.errorCount, 'error')} above and run plan again. Nothing was sent.`,
   );
   return lines.join('\n') + '\n';
 }

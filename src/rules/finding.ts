@@ -61,3 +61,42 @@ export function error(code: FindingCode, path: string, message: string): Finding
 export function warning(code: FindingCode, path: string, message: string): Finding {
   return { code, severity: 'warning', path, message };
 }
+
+/** How many findings of one code a report keeps; past it they are only counted (a million-file payload can hold a million). */
+export const KEPT_PER_CODE = 100;
+
+/** Findings of one code past the first KEPT_PER_CODE: counted, not kept. */
+export interface OmittedFindings {
+  code: FindingCode;
+  severity: Severity;
+  count: number;
+}
+
+/** Keeps the first KEPT_PER_CODE findings of each code and severity, and counts all of them. */
+export class FindingTally {
+  readonly errors: Finding[] = [];
+  readonly warnings: Finding[] = [];
+  errorCount = 0;
+  warningCount = 0;
+  private readonly perCode = new Map<string, OmittedFindings>();
+
+  constructor(private readonly keptPerCode = KEPT_PER_CODE) {}
+
+  /** Counts the finding and keeps it if fewer than the cap of its code are kept; says whether it was kept. */
+  add(finding: Finding): boolean {
+    const key = `${finding.severity} ${finding.code}`;
+    let seen = this.perCode.get(key);
+    if (!seen) this.perCode.set(key, (seen = { code: finding.code, severity: finding.severity, count: 0 }));
+    seen.count++;
+    if (finding.severity === 'error') this.errorCount++;
+    else this.warningCount++;
+    if (seen.count > this.keptPerCode) return false;
+    (finding.severity === 'error' ? this.errors : this.warnings).push(finding);
+    return true;
+  }
+
+  /** Per code and severity, how many findings were counted but not kept. */
+  omitted(): OmittedFindings[] {
+    return [...this.perCode.values()].filter((seen) => seen.count > this.keptPerCode).map((seen) => ({ ...seen, count: seen.count - this.keptPerCode }));
+  }
+}

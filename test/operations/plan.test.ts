@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPayload, type PlanReport } from '../../src/operations/plan.js';
-import { renderPlan } from '../../src/report/plan.js';
+import { planJson, renderPlan } from '../../src/report/plan.js';
 import type { PayloadSource } from '../../src/source/types.js';
 import { repoRoot, spawnCli } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
@@ -83,6 +83,21 @@ describe('planPayload', () => {
     const report = await plan({ bacpac: exportFile }, { cwd: dir });
     expect(report.ok).toBe(true);
     expect(report.bacpac).toMatchObject({ path: 'Site Export 2026.bacpac', blobName: 'db.bacpac', renamed: true });
+  });
+
+  it('keeps the first 100 findings of a code and counts the rest, in the report, its text and its JSON', async () => {
+    const files = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`storage/default/F${i}.txt`, 'x']));
+    const dir = await migration(files, null);
+    const report = await plan({ dir });
+    expect(report.errors).toHaveLength(100);
+    expect(report).toMatchObject({ ok: false, errorCount: 250, warningCount: 0, omitted: [{ code: 'NOT_LOWERCASE', severity: 'error', count: 150 }] });
+    const text = renderPlan(report, dir);
+    expect(text).toContain('Findings: 250 errors, 0 warnings');
+    expect(text).toContain('NOT_LOWERCASE  … and 230 more (--json lists the first 100)');
+    expect(text).toContain('fix the 250 errors above');
+    const json = planJson(report);
+    expect(json.errors).toHaveLength(100);
+    expect(json).toMatchObject({ counts: { errors: 250, warnings: 0 }, omitted: [{ code: 'NOT_LOWERCASE', count: 150 }] });
   });
 
   it('reports uppercase names once at the topmost segment; --lowercase clears them (NOT_LOWERCASE)', async () => {
