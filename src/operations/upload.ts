@@ -4,7 +4,7 @@
  * the storage container as `<container>/<path>`.
  */
 import { KxpError, errorJson } from '../errors.js';
-import type { Finding } from '../rules/finding.js';
+import type { Finding, OmittedFindings } from '../rules/finding.js';
 import { hasLocalPart } from '../source/scan.js';
 import type { PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
@@ -39,6 +39,8 @@ export interface UploadResult {
   errors: Array<{ code: string; path: string | null; message: string }>;
   /** Entries of the payload deliberately not sent: symbolic links (never followed), OS clutter (Thumbs.db, .DS_Store…), and what the migration folder holds besides db.bacpac and storage/ (IGNORED). */
   notUploaded: NotUploaded[];
+  /** Of each kind, entries left out past the first 100 (KEPT_PER_CODE): counted, not listed. */
+  notUploadedUnlisted?: Partial<Record<NotUploaded['code'], number>>;
   /** Requests in flight: the limit at the end and the range it moved in (absent when the run stopped early). */
   concurrency?: ConcurrencyRange;
 }
@@ -81,7 +83,7 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
           options.onEvent?.(event);
         },
       });
-      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploadedOf(plan.warnings)), concurrency: result.concurrency };
+      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploadedOf(plan.warnings)), ...unlistedOf(plan.omitted), concurrency: result.concurrency };
     } finally {
       await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
     }
@@ -133,6 +135,13 @@ export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['e
     errors,
     notUploaded: leftOut,
   };
+}
+
+/** The left-out entries the plan only counted (past the first 100 of a kind), when there are any. */
+function unlistedOf(omitted: readonly OmittedFindings[]): Pick<UploadResult, 'notUploadedUnlisted'> {
+  const unlisted: Partial<Record<NotUploaded['code'], number>> = {};
+  for (const { code, severity, count } of omitted) if (severity === 'warning' && (code === 'SYMLINK' || code === 'SYSTEM_FILE' || code === 'IGNORED')) unlisted[code] = count;
+  return Object.keys(unlisted).length > 0 ? { notUploadedUnlisted: unlisted } : {};
 }
 
 /** What the plan left out on purpose (warnings, not errors): links inside the payload, OS clutter, and IGNORED entries of the folder. */

@@ -13,7 +13,7 @@ export function renderUploadResult(result: UploadResult): string {
   if (result.files.copied > 0) {
     lines.push(`Of the uploaded, ${plural(result.files.copied, 'blob')} (${formatBytes(result.bytes.copied)}) were copied by Azure Storage from the remote source: none of those bytes passed through this machine.`);
   }
-  lines.push(...notUploadedLines(result.notUploaded));
+  lines.push(...notUploadedLines(result.notUploaded, result.notUploadedUnlisted));
   const range = result.concurrency;
   if (range && range.min !== range.max) lines.push(`Requests in flight: ${range.final} at the end (adaptive, between ${range.min} and ${range.max}).`);
   for (const error of result.errors) lines.push(`  failed ${error.code}  ${error.path ?? ''}`, `         ${error.message}`);
@@ -30,9 +30,9 @@ const NOT_UPLOADED_LABEL = { SYMLINK: 'link   ', SYSTEM_FILE: 'system ', IGNORED
  * What the run left out of the payload on purpose (links, OS files, anything else in the migration folder), so a
  * missing file is never a surprise at restore time; said even when nothing was. Upload and rehearse end with it.
  */
-export function notUploadedLines(entries: UploadResult['notUploaded']): string[] {
+export function notUploadedLines(entries: UploadResult['notUploaded'], unlisted: UploadResult['notUploadedUnlisted'] = {}): string[] {
   if (entries.length === 0) return ['Not uploaded: nothing was left out of the payload.'];
-  const count = (code: keyof typeof NOT_UPLOADED_LABEL) => entries.filter((entry) => entry.code === code).length;
+  const count = (code: keyof typeof NOT_UPLOADED_LABEL) => entries.filter((entry) => entry.code === code).length + (unlisted[code] ?? 0);
   const links = count('SYMLINK');
   const system = count('SYSTEM_FILE');
   const ignored = count('IGNORED');
@@ -43,7 +43,9 @@ export function notUploadedLines(entries: UploadResult['notUploaded']): string[]
   ];
   const lines = [`Not uploaded: ${parts.join('; ')}:`];
   for (const entry of entries.slice(0, NOT_UPLOADED_SHOWN)) lines.push(`  ${NOT_UPLOADED_LABEL[entry.code]}  ${entry.path}`);
-  if (entries.length > NOT_UPLOADED_SHOWN) lines.push(`  … and ${formatCount(entries.length - NOT_UPLOADED_SHOWN)} more (all in --json)`);
+  const more = links + system + ignored - Math.min(entries.length, NOT_UPLOADED_SHOWN);
+  const where = Object.keys(unlisted).length > 0 ? 'the first 100 of each kind in --json' : 'all in --json';
+  if (more > 0) lines.push(`  … and ${formatCount(more)} more (${where})`);
   return lines;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderDestinations, renderResumeCommand } from '../../src/report/upload.js';
+import { notUploadedLines, renderDestinations, renderResumeCommand } from '../../src/report/upload.js';
 
 describe('renderResumeCommand', () => {
   it('prints one line that POSIX shells and PowerShell read alike when single quotes can carry every word', () => {
@@ -39,5 +39,15 @@ describe('renderDestinations', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     const elsewhere = renderDestinations({ type: 'destinations', db: null, grantedBy: null, storage: { identity: 'acct/files', endpoint: 'https://storage.contoso.example/acct', loopback: false } }, 'Verifying against');
     expect(elsewhere).toBe('Verifying against:\n  storage   acct/files at https://storage.contoso.example/acct\n');
+  });
+});
+
+describe('notUploadedLines', () => {
+  it('counts the entries the plan only counted (past the first 100 of a kind) and says where the listed ones are', () => {
+    const entries = Array.from({ length: 100 }, (_, i) => ({ code: 'SYSTEM_FILE' as const, path: `storage/default/${i}/Thumbs.db` }));
+    const lines = notUploadedLines([...entries, { code: 'SYMLINK', path: 'storage/default/link' }], { SYSTEM_FILE: 400 });
+    expect(lines[0]).toMatch(/^Not uploaded: 1 symbolic link .*; 500 operating-system files /);
+    expect(lines.at(-1)).toBe('  … and 491 more (the first 100 of each kind in --json)');
+    expect(notUploadedLines(entries.slice(0, 12)).at(-1)).toBe('  … and 2 more (all in --json)');
   });
 });
