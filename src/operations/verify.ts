@@ -100,8 +100,13 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const pending = new Set<Promise<void>>();
   let checked = 0;
   const proof: VerifyProof = { local: options.trustJournal ? 'journal' : 'read', remote: options.deep ? 'downloaded' : 'content-md5', filesFromJournal: 0 };
+  let failure = null as { error: unknown } | null;
   const schedule = async (work: () => Promise<void>) => {
+    if (failure) throw failure.error;
     const task = limit(work).finally(() => pending.delete(task));
+    // A comparison may fail while the scan awaits the next folder: handled here at once (never an
+    // unhandled rejection), and thrown at the next file or by Promise.all below.
+    task.catch((error: unknown) => (failure ??= { error }));
     pending.add(task);
     // Keep the queue short so memory does not grow with the number of files.
     if (pending.size >= 256) await Promise.race(pending);
@@ -152,6 +157,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
       }
     }
     await Promise.all(pending);
+    if (failure) throw failure.error;
     await unclaimed(targets.db, extraDetails, options);
     await unclaimed(targets.storage, extraDetails, options);
   } finally {

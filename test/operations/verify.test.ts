@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { copyFile, open, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
@@ -58,6 +59,22 @@ describe('verifyPayload', () => {
     // Which container holds it: the database one here, so it would be restored in place of nothing.
     expect(stray.extraDetails).toEqual([{ blobName: 'DB.bacpac', container: 'verify-db' }]);
     expect(renderVerifyResult(stray)).toContain('  extra      DB.bacpac  (in container verify-db, not in the source');
+  });
+
+  it('a comparison that fails while the scan is still walking folders ends verify with its error, never an unhandled rejection', async () => {
+    const dir = await tempDir();
+    const tree: Record<string, string> = { 'storage/default/0-missing.txt': 'gone remotely', 'storage/default/1-victim.txt': 'deleted locally' };
+    for (let i = 0; i < 40; i++) tree[`storage/default/sub-${String(i).padStart(2, '0')}/file.txt`] = `file ${i}`;
+    await writeTree(dir, tree);
+    const storageSasUrl = await storage.containerSasUrl('verify-race');
+    expect(await uploadPayload({ dir }, { storageSasUrl })).toMatchObject({ ok: true });
+    await new ContainerClient(storageSasUrl).getBlockBlobClient('default/0-missing.txt').delete();
+    // Both files of the folder were seen by the scan; the victim is deleted before its comparison opens it,
+    // so that comparison fails while the scan goes on reading the 40 folders after it.
+    const onEvent = (event: VerifyEvent) => {
+      if (event.type === 'verify-file' && event.status === 'missing') unlinkSync(path.join(dir, 'storage/default/1-victim.txt'));
+    };
+    await expect(verifyPayload({ dir }, { storageSasUrl, onEvent })).rejects.toMatchObject({ code: 'SOURCE_CHANGED', path: expect.stringContaining('1-victim.txt') });
   });
 
   it('--deep downloads and hashes the blobs, catching bytes that differ under a matching Content-MD5', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import { nodeCrash } from './node-crash.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const binPath = path.join(repoRoot, 'bin', 'kxp-restore.js');
@@ -67,7 +68,12 @@ export function spawnCli(args: string[], options: RunOptions = {}) {
   // A child that cannot start fails its test at once, not at the test's timeout.
   const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', (error) => reject(new Error(`could not start ${file}: ${error.message}`, { cause: error })));
-    child.on('close', (code, signal) => resolve({ exitCode: code ?? -1, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      const crash = nodeCrash(stderr);
+      // An uncaught exception or unhandled rejection in the child fails the test whatever it expected.
+      if (crash) reject(new Error(`the CLI child died of an uncaught error (${crash}):\n${stderr}`));
+      else resolve({ exitCode: code ?? -1, signal, stdout, stderr });
+    });
   });
   return {
     child,
@@ -80,3 +86,4 @@ export function spawnCli(args: string[], options: RunOptions = {}) {
     },
   };
 }
+

@@ -3,6 +3,7 @@
  * module): the child sees a TTY on stdin, stdout and stderr, with the columns set by `stty` first.
  */
 import { spawn } from 'node:child_process';
+import { nodeCrash } from './node-crash.js';
 
 export interface PtyResult {
   exitCode: number;
@@ -49,7 +50,9 @@ export function runInPty(command: string[], options: { columns?: number; rows?: 
     child.once('error', reject);
     child.once('close', (code) => {
       for (const waiter of waiters) waiter.resolve();
-      resolve({ exitCode: code ?? -1, output });
+      const crash = nodeCrash(output);
+      if (crash) reject(new Error(`the command died of an uncaught error (${crash}):\n${output}`));
+      else resolve({ exitCode: code ?? -1, output });
     });
   });
   return {
