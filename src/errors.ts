@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'LAYOUT_INVALID'
   /** A project's storage mapping code that kxp-restore cannot read with certainty. */
   | 'LAYOUT_UNREADABLE'
+  /** The state folder (journal, lock) is on a full disk or over quota. */
+  | 'STATE_DIR_FULL'
+  /** The state folder cannot be written (permissions, read-only file system). */
+  | 'STATE_DIR_UNWRITABLE'
   // SAS URLs and storage
   | 'SAS_INVALID'
   | 'SAS_EXPIRED'
@@ -78,6 +82,8 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   BACPAC_INVALID: ExitCode.invalid,
   LAYOUT_INVALID: ExitCode.invalid,
   LAYOUT_UNREADABLE: ExitCode.invalid,
+  STATE_DIR_FULL: ExitCode.invalid,
+  STATE_DIR_UNWRITABLE: ExitCode.invalid,
   SAS_INVALID: ExitCode.invalid,
   SAS_EXPIRED: ExitCode.invalid,
   SAS_PERMISSION: ExitCode.invalid,

@@ -75,7 +75,7 @@ export function parseRemoteSourceUrl(raw: string, options: ParseSourceOptions = 
   const segments = url.pathname.split('/').slice(1);
   const account = (pathStyle ? segments.shift() : url.hostname.split('.')[0]) ?? '';
   const container = segments.shift() ?? '';
-  const prefix = decodeURIComponent(segments.join('/'));
+  const prefix = decodePrefix(segments.join('/'), raw);
   const endpoint = pathStyle ? `${url.origin}/${account}` : url.origin;
   const hasSas = url.searchParams.has('sig');
   let sas: ContainerSas | null = null;
@@ -114,6 +114,18 @@ export function parseRemoteSourceUrl(raw: string, options: ParseSourceOptions = 
   }
   const redacted = hasSas ? redactUrl(raw.trim()) : `${url.origin}${url.pathname}`;
   return { redacted, endpoint, account, container, prefix, label: `${account}/${container}`, sas };
+}
+
+/** The name prefix after the container, percent-decoded; a `%` not followed by two hex digits is a usage error. */
+function decodePrefix(encoded: string, raw: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new KxpError('USAGE', `The name prefix in the --storage-from URL has a % that is not followed by two hex digits.`, {
+      path: redactUrl(raw.trim()),
+      hint: 'Write a % in a blob name as %25 (and a space as %20), or leave the prefix out to copy the whole container.',
+    });
+  }
 }
 
 export interface OpenSourceOptions extends ClientOptions {

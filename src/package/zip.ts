@@ -68,9 +68,18 @@ export class PackageArchive {
   async readText(entry: PackageEntry, maxBytes: number, signal?: AbortSignal): Promise<string | null> {
     if (entry.size > maxBytes) return null;
     const parts: Buffer[] = [];
-    for await (const chunk of await this.openStream(entry)) {
-      signal?.throwIfAborted();
-      parts.push(chunk as Buffer);
+    try {
+      for await (const chunk of await this.openStream(entry)) {
+        signal?.throwIfAborted();
+        parts.push(chunk as Buffer);
+      }
+    } catch (cause) {
+      if (signal?.aborted) throw cause;
+      throw new KxpError('PACKAGE_INVALID', `${path.basename(this.file)}: the entry ${entry.name} is damaged (${cause instanceof Error ? cause.message : String(cause)}).`, {
+        path: `${this.file}:${entry.name}`,
+        hint: `Copy the package again in full, or ${REBUILD}.`,
+        cause,
+      });
     }
     return Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
   }

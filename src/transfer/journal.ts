@@ -18,6 +18,7 @@ import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../fs/make-directory.js';
 import { DigestTable, valueLayout } from '../digest-table.js';
+import { stateFolderError } from './state-folder.js';
 import type { ContainerRole } from '../rules/container-role.js';
 import {
   FINGERPRINT_BYTES,
@@ -106,13 +107,7 @@ export class Journal {
     try {
       return await Journal.openOrThrow(stateDir, identity, options);
     } catch (cause) {
-      if (cause instanceof KxpError) throw cause;
-      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-      throw new KxpError('UNREADABLE', `Cannot keep the resume journal in ${stateDir} (${code}).`, {
-        path: stateDir,
-        hint: 'Make that folder writable, or choose another one with --state-dir.',
-        cause,
-      });
+      throw stateFolderError(cause, stateDir, 'the resume journal');
     }
   }
 
@@ -282,9 +277,13 @@ export class Journal {
       this.flushing = (async () => {
         await handle.write(batch);
         await handle.datasync();
-      })().finally(() => {
-        this.flushing = undefined;
-      });
+      })()
+        .catch((cause: unknown) => {
+          throw stateFolderError(cause, path.dirname(this.file), 'the resume journal');
+        })
+        .finally(() => {
+          this.flushing = undefined;
+        });
     }
   }
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../fs/make-directory.js';
 import { journalBaseName } from './journal.js';
+import { stateFolderError } from './state-folder.js';
 
 /** What a lock file holds. `token` tells this lock from a later one of the same pid (pids are reused). */
 export interface LockOwner {
@@ -47,13 +48,13 @@ export async function lockJournal(stateDir: string, identity: string, options: O
   try {
     await makeDirectory(stateDir);
   } catch (cause) {
-    throw new KxpError('UNREADABLE', `Cannot keep the resume journal in ${stateDir} (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, {
-      path: stateDir,
-      hint: 'Make that folder writable, or choose another one with --state-dir.',
-      cause,
-    });
+    throw stateFolderError(cause, stateDir, 'the resume journal');
   }
-  return acquireLock(journalLockFile(stateDir, identity), { ...options, what: `the journal of ${identity} in ${stateDir}` });
+  try {
+    return await acquireLock(journalLockFile(stateDir, identity), { ...options, what: `the journal of ${identity} in ${stateDir}` });
+  } catch (cause) {
+    throw stateFolderError(cause, stateDir, 'the lock of the resume journal');
+  }
 }
 
 /** Creates `file` exclusively, or throws LOCKED naming the run that holds it. */
@@ -77,18 +78,18 @@ async function createExclusive(file: string, owner: LockOwner): Promise<boolean>
     handle = await open(file, 'wx', 0o600);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new KxpError('UNREADABLE', `Cannot create the lock file ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, {
-      path: file,
-      hint: 'Make that folder writable, or choose another one with --state-dir.',
-      cause,
-    });
+    throw stateFolderError(cause, path.dirname(file), `the lock file ${path.basename(file)}`);
   }
   try {
     await handle.writeFile(JSON.stringify(owner) + '\n');
     await handle.sync();
-  } finally {
+  } catch (cause) {
+    // A lock that could not be written whole is no lock: leave no empty file that would read as held.
     await handle.close();
+    await unlink(file).catch(() => undefined);
+    throw stateFolderError(cause, path.dirname(file), `the lock file ${path.basename(file)}`);
   }
+  await handle.close();
   return true;
 }
 

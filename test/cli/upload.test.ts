@@ -133,7 +133,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const before = remote.proxy.bytesUp;
     const result = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', path.join(notAFolder, 'state'), '--no-progress']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`Cannot keep the resume journal in ${path.join(notAFolder, 'state')} (ENOTDIR)`);
+    expect(result.stderr).toContain(`Cannot keep the resume journal in the state folder ${path.join(notAFolder, 'state')} (ENOTDIR)`);
     expect(result.stderr).toMatch(/--state-dir/);
     expect(remote.proxy.bytesUp).toBe(before);
   });

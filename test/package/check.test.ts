@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import yauzl from 'yauzl';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBacpac } from '../../src/bacpac/write.js';
@@ -164,5 +165,31 @@ describe('kxp-restore package check', () => {
     const result = await runCli(['package', 'check', path.join(dir, 'missing.zip')]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('NOT_FOUND');
+  });
+});
+
+describe('a damaged package entry', () => {
+  it('is PACKAGE_INVALID naming the entry, exit 2 (was INTERNAL: unexpected EOF / invalid data)', async () => {
+    const file = await packageWith({ compress: true });
+    // Overwrite the deflated bytes of the .deps.json entry in the middle of the file: the central directory stays valid.
+    const zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
+    let target: { offset: number; size: number } | null = null;
+    for await (const entry of zip.eachEntry()) {
+      if (entry.fileName.endsWith('.deps.json')) target = { offset: entry.relativeOffsetOfLocalHeader, size: entry.compressedSize };
+    }
+    zip.close();
+    if (!target) throw new Error('the sample package has no .deps.json');
+    const handle = await open(file, 'r+');
+    const header = Buffer.alloc(30);
+    await handle.read(header, 0, 30, target.offset);
+    const dataStart = target.offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    await handle.write(Buffer.alloc(target.size, 0xff), 0, target.size, dataStart);
+    await handle.close();
+
+    await expect(checkPackage(file)).rejects.toMatchObject({ code: 'PACKAGE_INVALID', path: expect.stringMatching(/\.deps\.json$/) });
+    const cli = await runCli(['package', 'check', file]);
+    expect(cli.exitCode).toBe(2);
+    expect(cli.stderr).toMatch(/error \[PACKAGE_INVALID\]: DeploymentPackage\.zip: the entry KxpRestoreSample\.deps\.json is damaged/);
+    expect(cli.stderr).not.toContain('INTERNAL');
   });
 });

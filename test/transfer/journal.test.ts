@@ -145,7 +145,7 @@ describe('resume journal', () => {
     const before = await readFile(journal.file);
     await symlink('/dev/full', `${journal.file}.compact`);
 
-    await expect(Journal.open(dir, 'acct/files')).rejects.toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('ENOSPC') });
+    await expect(Journal.open(dir, 'acct/files')).rejects.toMatchObject({ code: 'STATE_DIR_FULL', exitCode: 2, path: dir, message: expect.stringContaining('ENOSPC') });
     expect((await readFile(journal.file)).equals(before)).toBe(true);
     expect(existsSync(`${journal.file}.compact`)).toBe(false);
     const reopened = await Journal.open(dir, 'acct/files');
@@ -236,7 +236,7 @@ describe('resume journal', () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'blocked'), 'a file where the folder should be');
     await expect(Journal.open(path.join(dir, 'blocked', 'state'), 'acct/files')).rejects.toMatchObject({
-      code: 'UNREADABLE',
+      code: 'STATE_DIR_UNWRITABLE',
       exitCode: 2,
       hint: expect.stringMatching(/--state-dir/),
     });
