@@ -60,19 +60,23 @@ describe('the state folder', () => {
   it.skipIf(!mountable)('filling up during the run: STATE_DIR_FULL, exit 2, and the next run with room goes on', async () => {
     const dir = await tempDir();
     const files: Record<string, string> = {};
-    for (let i = 0; i < 80; i++) files[`storage/default/f${String(i).padStart(3, '0')}.txt`] = `file ${i}`;
+    for (let i = 0; i < 300; i++) files[`storage/default/f${String(i).padStart(3, '0')}.txt`] = `file ${i}`;
     await writeTree(dir, files);
     const url = await storage.containerSasUrl('full-during-run');
-    // Two free pages: the lock and the first 4 KiB of the journal; 80 records need more.
+    // Two free pages: the lock and the first 4 KiB of the journal; 300 records of 52 bytes need more.
     await onTinyDisk(tempDir, 8, 2, async (mount) => {
       const stateDir = path.join(mount, 'state');
       const result = await spawnCli(['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress']).done;
       expect(result.stderr).toContain(`error [STATE_DIR_FULL]: The state folder ${stateDir} is full (ENOSPC)`);
       expect(result.exitCode).toBe(2);
     });
+    // It filled up during the run, not before: some blobs were committed first.
+    let committed = 0;
+    for await (const blob of new ContainerClient(url).listBlobsFlat()) committed += blob.name ? 1 : 0;
+    expect(committed).toBeGreaterThan(0);
     const rerun = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', await tempDir(), '--no-progress', '--json']);
     expect(rerun.exitCode).toBe(0);
-    expect(JSON.parse(rerun.stdout)).toMatchObject({ ok: true, files: { total: 80 } });
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ ok: true, files: { total: 300 } });
   });
 
   it('that this user cannot write: STATE_DIR_UNWRITABLE (not UNREADABLE) naming it, exit 2', async () => {
