@@ -346,6 +346,8 @@ class Walker {
           if (!(isPunct(dot, '.') || isPunct(dot, '?.')) || owner?.kind !== 'ident') break;
           receiver.unshift(owner.value);
         }
+        // `.Name(` after a call or an index (`services.AddA().AddB()`): a member of some value, never of this type.
+        if (receiver.length === 0 && (isPunct(tokens[k - 1], '.') || isPunct(tokens[k - 1], '?.'))) receiver.push('(value)');
         this.#file.calls.push({ ...context, name: token.value, receiver, args: splitArgs(tokens.slice(k + 2, close)), line: token.line, at: k });
       }
     }

@@ -23,6 +23,9 @@ const KEYWORDS = /MapStoragePath|AzureStorageProvider|AddXperienceCloudStoragePa
 /** …and these may hold what it uses: constants, members returning a string, module registrations. */
 const SUPPORTING = /\bconst\s+string\b|\bstatic\s+readonly\s+string\b|=>\s*[$@]*"|\breturn\s+[$@]*"|RegisterModule/;
 
+/** How many times callers of callers are looked for (Program.cs → extension method → helper). */
+const MAX_CALLER_ROUNDS = 4;
+
 export interface ReadProjectOptions {
   cwd?: string;
   signal?: AbortSignal;
@@ -33,15 +36,32 @@ export async function readProjectLayout(projectDir: string, options: ReadProject
   const root = path.resolve(cwd, projectDir);
   const show = (absolute: string) => path.relative(cwd, absolute).split(path.sep).join('/') || '.';
   const files: SourceFile[] = [];
-  for (const file of await findSources(root, options.signal)) {
-    const text = await readFile(file, 'utf8');
-    const mapping = KEYWORDS.test(text);
-    if (!mapping && !SUPPORTING.test(text)) continue;
+  const unread = new Map<string, string>();
+  const parse = (file: string, text: string, mapping: boolean) => {
     try {
       files.push({ shown: show(file), code: readCSharp(text) });
     } catch (cause) {
       if (!(cause instanceof CSharpSyntaxError)) throw cause;
       if (mapping) throw unreadable(show(file), cause.line, `cannot be read as C# (${cause.message})`);
+    }
+  };
+  for (const file of await findSources(root, options.signal)) {
+    const text = await readFile(file, 'utf8');
+    const mapping = KEYWORDS.test(text);
+    if (mapping || SUPPORTING.test(text)) parse(file, text, mapping);
+    else unread.set(file, text);
+  }
+  // Files that call a method of the files read (Program.cs calling an extension method that maps): read them too.
+  for (let round = 0, grown = true; grown && round < MAX_CALLER_ROUNDS; round++) {
+    const names = new Set(files.flatMap((file) => file.code.methods.filter((method) => !method.modifiers.includes('private') && !method.modifiers.includes('override')).map((method) => method.name)));
+    if (names.size === 0) break;
+    const called = new RegExp(`\\b(?:${[...names].join('|')})\\s*[(<]`);
+    grown = false;
+    for (const [file, text] of unread) {
+      if (!called.test(text)) continue;
+      unread.delete(file);
+      parse(file, text, false);
+      grown = true;
     }
   }
   const index = new CodeIndex(files);
