@@ -18,10 +18,32 @@ export interface RemoteBlob {
 /** The metadata key under which a copied blob records its source's ETag, so a re-run and verify can tell. */
 export const SOURCE_ETAG_KEY = 'kxpsourceetag';
 
+/**
+ * Runs one page request with the caller's retry policy (the pacer): `request` may be called again after a
+ * failure, always for the same page, so a listing never starts over from its first page.
+ */
+export type PageRetry = <T>(request: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
 export interface ListOptions {
-  signal?: AbortSignal;
+  /** Each page request goes through it; required, so that no listing forgets to retry its pages. */
+  retryPage: PageRetry;
+  /** Only blobs whose names start with this. */
   prefix?: string;
+  /** Blobs a page: the service's maximum (5,000) unless a test asks for a few, to list many pages quickly. */
+  maxPageSize?: number;
+  /** Also metadata and copy status, which tell a finished server-side copy (and its source version) from an unfinished one. */
+  details?: boolean;
+  /** Told after each page: pages and blobs listed so far. */
+  onPage?: (progress: ListingProgress) => void;
 }
+
+export interface ListingProgress {
+  pages: number;
+  blobs: number;
+}
+
+/** The most blobs a listing page may hold (the service's limit). */
+export const MAX_PAGE_SIZE = 5000;
 
 const VALUE = valueLayout({ size: 8, md5: 16, origin: 8, flags: 1 });
 const LISTED = 1;
@@ -102,28 +124,27 @@ function blobOf(value: Buffer | undefined): RemoteBlob | undefined {
   };
 }
 
-/** Lists a container into an index by blob name (one request per 5,000 blobs). */
-export async function listRemoteBlobs(container: ContainerClient, options: ListOptions = {}): Promise<RemoteIndex> {
-  const index = new RemoteIndex();
-  for await (const item of blobItems(container, options)) index.addItem(item);
-  return index;
-}
-
 /**
- * Adds to `into` the container's blobs that were not claimed, listed again (the index keeps no names):
- * blobs the source does not have, including any that appeared since the first listing. Names are pushed
- * one by one: a container can hold more of them than a function call takes arguments.
+ * Every blob of a container (or under a prefix), one page at a time, each page its own request: a failed page
+ * is retried (with its continuation token) by `retryPage`, there is no timeout on the listing as a whole.
+ * The one listing of the code base: destinations, verify's second pass, remote sources and rehearse use it.
  */
-export async function listUnclaimed(container: ContainerClient, index: RemoteIndex, into: string[], options: ListOptions = {}): Promise<void> {
-  const found: string[] = [];
-  for await (const item of blobItems(container, options)) if (!index.isClaimed(item.name)) found.push(item.name);
-  // Only a complete listing counts: a retried one starts again from the first page.
-  for (const name of found) into.push(name);
-}
-
-/** Every blob of a container, one page (5,000) at a time. */
-export async function* blobItems(container: ContainerClient, options: ListOptions = {}) {
-  // Metadata and copy status tell a finished server-side copy (and its source version) from an unfinished one.
-  const pages = container.listBlobsFlat({ abortSignal: options.signal, prefix: options.prefix, includeMetadata: true, includeCopy: true }).byPage({ maxPageSize: 5000 });
-  for await (const page of pages) yield* page.segment.blobItems;
+export async function* listBlobPages(container: ContainerClient, options: ListOptions): AsyncGenerator<BlobItem[]> {
+  const { prefix, details = false } = options;
+  const maxPageSize = Math.min(MAX_PAGE_SIZE, options.maxPageSize ?? MAX_PAGE_SIZE);
+  const progress: ListingProgress = { pages: 0, blobs: 0 };
+  let continuationToken: string | undefined;
+  do {
+    const marker = continuationToken;
+    const page = await options.retryPage(async (signal) => {
+      const pages = container.listBlobsFlat({ abortSignal: signal, prefix: prefix || undefined, includeMetadata: details, includeCopy: details }).byPage({ maxPageSize, continuationToken: marker });
+      const step = await pages.next();
+      return step.done ? { items: [], next: undefined } : { items: step.value.segment.blobItems, next: step.value.continuationToken || undefined };
+    });
+    progress.pages++;
+    progress.blobs += page.items.length;
+    options.onPage?.({ ...progress });
+    yield page.items;
+    continuationToken = page.next;
+  } while (continuationToken);
 }

@@ -1,15 +1,16 @@
 /**
  * A remote storage source (`--storage-from URL`): a container, or a container and a name prefix, in another
  * storage account, read with its own SAS or, without one, with Microsoft Entra ID. It is listed as a stream
- * (one page of 5,000 blobs at a time) and hands out the URL the storage service copies each blob from.
+ * (one page of 5,000 blobs at a time, through the one paged listing) and hands out the URL the storage service copies each blob from.
  */
 import type { TokenCredential } from '@azure/identity';
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerClient, type BlobItem } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
 import type { ListedBlob } from '../source/types.js';
 import { createContainerClient, createPipeline, type ClientOptions } from './client.js';
 import { asSourceFailure } from './errors.js';
 import { DelegatedReader } from './credentials.js';
+import { listBlobPages, type ListOptions, type PageRetry } from './listing.js';
 import { checkContainerSas, isLoopbackHost, parseContainerSasUrl, redactUrl, type ContainerSas } from './sas.js';
 
 export interface RemoteSource {
@@ -154,24 +155,15 @@ export class RemoteSourceReader {
     }
   }
 
-  /** One page (up to 5,000 blobs, in name order) of the blobs under the prefix, and the token of the next. */
-  async page(continuationToken: string | undefined, signal?: AbortSignal): Promise<{ blobs: ListedBlob[]; next: string | undefined }> {
-    const pages = this.client.listBlobsFlat({ abortSignal: signal, prefix: this.source.prefix || undefined }).byPage({ maxPageSize: 5000, continuationToken });
-    const step = await pages.next().catch((error: unknown) => {
-      throw asSourceFailure(error, this.source.redacted);
-    });
-    if (step.done) return { blobs: [], next: undefined };
-    const blobs = step.value.segment.blobItems.map((item): ListedBlob => {
-      const md5 = item.properties.contentMD5;
-      return {
-        name: item.name,
-        size: item.properties.contentLength ?? 0,
-        md5: md5 && md5.length === 16 ? Buffer.from(md5).toString('base64') : null,
-        etag: item.properties.etag ?? '',
-        ...(item.properties.contentType ? { contentType: item.properties.contentType } : {}),
-      };
-    });
-    return { blobs, next: step.value.continuationToken || undefined };
+  /** The blobs under the prefix, in name order, a page at a time (each page retried by `retryPage`); a refusal names the source. */
+  async *pages(options: Omit<ListOptions, 'prefix' | 'details'>): AsyncGenerator<ListedBlob[]> {
+    const retryPage: PageRetry = (request) =>
+      options.retryPage((signal) =>
+        request(signal).catch((error: unknown) => {
+          throw asSourceFailure(error, this.source.redacted);
+        }),
+      );
+    for await (const page of listBlobPages(this.client, { ...options, prefix: this.source.prefix, retryPage })) yield page.map(listedBlob);
   }
 
   /** The URL the storage service reads the blob from: the source's SAS, or a user delegation SAS for this blob. */
@@ -184,4 +176,15 @@ export class RemoteSourceReader {
       throw asSourceFailure(error, this.source.redacted);
     }
   }
+}
+
+function listedBlob(item: BlobItem): ListedBlob {
+  const md5 = item.properties.contentMD5;
+  return {
+    name: item.name,
+    size: item.properties.contentLength ?? 0,
+    md5: md5 && md5.length === 16 ? Buffer.from(md5).toString('base64') : null,
+    etag: item.properties.etag ?? '',
+    ...(item.properties.contentType ? { contentType: item.properties.contentType } : {}),
+  };
 }

@@ -4,6 +4,7 @@ import { verifyPayload } from '../operations/verify.js';
 import { errorJson } from '../report/errors.js';
 import { renderFindings } from '../report/plan.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
+import { ListingNotices } from '../report/listing.js';
 import { renderDestinations } from '../report/upload.js';
 import { renderVerifyResult, verifyJson, verifyStartLine } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
@@ -54,6 +55,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
       const source = sourceFromArgs(args);
       announceSignedInSources(source, ctx.stderr);
       const urls = await resolveAccess(args, ctx);
+      const listing = new ListingNotices();
       try {
         const result = await verifyPayload(source, {
           dbSasUrl: urls.dbSasUrl,
@@ -70,6 +72,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'listing-retry') ctx.stderr.write(listingRetryLine(event));
+            if (event.type === 'listing-progress') ctx.stderr.write(listing.lineFor(event) ?? '');
             if (event.type === 'listed') ctx.stderr.write(proxyLine(event));
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Verifying against'));
             if (event.type === 'verify-start') ctx.stderr.write(verifyStartLine(event));

@@ -8,12 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
-import { blobItems, RemoteIndex } from '../azure/listing.js';
+import { listBlobPages, RemoteIndex, type ListOptions } from '../azure/listing.js';
 import { readXperienceVersion } from '../bacpac/index.js';
 import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
 import { warning, type Finding } from '../rules/finding.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { md5OfFile } from '../fs/file-hash.js';
+import { pacePages } from '../transfer/pacer.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
 import { HttpPortal } from '../portal/http-portal.js';
 import { restoreToEnvironment, type RestoreFlowEvent } from '../portal/restore-flow.js';
@@ -327,7 +328,9 @@ export async function checkEnvironment(running: RunningPortalEmulator, env: Envi
   for await (const container of storage.listContainers({ abortSignal: signal })) containers.push(storage.getContainerClient(container.name));
   const remote = new RemoteIndex();
   for (const container of containers) {
-    for await (const blob of blobItems(container, { signal })) remote.add(`${container.containerName}/${blob.name}`, blob.properties.contentLength ?? -1, blob.properties.contentMD5);
+    for await (const page of listBlobPages(container, environmentListing(container, signal))) {
+      for (const blob of page) remote.add(`${container.containerName}/${blob.name}`, blob.properties.contentLength ?? -1, blob.properties.contentMD5);
+    }
   }
   const database = await running.emulator.environmentDatabase(env).getBlobClient('db.bacpac').getProperties({ abortSignal: signal }).catch(() => null);
   const check: EnvironmentCheck = { ok: false, checked: 0, missing: [], extra: [], mismatched: [] };
@@ -343,12 +346,19 @@ export async function checkEnvironment(running: RunningPortalEmulator, env: Envi
     } else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) check.mismatched.push(file.blobName);
   }
   for (const container of containers) {
-    for await (const blob of blobItems(container, { signal })) {
-      const name = `${container.containerName}/${blob.name}`;
-      if (!remote.isClaimed(name)) check.extra.push(name);
+    for await (const page of listBlobPages(container, environmentListing(container, signal))) {
+      for (const blob of page) {
+        const name = `${container.containerName}/${blob.name}`;
+        if (!remote.isClaimed(name)) check.extra.push(name);
+      }
     }
   }
   check.extra.sort();
   check.ok = check.missing.length === 0 && check.extra.length === 0 && check.mismatched.length === 0;
   return check;
+}
+
+/** The emulator's environment containers are listed like any other: page by page, each page paced. */
+function environmentListing(container: ContainerClient, signal: AbortSignal | undefined): ListOptions {
+  return { retryPage: pacePages({ signal, where: container.containerName }) };
 }

@@ -5,13 +5,14 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { sourceCredential } from '../azure/credentials.js';
+import type { ListingProgress } from '../azure/listing.js';
 import { proxyFor } from '../azure/proxy.js';
 import { parseRemoteSourceUrl, RemoteSourceReader } from '../azure/remote-source.js';
 import { KxpError } from '../errors.js';
 import { parsePrefixMaps, type PrefixMap } from '../source/remote-map.js';
 import { NameClaims, scanRemoteListing, type RemoteScanEvent } from '../source/remote-scan.js';
 import type { ListedBlob, PayloadSource } from '../source/types.js';
-import { paced, type RetryNotice, type RetryPolicy } from '../transfer/pacer.js';
+import { pacePages, type RetryNotice, type RetryPolicy } from '../transfer/pacer.js';
 
 export interface RemoteSourceOptions {
   /** Entra ID tenant for sources without a SAS (DefaultAzureCredential otherwise picks its own). */
@@ -24,6 +25,10 @@ export interface RemoteSourceOptions {
   signal?: AbortSignal;
   /** Told before a listing page is tried again. */
   onListingRetry?: (source: string, notice: RetryNotice) => void;
+  /** Told after each listing page: pages and blobs listed so far. */
+  onListingProgress?: (source: string, progress: ListingProgress) => void;
+  /** Blobs per listing page (default 5,000, the service's maximum). */
+  listPageSize?: number;
 }
 
 /** The opened remote sources of a run, with their name mappings. */
@@ -56,17 +61,13 @@ export function openRemoteSources(source: PayloadSource, options: RemoteSourceOp
 
 /** Every blob of one source, page by page; a page that fails is tried again, a refusal names the source. */
 export async function* listSource(reader: RemoteSourceReader, options: RemoteSourceOptions = {}): AsyncGenerator<ListedBlob> {
-  let token: string | undefined;
-  do {
-    const page = await paced((signal) => reader.page(token, signal), {
-      signal: options.signal,
-      policy: options.retry,
-      where: reader.source.redacted,
-      onRetry: (notice) => options.onListingRetry?.(reader.source.label, notice),
-    });
-    yield* page.blobs;
-    token = page.next;
-  } while (token);
+  const { label, redacted } = reader.source;
+  const pages = reader.pages({
+    maxPageSize: options.listPageSize,
+    retryPage: pacePages({ signal: options.signal, policy: options.retry, where: redacted, onRetry: (notice) => options.onListingRetry?.(label, notice) }),
+    onPage: (progress) => options.onListingProgress?.(label, progress),
+  });
+  for await (const page of pages) yield* page;
 }
 
 /** The mapped listing of every source, through the plan's name rules; `claims` spans sources (and local files). */

@@ -14,7 +14,7 @@ import type { ContainerTarget } from '../transfer/target.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
 import { explainRefusal } from './destinations/access.js';
 import { lockDestinations } from './destinations/locks.js';
-import { prepareDestinations } from './destinations/prepare.js';
+import { prepareDestinations, sourceListing } from './destinations/prepare.js';
 import { assertContainerRoles } from './destinations/roles.js';
 import { openTargets } from './destinations/targets.js';
 import type { SetupEvent, SetupOptions } from './destinations/types.js';
@@ -117,7 +117,7 @@ async function* transferItems(source: PayloadSource, remote: RemoteSources | nul
   }
   if (!remote) return;
   // Listed again (the plan kept only totals); each blob is read by the service through a short-lived read URL.
-  for await (const event of scanRemoteSources(remote, new NameClaims(), { signal: options.signal, retry: options.retry })) {
+  for await (const event of scanRemoteSources(remote, new NameClaims(), sourceListing(options))) {
     if (event.type !== 'remote-file') continue;
     if (!targets.storage) throw new KxpError('INTERNAL', `No container for ${event.file.displayPath}.`);
     const { file, reader } = event;

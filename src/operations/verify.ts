@@ -7,16 +7,16 @@
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { listUnclaimed, type RemoteBlob } from '../azure/listing.js';
+import { listBlobPages, type RemoteBlob } from '../azure/listing.js';
 import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
 import type { ContainerTarget } from '../transfer/target.js';
 import { md5OfHandle } from '../fs/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';
-import { prepareDestinations } from './destinations/prepare.js';
+import { prepareDestinations, sourceListing } from './destinations/prepare.js';
 import { containerShapeProblems } from './destinations/roles.js';
-import { openTargets } from './destinations/targets.js';
+import { destinationListing, openTargets } from './destinations/targets.js';
 import type { OpenedTarget, SetupEvent, SetupOptions } from './destinations/types.js';
 import { payloadFiles } from './payload-files.js';
 import { NameClaims, scanRemoteSources } from './remote.js';
@@ -143,7 +143,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
     }
     if (destinations.remote) {
       // The mapped source listing against the restore container: by size, Content-MD5, recorded source ETag (or --hash).
-      for await (const event of scanRemoteSources(destinations.remote, new NameClaims(), { signal: options.signal, retry: options.retry })) {
+      for await (const event of scanRemoteSources(destinations.remote, new NameClaims(), sourceListing(options))) {
         if (event.type !== 'remote-file') continue;
         const { file, reader } = event;
         const target = targets.storage as OpenedTarget;
@@ -173,17 +173,13 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   return { ok, missing, extra, extraDetails, mismatched, details, wrongContainer, checked, proof, durationMs: Date.now() - started };
 }
 
-/** The index keeps no names, so the blobs the source lacks are found by listing the container once more. */
+/** The index keeps no names, so the blobs the source lacks (including any that appeared since) are found by listing the container once more. */
 async function unclaimed(target: OpenedTarget | null, into: VerifyResult['extraDetails'], options: VerifyOptions): Promise<void> {
   if (!target) return;
-  const names: string[] = [];
-  await paced((signal) => listUnclaimed(target.client, target.remote, names, { signal }), {
-    signal: options.signal,
-    policy: options.retry,
-    where: target.sas.redacted,
-    onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: target.sas.identity, ...notice }),
-  });
-  into.push(...names.map((blobName) => ({ blobName, container: target.sas.container })));
+  for await (const page of listBlobPages(target.client, destinationListing(target.sas, options))) {
+    // One by one: a container can hold more names than a function call takes arguments.
+    for (const item of page) if (!target.remote.isClaimed(item.name)) into.push({ blobName: item.name, container: target.sas.container });
+  }
 }
 
 interface Comparison {

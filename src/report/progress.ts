@@ -8,6 +8,7 @@ import type { UploadEvent } from '../operations/upload.js';
 import type { ConcurrencyReason } from '../transfer/concurrency.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
+import { ListingNotices } from './listing.js';
 
 export interface TransferProgressView {
   handle(event: UploadEvent): void;
@@ -59,13 +60,18 @@ const RETRY_NOTICE_MS = 5000;
 class TransferNotices {
   private lastRetryNotice = -Infinity;
   private unreported = 0;
+  private readonly listing: ListingNotices;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.listing = new ListingNotices(now);
+  }
 
   lineFor(event: UploadEvent): string | undefined {
     switch (event.type) {
       case 'listing-retry':
         return listingRetryLine(event);
+      case 'listing-progress':
+        return this.listing.lineFor(event);
       case 'copying':
       case 'copy-fallback':
         return copyLine(event);
@@ -285,7 +291,7 @@ export function copyLine(event: Extract<UploadEvent, { type: 'copying' | 'copy-f
   return `${plural(event.files, 'blob')} (${formatBytes(event.bytes)}) from ${event.sources.join(', ')} are copied by Azure Storage itself: the data does not pass through this machine.\n`;
 }
 
-/** Why nothing moves yet: the first request to a container is being retried. */
+/** Why nothing moves yet: a listing page of a container is being retried. */
 export function listingRetryLine(event: Extract<UploadEvent, { type: 'listing-retry' }>): string {
   return `Cannot list ${event.container} yet (${event.reason}); trying again in ${formatDuration(event.delayMs / 1000)} (attempt ${event.attempt + 1}).\n`;
 }

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { KxpError } from '../errors.js';
 import { azureFailure, classifyAzureError } from '../azure/errors.js';
+import type { PageRetry } from '../azure/listing.js';
 
 export interface RetryPolicy {
   /** Attempts per request, first one included. Default 10. */
@@ -90,6 +91,11 @@ export async function paced<T>(attempt: (signal: AbortSignal) => Promise<T>, opt
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** The pacer as a listing's retry: each page request is retried on its own (same page), never the whole listing. */
+export function pacePages(options: PaceOptions): PageRetry {
+  return (request) => paced(request, options);
 }
 
 /** The reason a signal was aborted, as a KxpError (ABORTED unless the caller gave its own KxpError). */

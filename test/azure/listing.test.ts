@@ -1,22 +1,36 @@
 import { createHash } from 'node:crypto';
 import { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
-import { listRemoteBlobs, listUnclaimed } from '../../src/azure/listing.js';
-import { useAzurite } from '../support/azurite.js';
+import { listBlobPages, RemoteIndex, type ListingProgress, type PageRetry } from '../../src/azure/listing.js';
+import { createContainerClient } from '../../src/azure/client.js';
+import { parseContainerSasUrl } from '../../src/azure/sas.js';
+import { pacePages } from '../../src/transfer/pacer.js';
+import { useProxiedAzurite } from '../support/tcp-proxy.js';
+
+/** No retry: the request runs once. */
+const once: PageRetry = (request) => request(new AbortController().signal);
+
+/** The continuation token (marker) a listing request carries; '' for the first page. */
+const marker = (target: string) => new URL(target, 'http://x').searchParams.get('marker') ?? '';
 
 describe('remote listing', () => {
-  const storage = useAzurite();
+  const remote = useProxiedAzurite('listing');
 
-  it('indexes every blob with its size and Content-MD5 (or none), and finds the unclaimed ones by listing again', async () => {
-    const container = new ContainerClient(await storage.containerSasUrl('listing'));
+  it('lists page by page into an index with size and Content-MD5 (or none), telling progress; a second listing finds the unclaimed names', async () => {
+    const container = new ContainerClient(await remote.storage.containerSasUrl('listing'));
     const md5 = createHash('md5').update('hello').digest();
     await container.getBlockBlobClient('default/a.txt').upload('hello', 5, { blobHTTPHeaders: { blobContentMD5: md5 } });
     await container.getBlockBlobClient('default/no-md5.bin').stageBlock(Buffer.from('AAAA').toString('base64'), 'xyz', 3);
     await container.getBlockBlobClient('default/no-md5.bin').commitBlockList([Buffer.from('AAAA').toString('base64')]);
-    // More than one 5,000-blob page would take long in a test; the SDK pages by continuation token either way.
     await Promise.all(Array.from({ length: 40 }, (_, i) => container.getBlockBlobClient(`default/many/f${i}.txt`).upload('x', 1)));
 
-    const index = await listRemoteBlobs(container);
+    const index = new RemoteIndex();
+    const progress: ListingProgress[] = [];
+    for await (const page of listBlobPages(container, { retryPage: once, maxPageSize: 5, details: true, onPage: (step) => progress.push(step) })) {
+      expect(page.length).toBeLessThanOrEqual(5);
+      for (const item of page) index.addItem(item);
+    }
+    expect(progress).toEqual(Array.from({ length: 9 }, (_, i) => ({ pages: i + 1, blobs: Math.min(42, 5 * (i + 1)) })));
     expect(index.size).toBe(42);
     expect(index.get('default/a.txt')).toEqual({ size: 5, md5: md5.toString('base64'), sourceEtag: null, copyUnfinished: false });
     expect(index.get('default/no-md5.bin')).toEqual({ size: 3, md5: null, sourceEtag: null, copyUnfinished: false });
@@ -28,8 +42,35 @@ describe('remote listing', () => {
     for (let i = 0; i < 40; i++) index.claim(`default/many/f${i}.txt`);
     expect(index.size).toBe(42);
     await container.getBlockBlobClient('DB.bacpac').upload('stray', 5);
-    const extra: string[] = ['from another container'];
-    await listUnclaimed(container, index, extra);
-    expect(extra).toEqual(['from another container', 'DB.bacpac', 'default/no-md5.bin']);
+    const extra: string[] = [];
+    for await (const page of listBlobPages(container, { retryPage: once, maxPageSize: 5 })) for (const item of page) if (!index.isClaimed(item.name)) extra.push(item.name);
+    expect(extra).toEqual(['DB.bacpac', 'default/no-md5.bin']);
+  });
+
+  it('a page whose request fails in transit is asked again with its own continuation token: the listing resumes at that page, not at the first', async () => {
+    const url = await remote.containerUrl({ name: 'listing-fault' });
+    // Our own client: the SDK's retries are off, so a failure reaches the pacer (as in every run).
+    const container = createContainerClient(parseContainerSasUrl(url, 'storage SAS URL'));
+    const names = Array.from({ length: 23 }, (_, i) => `default/f${String(i).padStart(2, '0')}.txt`);
+    await Promise.all(names.map((name) => container.getBlockBlobClient(name).upload('x', 1)));
+    const isList = (target: string) => target.includes('comp=list');
+    const before = remote.proxy.requests.length;
+    remote.proxy.failRequest(/comp=list/, 3); // the third page's request is reset before it reaches the service
+    const retries: number[] = [];
+    const listed: string[] = [];
+    const retryPage = pacePages({ where: 'listing-fault', policy: { baseDelayMs: 1, maxDelayMs: 5 }, onRetry: (notice) => retries.push(notice.attempt) });
+    for await (const page of listBlobPages(container, { retryPage, maxPageSize: 5 })) listed.push(...page.map((item) => item.name));
+
+    expect(listed).toEqual(names);
+    expect(retries).toEqual([1]);
+    const requests = remote.proxy.requests.slice(before).filter((request) => isList(request.target));
+    const markers = requests.map((request) => marker(request.target));
+    // Five pages, six requests: page 3 twice (the failed attempt and its retry, same token), page 1 once.
+    expect(requests.map((request) => request.failed)).toEqual([false, false, true, false, false, false]);
+    expect(markers[0]).toBe('');
+    expect(markers[3]).toBe(markers[2]);
+    expect(markers[2]).not.toBe('');
+    expect(new Set(markers).size).toBe(5);
+    expect(markers.filter((value) => value === '')).toHaveLength(1);
   });
 });

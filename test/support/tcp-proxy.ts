@@ -1,6 +1,7 @@
 /**
  * A real TCP proxy on 127.0.0.1 for fault injection: counts bytes client→server, can reset connections
  * every N bytes, and can hold (stall) all upstream traffic once a byte count is reached until released.
+ * It logs each HTTP request (method, target) and can fail a chosen one (e.g. the third listing page).
  * Tests wait on its promises (bytes reached, stalled), never on sleeps.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -38,8 +39,21 @@ export interface TcpProxy {
   release(): void;
   /** Resets every open connection now. */
   cutAll(): void;
+  /** Every HTTP request seen so far, in order: method, target (sig= redacted), and whether failRequest failed it. */
+  readonly requests: readonly ProxiedRequest[];
+  /** Reset the connection carrying the `nth` request from now on whose target matches, once, before it reaches the server. */
+  failRequest(target: RegExp, nth?: number): void;
   close(): Promise<void>;
 }
+
+export interface ProxiedRequest {
+  method: string;
+  target: string;
+  failed: boolean;
+}
+
+/** The head of a request at the start of a chunk (Node's HTTP client writes a request's head in one piece). */
+const REQUEST_LINE = /^(GET|HEAD|PUT|POST|DELETE|OPTIONS|PATCH) (\S+) HTTP\/1\.[01]\r\n/;
 
 interface Pair {
   client: Socket;
@@ -67,6 +81,20 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   let corruptOffset: number | null = null;
   let onStalled: (() => void) | undefined;
   const byteWaiters: Array<{ bytes: number; resolve: () => void }> = [];
+  const requests: ProxiedRequest[] = [];
+  let requestFault: { target: RegExp; left: number } | null = null;
+  /** Logs a request starting in this chunk; true when the request is to fail. */
+  const logRequest = (chunk: Buffer): boolean => {
+    const line = REQUEST_LINE.exec(chunk.subarray(0, 8192).toString('latin1'));
+    if (!line) return false;
+    const request = { method: line[1] ?? '', target: (line[2] ?? '').replace(/sig=[^&]*/, 'sig=REDACTED'), failed: false };
+    requests.push(request);
+    if (requestFault && requestFault.target.test(request.target) && --requestFault.left === 0) {
+      requestFault = null;
+      request.failed = true;
+    }
+    return request.failed;
+  };
 
   const notifyBytes = () => {
     for (const waiter of [...byteWaiters]) {
@@ -128,6 +156,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     everyPair.push(pair);
     client.on('data', (chunk: Buffer) => {
       if (pair.head.length < 2048) pair.head += chunk.subarray(0, 2048).toString('latin1');
+      if (logRequest(chunk)) return reset(pair);
       if (pair.held.length > 0) {
         pair.held.push(chunk);
         client.pause();
@@ -211,6 +240,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     cutAll() {
       for (const pair of [...pairs]) reset(pair);
+    },
+    get requests() {
+      return requests;
+    },
+    failRequest(target, nth = 1) {
+      requestFault = { target, left: nth };
     },
     async close() {
       for (const pair of [...pairs]) reset(pair);

@@ -7,7 +7,7 @@ import type { SasPurpose } from '../../azure/sas.js';
 import type { PayloadSource } from '../../source/types.js';
 import { DEFAULT_CONCURRENCY } from '../../transfer/engine.js';
 import { planPayload } from '../plan.js';
-import { openRemoteSources } from '../remote.js';
+import { openRemoteSources, type RemoteSourceOptions } from '../remote.js';
 import { destination, resolveAccess } from './access.js';
 import { defaultStateDir, refuseStateDirInPayload } from './state-dir.js';
 import type { Destinations, SetupOptions } from './types.js';
@@ -16,7 +16,7 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   const stateDir = defaultStateDir(source, options);
   await refuseStateDirInPayload(source, stateDir, options);
   const remote = openRemoteSources(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1 });
-  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, remote, retry: options.retry });
+  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, remote, ...sourceListing(options) });
   options.onEvent?.({ type: 'planned', plan });
   if (!plan.ok) {
     const count = plan.errors.length;
@@ -29,4 +29,15 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   const { db, storage, grantedBy } = await resolveAccess({ database: needsDb, storage: needsStorage }, options, purpose);
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   return { plan, db, storage, stateDir, remote };
+}
+
+/** How a run lists its --storage-from sources: each page paced, retries and progress told as the same events as a destination's. */
+export function sourceListing(options: SetupOptions): Pick<RemoteSourceOptions, 'signal' | 'retry' | 'listPageSize' | 'onListingRetry' | 'onListingProgress'> {
+  return {
+    signal: options.signal,
+    retry: options.retry,
+    listPageSize: options.listPageSize,
+    onListingRetry: (container, notice) => options.onEvent?.({ type: 'listing-retry', container, ...notice }),
+    onListingProgress: (container, progress) => options.onEvent?.({ type: 'listing-progress', container, ...progress }),
+  };
 }

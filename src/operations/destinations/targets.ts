@@ -3,13 +3,14 @@
  * and the listing taken before sending (an index by blob name, and the shape that tells the container's role).
  */
 import { createPooledContainerClient } from '../../azure/client.js';
-import { blobItems, RemoteIndex } from '../../azure/listing.js';
+import type { ContainerClient } from '@azure/storage-blob';
+import { listBlobPages, RemoteIndex, type ListOptions } from '../../azure/listing.js';
 import { proxyFor } from '../../azure/proxy.js';
 import type { ContainerSas } from '../../azure/sas.js';
-import { emptyShape, observeBlob } from '../../rules/container-role.js';
+import { emptyShape, observeBlob, type ContainerShape } from '../../rules/container-role.js';
 import { DEFAULT_CONCURRENCY } from '../../transfer/engine.js';
 import { Journal } from '../../transfer/journal.js';
-import { paced } from '../../transfer/pacer.js';
+import { pacePages } from '../../transfer/pacer.js';
 import type { Destinations, OpenedTarget, SetupOptions, Targets } from './types.js';
 
 export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<Targets> {
@@ -31,27 +32,35 @@ export async function openTarget(sas: ContainerSas, options: SetupOptions & { st
     // The pool starts at the run's first concurrency and follows later changes (pool.resize).
     const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxConcurrency ?? Infinity);
     const { client, pool } = createPooledContainerClient(sas, { concurrency, proxy });
-    const listed = await paced(
-      async (signal) => {
-        const remote = new RemoteIndex();
-        const shape = emptyShape();
-        for await (const item of blobItems(client, { signal })) {
-          remote.addItem(item);
-          observeBlob(shape, item.name);
-        }
-        return { remote, shape };
-      },
-      {
-        signal: options.signal,
-        policy: options.retry,
-        where: sas.redacted,
-        onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }),
-      },
-    );
+    const listed = await listTarget(client, sas, options);
     options.onEvent?.({ type: 'listed', container: sas.identity, blobs: listed.remote.size, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });
     return { sas, client, journal, pool, ...listed };
   } catch (error) {
     await journal.close();
     throw error;
   }
+}
+
+/** The index by blob name and the role evidence, page by page (each page retried on its own). */
+async function listTarget(client: ContainerClient, sas: ContainerSas, options: SetupOptions): Promise<{ remote: RemoteIndex; shape: ContainerShape }> {
+  const remote = new RemoteIndex();
+  const shape = emptyShape();
+  for await (const page of listBlobPages(client, destinationListing(sas, options))) {
+    for (const item of page) {
+      remote.addItem(item);
+      observeBlob(shape, item.name);
+    }
+  }
+  return { remote, shape };
+}
+
+/** How every listing of a destination container runs: with details, each page paced, retries and progress told as events. */
+export function destinationListing(sas: ContainerSas, options: SetupOptions): ListOptions {
+  const container = sas.identity;
+  return {
+    details: true,
+    maxPageSize: options.listPageSize,
+    retryPage: pacePages({ signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container, ...notice }) }),
+    onPage: (progress) => options.onEvent?.({ type: 'listing-progress', container, ...progress }),
+  };
 }

@@ -24,6 +24,8 @@ export interface SetupOptions {
   cwd?: string;
   /** Per-request retry tuning (tests shorten the backoff). */
   retry?: Partial<RetryPolicy>;
+  /** Blobs per listing page: the service's maximum (5,000) by default; tests list a few per page to list many pages. */
+  listPageSize?: number;
   /** Where HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY are read. Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Entra ID tenant for --storage-from sources without a SAS. */
@@ -48,8 +50,10 @@ export type DestinationEvent =
   /** Where this run sends or reads, named before the first request; `grantedBy` names the Portal that gave the access. */
   | { type: 'destinations'; db: Destination | null; storage: Destination | null; grantedBy: string | null }
   | { type: 'listed'; container: string; blobs: number; proxy: { url: string; variable: string } | null }
-  /** The first request to a container failed in a way worth retrying (host unreachable, 5xx…); it will be tried again. */
+  /** A listing page failed in a way worth retrying (host unreachable, 5xx…); that page will be tried again. */
   | { type: 'listing-retry'; container: string; attempt: number; delayMs: number; reason: string }
+  /** A container (or remote source) is being listed: pages and blobs so far, told after each page. */
+  | { type: 'listing-progress'; container: string; pages: number; blobs: number }
   /** The container's journal was locked by a run that is gone (same host, pid no longer running); this run took the lock over. */
   | { type: 'lock-taken-over'; container: string; pid: number; host: string; startedAt: string };
 
