@@ -6,12 +6,23 @@
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, ContainerClient, type BlobItem } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
-import type { ListedBlob } from '../source/types.js';
 import { createContainerClient, createPipeline, type ClientOptions } from './client.js';
 import { asSourceFailure } from './errors.js';
 import { DelegatedReader } from './credentials.js';
 import { listBlobPages, type ListOptions, type PageRetry } from './listing.js';
 import { checkContainerSas, isLoopbackHost, parseContainerSasUrl, redactUrl, type ContainerSas } from './sas.js';
+
+/** One blob of a remote source container, as its listing shows it. */
+export interface ListedBlob {
+  name: string;
+  size: number;
+  /** Base64 Content-MD5, or null when the blob has none (e.g. uploaded in blocks without one). */
+  md5: string | null;
+  /** The ETag of this version of the blob, quotes included as the service gives it. */
+  etag: string;
+  /** Content-Type as stored on the source blob, if any. */
+  contentType?: string;
+}
 
 export interface RemoteSource {
   /** The URL as given, redacted (sig=REDACTED): safe to print. */

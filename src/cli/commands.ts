@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import { command, type Command } from './command.js';
 import type { CliContext } from './context.js';
 import { planCommand } from './plan.js';
 import { uploadCommand } from './upload.js';
@@ -10,14 +10,6 @@ import { sessionCommand } from './session.js';
 import { inspectCommand } from './inspect.js';
 import { packageCommand } from './package.js';
 import { layoutCommand } from './layout.js';
-
-/** A command module with its argument type erased, so modules of different argument types share one list. */
-export type Command = CommandModule<object, never>;
-
-/** Erases a module's argument type; yargs validates the arguments at run time against the module's own builder. */
-export function command<A>(module: CommandModule<object, A>): Command {
-  return module as unknown as Command;
-}
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {

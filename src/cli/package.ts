@@ -9,7 +9,7 @@ import { PORTAL_URL } from '../portal/deployment-upload.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
 import { errorJson } from '../report/errors.js';
 import { createPackageUploadView, packageCheckJson, packageUploadJson, renderDeployConfirmationPrompt, renderPackageCheck, renderPackageUploadResult } from '../report/package.js';
-import { command } from './commands.js';
+import { command } from './command.js';
 import type { CliContext } from './context.js';
 import { inquirerPrompter } from './manual-prompter.js';
 import { readToken } from './portal-options.js';

@@ -3,7 +3,7 @@ import { ExitCode, toKxpError } from '../errors.js';
 import type { PlanReport } from '../operations/plan.js';
 import { uploadPayload, type UploadEvent } from '../operations/upload.js';
 import { errorJson, formatError } from '../report/errors.js';
-import { findingJson, renderFindings } from '../report/plan.js';
+import { findingJson, renderFindings } from '../report/findings.js';
 import { createTransferProgress } from '../report/progress.js';
 import { renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ExitCode, toKxpError } from '../errors.js';
 import { verifyPayload } from '../operations/verify.js';
 import { errorJson } from '../report/errors.js';
-import { renderFindings } from '../report/plan.js';
+import { renderFindings } from '../report/findings.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
 import { ListingNotices } from '../report/listing.js';
 import { renderDestinations } from '../report/upload.js';

@@ -11,7 +11,8 @@ import { parseRemoteSourceUrl, RemoteSourceReader } from '../azure/remote-source
 import { KxpError } from '../errors.js';
 import { parsePrefixMaps, type PrefixMap } from '../source/remote-map.js';
 import { NameClaims, scanRemoteListing, type RemoteScanEvent } from '../source/remote-scan.js';
-import type { ListedBlob, PayloadSource } from '../source/types.js';
+import type { ListedBlob } from '../azure/remote-source.js';
+import type { PayloadSource } from '../source/types.js';
 import { pacePages, type RetryNotice, type RetryPolicy } from '../transfer/pacer.js';
 
 export interface RemoteSourceOptions {

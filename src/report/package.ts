@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { DeploymentPackageCheck } from '../operations/package-check.js';
 import type { PackageUploadEvent, PackageUploadReport } from '../operations/package-upload.js';
 import type { DeploymentInfo } from '../portal/types.js';
-import { findingJson, renderFindings } from './plan.js';
+import { findingJson, renderFindings } from './findings.js';
 import { formatBytes, formatDuration, plural } from './format.js';
 
 /** The `--json` object of `package check` (the issue's shape, plus the compared database). */

@@ -1,7 +1,7 @@
 /** Text and JSON of `rehearse`: one line per step with its time, then the outcome. */
 import { notUploadedOf } from '../operations/upload.js';
 import type { RehearseEvent, RehearseReport, RehearseStep, RehearseStepFacts, VersionCheckFacts } from '../operations/rehearse.js';
-import { findingJson, renderFindings } from './plan.js';
+import { findingJson, renderFindings } from './findings.js';
 import { formatDuration } from './format.js';
 import { notUploadedLines, renderDestinations } from './upload.js';
 

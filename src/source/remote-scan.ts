@@ -7,7 +7,8 @@ import { DigestTable } from '../digest-table.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { blobNameProblem, collisionKey, containerNameProblem, hasUppercase, lowercaseName } from '../rules/names.js';
 import { mapSourceName, type PrefixMap } from './remote-map.js';
-import type { ListedBlob, RemoteFile } from './types.js';
+import type { ListedBlob } from '../azure/remote-source.js';
+import type { RemoteFile } from './types.js';
 
 export type RemoteScanEvent =
   | { type: 'remote-file'; file: RemoteFile }

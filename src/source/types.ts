@@ -1,3 +1,5 @@
+import type { ListedBlob } from '../azure/remote-source.js';
+
 /** One file of the payload, as the scan found it and as it will be named remotely. */
 export interface PayloadFile {
   kind: 'bacpac' | 'storage';
@@ -46,18 +48,6 @@ export interface PayloadSource extends RemotePayload {
   nfc?: boolean;
   /** Upload Thumbs.db, desktop.ini, .DS_Store and ._* files too (left out, with a warning, by default). */
   includeSystemFiles?: boolean;
-}
-
-/** One blob of a remote source container, as its listing shows it. */
-export interface ListedBlob {
-  name: string;
-  size: number;
-  /** Base64 Content-MD5, or null when the blob has none (e.g. uploaded in blocks without one). */
-  md5: string | null;
-  /** The ETag of this version of the blob, quotes included as the service gives it. */
-  etag: string;
-  /** Content-Type as stored on the source blob, if any. */
-  contentType?: string;
 }
 
 /** A blob of a remote source, mapped to its restore name: copied by the storage service, never through this machine. */

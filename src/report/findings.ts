@@ -1,0 +1,40 @@
+/** Findings as text (grouped by severity then code) and as JSON: shared by plan, upload, verify, rehearse and package check. */
+import { KEPT_PER_CODE, type Finding, type OmittedFindings } from '../rules/finding.js';
+import { formatCount } from './format.js';
+
+/** How many findings of one code are listed before the rest are summarised. */
+const SHOWN_PER_CODE = 20;
+
+export function findingJson(finding: Finding): { code: string; path: string; message: string } {
+  return { code: finding.code, path: finding.path, message: finding.message };
+}
+
+/**
+ * Findings grouped by severity then code, each with its path and fix; long runs of one code are cut short
+ * (`omitted`: those the report only counted).
+ */
+export function renderFindings(errors: Finding[], warnings: Finding[], omitted: readonly OmittedFindings[] = []): string {
+  const lines: string[] = [];
+  for (const [label, findings] of [
+    ['error', errors],
+    ['warning', warnings],
+  ] as const) {
+    const byCode = new Map<string, Finding[]>();
+    for (const finding of findings) {
+      const list = byCode.get(finding.code);
+      if (list) list.push(finding);
+      else byCode.set(finding.code, [finding]);
+    }
+    for (const [code, list] of byCode) {
+      for (const finding of list.slice(0, SHOWN_PER_CODE)) {
+        lines.push(`  ${label.padEnd(7)} ${code}  ${finding.path}`);
+        lines.push(`          ${finding.message}`);
+      }
+      const uncounted = omitted.find((other) => other.code === code && other.severity === label)?.count ?? 0;
+      const more = list.length - Math.min(list.length, SHOWN_PER_CODE) + uncounted;
+      const where = uncounted > 0 ? `--json lists the first ${KEPT_PER_CODE}` : '--json lists them all';
+      if (more > 0) lines.push(`  ${label.padEnd(7)} ${code}  … and ${formatCount(more)} more (${where})`);
+    }
+  }
+  return lines.join('\n');
+}
