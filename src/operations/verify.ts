@@ -101,15 +101,22 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   let checked = 0;
   const proof: VerifyProof = { local: options.trustJournal ? 'journal' : 'read', remote: options.deep ? 'downloaded' : 'content-md5', filesFromJournal: 0 };
   let failure = null as { error: unknown } | null;
+  // Keep the queue short so memory does not grow with the number of files. One waiter woken by the task that
+  // ends, not Promise.race over the queue: that attached 256 reactions per file (most of verify's garbage).
+  let wake: (() => void) | undefined;
   const schedule = async (work: () => Promise<void>) => {
+    while (pending.size >= 256) await new Promise<void>((resolve) => (wake = resolve));
     if (failure) throw failure.error;
-    const task = limit(work).finally(() => pending.delete(task));
+    const task = limit(work).finally(() => {
+      pending.delete(task);
+      const waiting = wake;
+      wake = undefined;
+      waiting?.();
+    });
     // A comparison may fail while the scan awaits the next folder: handled here at once (never an
     // unhandled rejection), and thrown at the next file or by Promise.all below.
     task.catch((error: unknown) => (failure ??= { error }));
     pending.add(task);
-    // Keep the queue short so memory does not grow with the number of files.
-    if (pending.size >= 256) await Promise.race(pending);
   };
   /** The blob of this name, claimed; or none, and the file is reported missing. */
   const claim = (file: { blobName: string; displayPath: string; size: number }, target: ContainerTarget) => {
@@ -212,7 +219,7 @@ async function localMd5(file: PayloadFile, target: OpenedTarget, options: Verify
   try {
     const known = options.trustJournal ? target.journal.knownMd5(file.blobName, source.state) : null;
     if (known !== null) return { md5: known, fromJournal: true };
-    const md5 = await md5OfHandle(source.handle, options.signal);
+    const md5 = await md5OfHandle(source.handle, options.signal, source.state.size);
     await assertUnchanged(source, file, 'verified');
     target.journal.record('hash', file.blobName, source.state, md5);
     return { md5, fromJournal: false };

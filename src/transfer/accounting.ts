@@ -5,9 +5,12 @@ import type { FileOutcome, ProgressSnapshot } from './events.js';
 const RATE_WINDOW_MS = 10_000;
 /** One rate sample per this many ms is plenty, and keeps the window short whatever the request rate. */
 const SAMPLE_EVERY_MS = 250;
+/** Progress snapshots are emitted at most this often (and once when the run ends). */
+const PROGRESS_INTERVAL_MS = 100;
 
 export class Accounting {
   private readonly started = Date.now();
+  private lastDue = -Infinity;
   private filesUploaded = 0;
   private filesSkipped = 0;
   private filesFailed = 0;
@@ -67,6 +70,16 @@ export class Accounting {
     else if (outcome === 'skipped') this.filesSkipped++;
     else this.filesFailed++;
     this.bytesDone += unaccountedBytes;
+  }
+
+  /**
+   * Whether a progress snapshot is due: at most one per PROGRESS_INTERVAL_MS. One per file cost more than
+   * the file itself at thousands of files a second.
+   */
+  due(now = performance.now()): boolean {
+    if (now - this.lastDue < PROGRESS_INTERVAL_MS) return false;
+    this.lastDue = now;
+    return true;
   }
 
   snapshot(): ProgressSnapshot {

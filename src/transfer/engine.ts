@@ -123,7 +123,8 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
     signal: controller.signal,
     retry: options.retry,
     emit,
-    progress: () => options.onEvent && emit({ type: 'progress', progress: accounting.snapshot() }),
+    // At most one snapshot (with its ETA fit) per interval, not one per file, and an exact one at the end.
+    progress: () => options.onEvent && accounting.due() && emit({ type: 'progress', progress: accounting.snapshot() }),
     copyMode: { blockFromUrl: true },
   };
 
@@ -165,6 +166,7 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
     await Promise.all(Array.from({ length: adaptive?.max ?? slots.limit }, worker));
   } finally {
     options.signal?.removeEventListener('abort', stopRun);
+    if (options.onEvent) emit({ type: 'progress', progress: accounting.snapshot() });
     await hasher?.close();
   }
   if (controller.signal.aborted) throw abortReason(controller.signal);
@@ -219,7 +221,7 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
   let known = target.journal.knownMd5(file.blobName, state);
   if (sameSizeRemote && known === null && !layout.single) {
     // Worth one local read to avoid sending a large file the service already holds.
-    known = await md5OfHandle(handle, context.signal);
+    known = await md5OfHandle(handle, context.signal, state.size);
     await assertUnchanged(source, file, 'uploaded');
     target.journal.record('hash', file.blobName, state, known);
   }
