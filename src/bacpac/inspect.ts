@@ -5,6 +5,7 @@ import { REEXPORT, type BacpacIssue } from './issues.js';
 import { ModelReader, type BacpacModel } from './model.js';
 import { LayoutResolver } from './layout-resolver.js';
 import { dataFolder, TableDataError, tableDataParts, UnknownLayoutError, walkTableData } from './table-data.js';
+import { saasDatabaseVersionProblem } from '../rules/xperience-version.js';
 import { readVersionFromData } from './xperience-version.js';
 import { ArchiveError, BacpacArchive } from './zip.js';
 
@@ -167,7 +168,8 @@ async function readVersion(archive: BacpacArchive, model: BacpacModel, report: B
     if (version.version === null) {
       return [{ code: 'BACPAC_WARNING', path: archive.file, message: `${name}: CMS_SettingsKey has no CMSDBVersion row, so the Xperience version is unknown; export the database of a working Xperience instance.` }];
     }
-    return [];
+    const unsupported = saasDatabaseVersionProblem(version.version, name);
+    return unsupported ? [{ code: 'BACPAC_VERSION', path: archive.file, message: unsupported }] : [];
   } catch (error) {
     if (error instanceof TableDataError || error instanceof ArchiveError) {
       return [{ code: 'BACPAC_INVALID', path: error instanceof TableDataError ? `${archive.file}/${error.part}` : archive.file, message: error.message }];

@@ -81,6 +81,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
       const urls = await resolveAccess(args, ctx);
       const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
       let last: Extract<UploadEvent, { type: 'progress' }>['progress'] | undefined;
+      let planWarnings: PlanReport['warnings'] = [];
       const started = Date.now();
       try {
         const result = await uploadPayload(source, {
@@ -99,7 +100,10 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           signal: ctx.signal,
           onEvent: (event) => {
             if (event.type === 'progress') last = event.progress;
-            if (event.type === 'planned') reportPlan(ctx, args.quiet ? { ...event.plan, warnings: [] } : event.plan, args.json, started);
+            if (event.type === 'planned') {
+              planWarnings = event.plan.warnings;
+              reportPlan(ctx, event.plan, { json: args.json, quiet: args.quiet }, started);
+            }
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
             if (event.type === 'lock-taken-over') ctx.stderr.write(renderLockTakenOver(event));
             progress.handle(event);
@@ -112,7 +116,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         progress.stop();
         const error = toKxpError(thrown);
         if (args.json && error.code !== 'VALIDATION_FAILED') {
-          ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started), null, 2) + '\n');
+          ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started, planWarnings), null, 2) + '\n');
         }
         if (error.exitCode !== ExitCode.resumable) throw error;
         // The error first, then how to resume: the last thing on screen is what to do next.
@@ -123,13 +127,15 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
   };
 }
 
-/** Plan errors stop the run (listed, or in the JSON); warnings are shown but do not stop it. */
-function reportPlan(ctx: CliContext, plan: PlanReport, json: boolean, started: number): void {
+/** Plan errors stop the run (listed, or in the JSON); warnings are shown (in the JSON even with --quiet) but do not stop it. */
+function reportPlan(ctx: CliContext, plan: PlanReport, { json, quiet }: { json: boolean; quiet: boolean }, started: number): void {
   if (json) {
-    if (!plan.ok) ctx.stdout.write(JSON.stringify(stoppedUploadJson(undefined, plan.errors.map(findingJson), Date.now() - started), null, 2) + '\n');
+    if (!plan.ok) ctx.stdout.write(JSON.stringify(stoppedUploadJson(undefined, plan.errors.map(findingJson), Date.now() - started, plan.warnings), null, 2) + '\n');
     return;
   }
-  if (plan.errors.length > 0 || plan.warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, plan.warnings, plan.omitted) + '\n');
+  const warnings = quiet ? [] : plan.warnings;
+  const omitted = quiet ? plan.omitted.filter((kind) => kind.severity === 'error') : plan.omitted;
+  if (plan.errors.length > 0 || warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, warnings, omitted) + '\n');
 }
 
 /** The command line to run again: SAS URLs never repeated (files are, the Portal is); see `resumeEnvironment` for flag URLs. */

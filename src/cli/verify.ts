@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ExitCode, toKxpError } from '../errors.js';
 import { verifyPayload } from '../operations/verify.js';
 import { errorJson } from '../report/errors.js';
-import { renderFindings } from '../report/findings.js';
+import { findingJson, renderFindings } from '../report/findings.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
 import { ListingNotices } from '../report/listing.js';
 import { renderDestinations } from '../report/upload.js';
@@ -56,6 +56,8 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
       announceSignedInSources(source, ctx.stderr);
       const urls = await resolveAccess(args, ctx);
       const listing = new ListingNotices();
+      // The plan's warnings (a bacpac that is not an Xperience database…) go into every --json result.
+      let warnings: Array<ReturnType<typeof findingJson>> = [];
       try {
         const result = await verifyPayload(source, {
           dbSasUrl: urls.dbSasUrl,
@@ -76,16 +78,17 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             if (event.type === 'listed') ctx.stderr.write(proxyLine(event));
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Verifying against'));
             if (event.type === 'verify-start') ctx.stderr.write(verifyStartLine(event));
+            if (event.type === 'planned') warnings = event.plan.warnings.map(findingJson);
             if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
               ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings, event.plan.omitted) + '\n');
             }
           },
         });
-        ctx.stdout.write(args.json ? JSON.stringify(verifyJson(result), null, 2) + '\n' : renderVerifyResult(result));
+        ctx.stdout.write(args.json ? JSON.stringify({ ...verifyJson(result), warnings }, null, 2) + '\n' : renderVerifyResult(result));
         ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
       } catch (thrown) {
         const error = toKxpError(thrown);
-        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, missing: [], extra: [], mismatched: [], errors: [errorJson(error)] }, null, 2) + '\n');
+        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, missing: [], extra: [], mismatched: [], errors: [errorJson(error)], warnings }, null, 2) + '\n');
         throw error;
       }
     },

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { readXperienceVersion } from '../bacpac/index.js';
-import { warning } from '../rules/finding.js';
+import { error, warning } from '../rules/finding.js';
+import { saasDatabaseVersionProblem } from '../rules/xperience-version.js';
 import { checkPackage, databaseVersionFinding, type PackageReport } from '../package/check.js';
 import { displayPath } from '../source/scan.js';
 
@@ -32,8 +33,12 @@ export async function checkDeploymentPackage(file: string, options: DeploymentPa
   const bacpacShown = displayPath(cwd, bacpacPath);
   const version = await readXperienceVersion(bacpacPath, { signal: options.signal });
   const result: DeploymentPackageCheck = { ...report, errors: [...report.errors], warnings: [...report.warnings], bacpac: { path: bacpacShown, version } };
+  // A database the SaaS can never take (Kentico 13…) needs another fix than one of another Xperience version.
+  const unsupported = version === null ? null : saasDatabaseVersionProblem(version, bacpacShown);
   if (version === null) {
     result.warnings.push(warning('NOT_XPERIENCE', bacpacShown, `Not an Xperience database (no CMSDBVersion in CMS_SettingsKey), so its version could not be compared with the package's. Check you picked the right file.`));
+  } else if (unsupported) {
+    result.errors.push(error('BACPAC_VERSION', bacpacShown, unsupported));
   } else if (report.xperienceVersion !== null) {
     const mismatch = databaseVersionFinding(report.xperienceVersion, version, bacpacShown, report.path);
     if (mismatch) result.errors.push(mismatch);

@@ -5,6 +5,7 @@
 import { quickCheckBacpac } from '../bacpac/quick-check.js';
 import { readXperienceVersion } from '../bacpac/xperience-version.js';
 import { KxpError } from '../errors.js';
+import { saasDatabaseVersionProblem } from '../rules/xperience-version.js';
 import { PACKAGE_MAX_BYTES } from '../package/check.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { error, FindingTally, warning, type Finding, type OmittedFindings } from '../rules/finding.js';
@@ -30,7 +31,10 @@ export interface PlanOptions extends ScanOptions, Omit<RemoteSourceOptions, 'sig
   bandwidthMbps?: number;
   /** Skip the bacpac's structure checks (only for callers that run them themselves). */
   skipBacpacChecks?: boolean;
-  /** Also read the bacpac's Xperience version (as `inspect` does); NOT_XPERIENCE warns when it has none. */
+  /**
+   * Read the bacpac's Xperience version (as `inspect` does; default true): BACPAC_VERSION when the SaaS can never
+   * take it, NOT_XPERIENCE (a warning) when it has none. False only for callers that read it themselves.
+   */
   readXperienceVersion?: boolean;
   /** A deployment package to check too: its own checks, and its Xperience version against the bacpac's. */
   packagePath?: string;
@@ -162,10 +166,11 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
   }
 
   let xperienceVersion: string | null | undefined;
+  const readVersion = options.readXperienceVersion ?? true;
   if (bacpac && !options.skipBacpacChecks) {
     const check = await quickCheckBacpac(bacpac.absolutePath, { signal: options.signal });
     for (const problem of check.problems) record(error('BACPAC_INVALID', bacpac.displayPath, problem));
-    if (check.ok && options.readXperienceVersion) {
+    if (check.ok && readVersion) {
       xperienceVersion = await versionOf(bacpac, record, options.signal);
     }
   }
@@ -175,7 +180,9 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     // A damaged bacpac has already been reported; its version cannot be read.
     const readable = bacpac && !findings.errors.some((found) => found.code === 'BACPAC_INVALID') ? bacpac.absolutePath : undefined;
     deploymentPackage = await checkDeploymentPackage(options.packagePath, { bacpac: readable, cwd: options.cwd, signal: options.signal });
-    for (const found of [...deploymentPackage.errors, ...deploymentPackage.warnings]) if (!(found.code === 'NOT_XPERIENCE' && options.readXperienceVersion)) record(found);
+    // The bacpac's own version findings were recorded above, once.
+    const ownVersionFinding = (found: Finding) => xperienceVersion !== undefined && (found.code === 'NOT_XPERIENCE' || found.code === 'BACPAC_VERSION');
+    for (const found of [...deploymentPackage.errors, ...deploymentPackage.warnings]) if (!ownVersionFinding(found)) record(found);
   }
 
   const storageLimitBytes = options.storageLimitBytes ?? null;
@@ -216,10 +223,12 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
   };
 }
 
-/** The Xperience version the restore will compare with the environment's; a bacpac without one is worth a warning. */
+/** The Xperience version the restore will compare with the environment's: one the SaaS cannot take is an error, none a warning. */
 async function versionOf(bacpac: PayloadFile, record: (found: Finding) => void, signal?: AbortSignal): Promise<string | null | undefined> {
   try {
     const version = await readXperienceVersion(bacpac.absolutePath, { signal });
+    const unsupported = version === null ? null : saasDatabaseVersionProblem(version, bacpac.displayPath);
+    if (unsupported) record(error('BACPAC_VERSION', bacpac.displayPath, unsupported));
     if (version === null) {
       record(
         warning(

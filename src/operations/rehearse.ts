@@ -11,7 +11,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { listBlobPages, RemoteIndex, type ListOptions } from '../azure/listing.js';
 import { readXperienceVersion } from '../bacpac/index.js';
 import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
-import { warning, type Finding } from '../rules/finding.js';
+import type { Finding } from '../rules/finding.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
 import { md5OfFile } from '../fs/file-hash.js';
 import { pacePages } from '../transfer/pacer.js';
@@ -189,7 +189,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     }));
     // After the deployment the environment runs the package's version: that is what the database must match.
     const environmentVersion = deploymentPackage?.xperienceVersion ?? options.envVersions?.[env] ?? DEFAULT_ENVIRONMENT_VERSION;
-    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal, (finding) => report.findings.push(finding)), (facts) => facts);
+    await step('check version', () => checkVersion(source, env, environmentVersion, cwd, signal), (facts) => facts);
 
     // --storage-from sources are held in the emulator's own Azurite: Azurite copies only within one instance.
     const sourceAccounts = rehearsalSourceAccounts(source, ENVIRONMENT_ACCOUNT_NAMES);
@@ -271,7 +271,8 @@ async function checkPackageWithPayload(packagePath: string, source: PayloadSourc
   }
   const env = options.env ?? 'qa';
   const check = await checkDeploymentPackage(packagePath, { bacpac, environmentVersion: options.envVersions?.[env], cwd: options.cwd, signal: options.signal });
-  for (const finding of [...check.errors, ...check.warnings]) warn(finding);
+  // The plan step reported the bacpac's own version findings already.
+  for (const finding of [...check.errors, ...check.warnings]) if (finding.code !== 'NOT_XPERIENCE' && finding.code !== 'BACPAC_VERSION') warn(finding);
   if (!check.ok) {
     const mismatch = check.errors.find((finding) => finding.code === 'VERSION_MISMATCH');
     if (mismatch) throw new KxpError('VERSION_MISMATCH', `${mismatch.message} Nothing was sent.`, { path: mismatch.path });
@@ -291,7 +292,6 @@ async function checkVersion(
   environmentVersion: string,
   cwd: string | undefined,
   signal: AbortSignal | undefined,
-  warn: (finding: Finding) => void,
 ): Promise<VersionCheckFacts> {
   const facts = { kind: 'version', env, environmentVersion } as const;
   for await (const file of payloadFiles(source, { signal, cwd })) {
@@ -303,15 +303,7 @@ async function checkVersion(
         hint: `Export the database from a site on ${environmentVersion}, or rehearse against an environment on ${version} (--env-version ${env}=${version}).`,
       });
     }
-    if (version === null) {
-      warn(
-        warning(
-          'NOT_XPERIENCE',
-          file.displayPath,
-          `Not an Xperience database (no CMSDBVersion in CMS_SettingsKey), so its version could not be compared with ${env}'s ${environmentVersion}. The real restore needs an Xperience export of the environment's version; check you picked the right file.`,
-        ),
-      );
-    }
+    // A database without a version was reported by the plan (NOT_XPERIENCE): nothing to compare here.
     return { ...facts, bacpac: { path: file.displayPath, version } };
   }
   return { ...facts, bacpac: null };

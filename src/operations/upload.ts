@@ -41,6 +41,8 @@ export interface UploadResult {
   notUploaded: NotUploaded[];
   /** Of each kind, entries left out past the first 100 (KEPT_PER_CODE): counted, not listed. */
   notUploadedUnlisted?: Partial<Record<NotUploaded['code'], number>>;
+  /** The plan's warnings (a bacpac that is not an Xperience database, left-out entries…): shown, and nothing stopped for them. */
+  warnings: Array<{ code: string; path: string; message: string }>;
   /** Requests in flight: the limit at the end and the range it moved in (absent when the run stopped early). */
   concurrency?: ConcurrencyRange;
 }
@@ -83,7 +85,7 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
           options.onEvent?.(event);
         },
       });
-      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, notUploadedOf(plan.warnings)), ...unlistedOf(plan.omitted), concurrency: result.concurrency };
+      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, plan.warnings), ...unlistedOf(plan.omitted), concurrency: result.concurrency };
     } finally {
       await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
     }
@@ -125,15 +127,16 @@ async function* transferItems(source: PayloadSource, remote: RemoteSources | nul
   }
 }
 
-/** The `--json` shape of an upload, also used when a run stops early. */
-export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['errors'], durationMs: number, leftOut: NotUploaded[] = []): UploadResult {
+/** The `--json` shape of an upload, also used when a run stops early; `planWarnings` are the plan's warnings, when it ran. */
+export function uploadResult(progress: ProgressSnapshot, errors: UploadResult['errors'], durationMs: number, planWarnings: readonly Finding[] = []): UploadResult {
   return {
     ok: errors.length === 0 && progress.filesFailed === 0,
     files: { total: progress.filesTotal, uploaded: progress.filesUploaded, skipped: progress.filesSkipped, failed: progress.filesFailed, copied: progress.filesCopied ?? 0 },
     bytes: { total: progress.bytesTotal, sent: progress.bytesSent, copied: progress.bytesCopied ?? 0 },
     durationMs,
     errors,
-    notUploaded: leftOut,
+    notUploaded: notUploadedOf(planWarnings),
+    warnings: planWarnings.map((finding) => ({ code: finding.code, path: finding.path, message: finding.message })),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Text and JSON for the end of an upload, and the resume command after a stop. */
 import type { Destination } from '../operations/destinations/types.js';
 import { uploadResult, type UploadEvent, type UploadResult } from '../operations/upload.js';
+import type { Finding } from '../rules/finding.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
 
@@ -72,11 +73,11 @@ export function renderLockTakenOver(event: Extract<UploadEvent, { type: 'lock-ta
 }
 
 /** The `--json` object when the run stopped before its end (counts so far; zeros if nothing started). */
-export function stoppedUploadJson(progress: ProgressSnapshot | undefined, errors: UploadResult['errors'], durationMs: number): UploadResult {
+export function stoppedUploadJson(progress: ProgressSnapshot | undefined, errors: UploadResult['errors'], durationMs: number, planWarnings: readonly Finding[] = []): UploadResult {
   const snapshot: ProgressSnapshot = progress ?? {
     filesTotal: 0, filesUploaded: 0, filesSkipped: 0, filesFailed: 0, bytesTotal: 0, bytesDone: 0, bytesSent: 0, rate: 0, etaSeconds: null, elapsedMs: durationMs,
   };
-  return { ...uploadResult(snapshot, errors, durationMs), ok: false };
+  return { ...uploadResult(snapshot, errors, durationMs, planWarnings), ok: false };
 }
 
 /**

@@ -4,6 +4,8 @@ export type FindingCode =
   /** A folder in the migration folder that is almost `storage/` (`Storage/`, `storage /`). */
   | 'STORAGE_NAME'
   | 'BACPAC_INVALID'
+  /** The database's Xperience version is one the SaaS can never take: Kentico 13 or older, or below 30.1.0. */
+  | 'BACPAC_VERSION'
   | 'NOT_LOWERCASE'
   | 'CASE_COLLISION'
   /** A storage name not in Unicode NFC (an error unless --nfc normalises it). */
@@ -22,7 +24,7 @@ export type FindingCode =
   | 'SPECIAL_FILE'
   /** A remote source blob that no --map prefix covers: skipped, counted, with examples. */
   | 'UNMAPPED'
-  /** rehearse: the bacpac has no Xperience version, so the version check could not run. */
+  /** The bacpac is not an Xperience database (no CMSDBVersion), so its version cannot be compared with anything. */
   | 'NOT_XPERIENCE'
   // deployment package (`package check`, `--package`)
   | 'PACKAGE_SIZE'

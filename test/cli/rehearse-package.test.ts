@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -7,21 +7,9 @@ import { writeDeploymentPackage } from '../../src/package/write.js';
 import { writeRealSitePackage } from '../support/deps-json.js';
 import { repoRoot, runCli, spawnCli } from '../support/cli.js';
 import { useTempDirs } from '../support/tree.js';
+import { connectionCounter } from '../support/net.js';
 
 const sample = path.join(repoRoot, 'examples', 'migration');
-
-/** A loopback listener that only counts connections: proof that nothing was sent. */
-async function connectionCounter(): Promise<{ url: string; count: () => number; server: Server }> {
-  let connections = 0;
-  const server = createServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, count: () => connections, server };
-}
 
 describe('the whole initial deployment: --package', () => {
   const tempDir = useTempDirs();

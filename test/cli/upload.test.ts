@@ -63,6 +63,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
       durationMs: expect.any(Number),
       errors: [],
       notUploaded: [],
+      warnings: [],
       // Adaptive by default: two files are too few to move it from where it starts.
       concurrency: { final: 8, min: 8, max: 8 },
     });
@@ -72,7 +73,10 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     await writeFile(urlFile, `${url}\n`);
     const verify = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--json']);
     expect(verify.exitCode).toBe(0);
-    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, missing: [], extra: [], mismatched: [], proof: { local: 'read', remote: 'content-md5', filesFromJournal: 0 } });
+    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, missing: [], extra: [], mismatched: [], proof: { local: 'read', remote: 'content-md5', filesFromJournal: 0 },
+      // The plan's warnings reach verify's JSON too: files.url, written into the folder above, is not part of the payload.
+      warnings: [expect.objectContaining({ code: 'IGNORED', path: urlFile })],
+    });
     const text = await runCli(['verify', dir, '--storage-sas-url', url]);
     expect(text.stdout).toMatch(/^Identical: 2 files match/);
     expect(text.stdout).toContain("Checked: every local file read and hashed; compared with each blob's Content-MD5, not its bytes (--deep reads them).");

@@ -263,7 +263,7 @@ describe('planPayload', () => {
     const dir = await migration({ 'notes.txt': 'n', 'db.bacpac.bak': 'b', '.kxp-restore/journal': 'j' });
     const report = await plan({ dir });
     expect(report.ok).toBe(true);
-    expect(report.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', 'db.bacpac.bak'], ['IGNORED', 'notes.txt']]);
+    expect(report.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', 'db.bacpac.bak'], ['IGNORED', 'notes.txt'], ['NOT_XPERIENCE', 'db.bacpac']]);
   });
 
   it.each([['db.bacpac '], ['DB.bacpac'], ['db.bacpac.bacpac'], ['db.BACPAC'], [' db.bacpac'], ['db.bacpac.']])(
@@ -297,7 +297,7 @@ describe('planPayload', () => {
       await writeTree(elsewhere, { 'default/b.txt': 'b' });
       const overridden = await plan({ dir, storage: elsewhere });
       expect(overridden.ok).toBe(true);
-      expect(overridden.warnings.map((f) => f.code)).toEqual(['IGNORED', 'IGNORED']);
+      expect(overridden.warnings.map((f) => f.code)).toEqual(['IGNORED', 'IGNORED', 'NOT_XPERIENCE']);
     },
   );
 

@@ -101,10 +101,10 @@ describe('rehearse (in process)', () => {
 
   it('fails before anything is sent when the bacpac is of another Xperience version than the environment', async () => {
     const dir = await sampleCopy();
-    await writeBacpac(path.join(dir, 'db.bacpac'), { xperienceVersion: '30.0.0' });
+    await writeBacpac(path.join(dir, 'db.bacpac'), { xperienceVersion: '30.2.0' });
     const report = await rehearse({ dir }, { env: 'prod' });
     expect(report.error).toMatchObject({ code: 'VERSION_MISMATCH', exitCode: 2 });
-    expect(report.error?.message).toContain('Xperience 30.0.0 database but the prod environment runs 31.1.0');
+    expect(report.error?.message).toContain('Xperience 30.2.0 database but the prod environment runs 31.1.0');
     expect(report.steps.map((step) => step.name)).toEqual(['plan', 'check version']);
     expect(report.steps[1]).toMatchObject({ ok: false, error: { code: 'VERSION_MISMATCH', message: report.error?.message.split(' Export the database')[0] } });
     expect(report.restore).toBeNull();

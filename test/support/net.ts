@@ -1,4 +1,4 @@
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 
 /** A loopback port with nothing listening: every connection to it is refused. */
 export async function closedPort(): Promise<number> {
@@ -19,4 +19,17 @@ export function tryConnect(port: number, host = '127.0.0.1'): Promise<string> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
   });
+}
+
+/** A loopback listener that only counts connections: proof that nothing was sent. Close `server` after the test. */
+export async function connectionCounter(): Promise<{ url: string; count: () => number; server: Server }> {
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, count: () => connections, server };
 }
