@@ -10,8 +10,9 @@ import { sessionCommand } from './session.js';
 import { inspectCommand } from './inspect.js';
 import { packageCommand } from './package.js';
 import { layoutCommand } from './layout.js';
+import { statusCommand } from './shard.js';
 
 /** Every command of the CLI, in the order `--help` lists them. One module per command: add yours as `command(xCommand(ctx))`. */
 export function commands(ctx: CliContext): Command[] {
-  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx)), command(packageCommand(ctx)), command(layoutCommand(ctx))];
+  return [command(planCommand(ctx)), command(uploadCommand(ctx)), command(verifyCommand(ctx)), command(statusCommand(ctx)), command(inspectCommand(ctx)), command(sessionCommand(ctx)), command(restoreCommand(ctx)), command(portalEmulatorCommand(ctx)), command(rehearseCommand(ctx)), command(packageCommand(ctx)), command(layoutCommand(ctx))];
 }

@@ -2,6 +2,10 @@ import type { CommandModule } from 'yargs';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
 import { planJson, renderPlan } from '../report/plan.js';
+import path from 'node:path';
+import { openRemoteSources } from '../operations/remote.js';
+import { writePayloadManifest } from '../operations/shard/write-manifest.js';
+import { renderManifestWritten } from '../report/shard.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
 import { packageOption, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
@@ -11,6 +15,7 @@ interface PlanArgs extends SourceArgs {
   bandwidth: number;
   'storage-limit'?: string;
   package?: string;
+  manifest?: string;
 }
 
 export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
@@ -33,6 +38,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
         .option('package', packageOption)
+        .option('manifest', { type: 'string', requiresArg: true, describe: 'When the plan passes, also write the file list every shard of a sharded upload reads (upload --manifest FILE --shard i/N)' })
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
         .example('$0 plan ./migration --package DeploymentPackage.zip', 'Check the package too, and that db.bacpac has its Xperience version')
         .example('$0 plan --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase', 'Check parts from elsewhere, lowercasing names on the way')
@@ -63,6 +69,11 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
       });
       if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');
       else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + ')));
+      if (report.ok && args.manifest !== undefined) {
+        const remote = openRemoteSources(source, { tenantId: args['tenant-id'], env: ctx.env });
+        const written = await writePayloadManifest(path.resolve(ctx.cwd, args.manifest), source, report, { cwd: ctx.cwd, remote, signal: ctx.signal });
+        ctx.stderr.write(renderManifestWritten(args.manifest, written));
+      }
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);
     },
   };

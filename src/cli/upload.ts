@@ -10,9 +10,10 @@ import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions,
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
+import { runShardedUpload, shardResumeWords, withShardOptions, type ShardArgs } from './shard.js';
 import { packageOption, remoteResumeWords, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
-interface UploadArgs extends SourceArgs, AccessArgs {
+interface UploadArgs extends SourceArgs, AccessArgs, ShardArgs {
   concurrency?: number;
   'max-concurrency'?: number;
   'block-size'?: number;
@@ -26,7 +27,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
     command: 'upload [dir]',
     describe: 'Upload db.bacpac and the storage files into the custom-restore containers, resumably',
     builder: (yargs) =>
-      withAccessOptions(withRemoteSourceOptions(withSourceOptions(yargs)))
+      withShardOptions(withAccessOptions(withRemoteSourceOptions(withSourceOptions(yargs))))
         .option('concurrency', {
           type: 'number',
           requiresArg: true,
@@ -66,6 +67,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           "$0 upload --storage-from 'https://oldsite.blob.core.windows.net/media?sv=…&sig=…' --map 'mysite/media/=default/assets/media/' --lowercase --storage-sas-url-file files.url",
           'Xperience 13 media already in Azure: copied server side into the restore container (no bytes through this machine)',
         )
+        .example('$0 upload ./migration --manifest payload.kxpm --shard 2/4 --db-sas-url-file db.url --storage-sas-url-file files.url', 'The third of four machines: its share of the manifest (then --finish --shards 4 once, after all)')
         .example('$0 upload --storage-from https://oldsite.blob.core.windows.net/media/mysite/ --tenant-id contoso.onmicrosoft.com --map mysite/=default/ --lowercase --manual', 'The same with Entra ID sign-in instead of a source SAS')
         .example('$0 upload --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase --storage-sas-url-file files.url', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
         .epilog(
@@ -76,6 +78,10 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
             'Exit status: 0 done; 1 some files failed; 2 invalid input or usage (nothing sent); 3 stopped but resumable (interrupted, SAS expired or revoked, proxy refused).',
         ) as never,
     handler: async (args) => {
+      if (args.manifest !== undefined || args.shard !== undefined || args.finish || args.shards !== undefined) {
+        await runShardedUpload(args, ctx, (shardArgs, urls) => [...resumeArgs(shardArgs, urls), ...shardResumeWords(shardArgs)]);
+        return;
+      }
       const source = sourceFromArgs(args);
       announceSignedInSources(source, ctx.stderr);
       const urls = await resolveAccess(args, ctx);

@@ -26,6 +26,8 @@ export interface ManifestHeader {
   blockSize: number;
   files: number;
   bytes: number;
+  /** Which restore containers the payload needs. */
+  parts: { database: boolean; storage: boolean };
 }
 
 interface EntryBase {

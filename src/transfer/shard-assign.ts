@@ -23,6 +23,8 @@ export interface ShardEntry {
   /** Where the blob goes: role and blob name, unique in the manifest. */
   key: string;
   size: number;
+  /** False for a blob the storage service copies itself: its bytes never pass through a shard, so it is never split. */
+  splittable?: boolean;
 }
 
 /** One shard's part of a file: the whole file, or a run of its blocks to stage (committed by `--finish`). */
@@ -138,7 +140,7 @@ export async function assignShards(
   const large: ShardPiece[] = [];
   for await (const entry of entries()) {
     if (entry.size === 0 || entry.size < largeFrom) continue;
-    if (count > 1 && entry.size > fair) {
+    if (count > 1 && entry.size > fair && entry.splittable !== false) {
       split.add(entry.ordinal);
       large.push(...splitByBlocks(entry, count, options.blockSize));
     } else {

@@ -20,7 +20,7 @@ describe('manifest', () => {
 
   it('round-trips a header and its entries, streamed, as often as asked', async () => {
     const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'kxp-manifest-')), 'payload.kxpm');
-    await writeManifest(file, { payload: { description: './migration' }, layout: null, blockSize: 8 * 1024 * 1024, files: 3, bytes: 18 }, list);
+    await writeManifest(file, { payload: { description: './migration' }, layout: null, blockSize: 8 * 1024 * 1024, files: 3, bytes: 18, parts: { database: true, storage: true } }, list);
     const { header, entries } = await openManifest(file);
     expect(header).toMatchObject({ format: 'kxp-restore-manifest', version: 1, files: 3, bytes: 18 });
     expect(await collect(entries())).toEqual(list.map((entry, ordinal) => ({ ...entry, ordinal })));

@@ -61,3 +61,12 @@ describe('shard assignment', () => {
     expect(byShard[0]).toHaveLength(4);
   });
 });
+
+describe('shard assignment of server-side copies', () => {
+  it('never splits a blob the service copies itself, however large', async () => {
+    const list = entries([100, 200, 10_000 * MiB]).map((entry, i) => ({ ...entry, splittable: i !== 2 }));
+    const { split, byShard } = await allShards(list, 4);
+    expect(split.size).toBe(0);
+    expect(byShard.flat().filter((piece) => piece.ordinal === 2)).toEqual([expect.objectContaining({ bytes: 10_000 * MiB, blocks: undefined })]);
+  });
+});

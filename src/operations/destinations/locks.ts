@@ -3,7 +3,7 @@ import { lockJournal, type HeldLock } from '../../transfer/lock.js';
 import type { Destinations, SetupOptions } from './types.js';
 
 /** Locks the journal of each destination container, in a fixed order (database first) so two runs cannot deadlock. */
-export async function lockDestinations(destinations: Destinations, options: Pick<SetupOptions, 'onEvent'>): Promise<HeldLock[]> {
+export async function lockDestinations(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'>, options: Pick<SetupOptions, 'onEvent'>): Promise<HeldLock[]> {
   const locks: HeldLock[] = [];
   try {
     for (const sas of [destinations.db, destinations.storage]) {

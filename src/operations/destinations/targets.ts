@@ -13,7 +13,7 @@ import { Journal } from '../../transfer/journal.js';
 import { pacePages } from '../../transfer/pacer.js';
 import type { Destinations, OpenedTarget, SetupOptions, Targets } from './types.js';
 
-export async function openTargets(destinations: Destinations, options: SetupOptions): Promise<Targets> {
+export async function openTargets(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'>, options: SetupOptions): Promise<Targets> {
   const db = destinations.db && (await openTarget(destinations.db, { ...options, stateDir: destinations.stateDir }));
   try {
     return { db, storage: destinations.storage && (await openTarget(destinations.storage, { ...options, stateDir: destinations.stateDir })) };

@@ -1,0 +1,138 @@
+/**
+ * Sharded uploads on the command line: `upload --manifest FILE --shard i/N` (or KXP_SHARD, or
+ * JOB_COMPLETION_INDEX with --shards N), `upload --manifest FILE --finish --shards N`, and the `status`
+ * command. The work is in operations/shard/; this parses, calls and renders.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { ExitCode, KxpError, toKxpError } from '../errors.js';
+import { finishShards } from '../operations/shard/finish.js';
+import { shardStatus } from '../operations/shard/status.js';
+import { uploadShard } from '../operations/shard/upload-shard.js';
+import { errorJson, formatError } from '../report/errors.js';
+import { createTransferProgress } from '../report/progress.js';
+import { renderFinishResult, renderShardShare, renderShardStatus } from '../report/shard.js';
+import { renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
+import { shardFromEnvironment, type ShardSpec } from '../transfer/shard-assign.js';
+import { resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs } from './access-options.js';
+import type { CliContext } from './context.js';
+import { checkedNumber } from './parse.js';
+import { sourceFromArgs, type SourceArgs } from './source-options.js';
+import type { ProgressSnapshot } from '../transfer/events.js';
+
+export interface ShardArgs {
+  manifest?: string;
+  shard?: string;
+  shards?: number;
+  finish: boolean;
+}
+
+export function withShardOptions<T>(yargs: Argv<T>): Argv<T & ShardArgs> {
+  return yargs
+    .option('manifest', { type: 'string', requiresArg: true, describe: 'The manifest written by plan --manifest: send this shard\'s share of it (no walk, no source listing)' })
+    .option('shard', { type: 'string', requiresArg: true, describe: 'This worker\'s shard, i/N counting from 0 (also KXP_SHARD=i/N); needs --manifest' })
+    .option('shards', { type: 'number', requiresArg: true, coerce: checkedNumber('shards', { min: 1, max: 10_000, whole: true }), describe: 'How many shards: with JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) for the index, or with --finish' })
+    .option('finish', { type: 'boolean', default: false, describe: 'After every shard has run: commit the files split across shards (needs --manifest and --shards N)' })
+    .group(['manifest', 'shard', 'shards', 'finish'], 'Across many machines (see docs/scale-out.md):') as Argv<T & ShardArgs>;
+}
+
+/** The shard this process is, from --shard, KXP_SHARD or JOB_COMPLETION_INDEX with --shards; 0/1 with only --manifest. */
+function shardOf(args: ShardArgs, ctx: CliContext): ShardSpec {
+  return shardFromEnvironment({ shard: args.shard, shards: args.shards, env: ctx.env }) ?? { index: 0, count: 1 };
+}
+
+type UploadLikeArgs = SourceArgs & AccessArgs & ShardArgs & { concurrency?: number; 'max-concurrency'?: number; progress: boolean; quiet: boolean; 'block-size'?: number };
+
+/** `upload --manifest …`: one shard's share, or with --finish the commit of split files. */
+export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, resumeWords: (args: UploadLikeArgs, urls: Awaited<ReturnType<typeof resolveAccess>>) => string[]): Promise<void> {
+  const manifest = args.manifest;
+  if (manifest === undefined) throw new KxpError('USAGE', '--shard, --shards and --finish need --manifest FILE (written by plan --manifest).');
+  if (args['block-size'] !== undefined) throw new KxpError('USAGE', '--block-size is fixed by the manifest (every shard must cut large files alike); leave it out.');
+  const source = sourceFromArgs(args);
+  const urls = await resolveAccess(args, ctx);
+  const common = { dbSasUrl: urls.dbSasUrl, storageSasUrl: urls.storageSasUrl, getAccess: urls.getAccess, allowMixedDestinations: args['allow-mixed-destinations'], stateDir: args['state-dir'], tenantId: args['tenant-id'], cwd: ctx.cwd, env: ctx.env, signal: ctx.signal };
+  if (args.finish) {
+    const count = args.shards ?? (ctx.env['KXP_SHARD'] ? shardOf(args, ctx).count : undefined);
+    if (count === undefined) throw new KxpError('USAGE', '--finish needs --shards N: the number of shards the upload ran with.');
+    const result = await finishShards(source, { ...common, manifest, shards: count, onEvent: (event) => event.type === 'destinations' && ctx.stderr.write(renderDestinations(event, 'Uploading to')) });
+    ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderFinishResult(result));
+    ctx.setExitCode(result.ok ? ExitCode.ok : (result.errors.some((error) => error.code === 'SHARD_INCOMPLETE') ? ExitCode.resumable : ExitCode.failed));
+    return;
+  }
+  const shard = shardOf(args, ctx);
+  const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
+  let last: ProgressSnapshot | undefined;
+  const started = Date.now();
+  try {
+    const result = await uploadShard(source, {
+      ...common,
+      manifest,
+      shard,
+      concurrency: args.concurrency,
+      maxConcurrency: args['max-concurrency'],
+      onEvent: (event) => {
+        if (event.type === 'shard') {
+          if (!args.quiet) ctx.stderr.write(renderShardShare(event));
+          return;
+        }
+        if (event.type === 'progress') last = event.progress;
+        if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
+        if (event.type === 'lock-taken-over') ctx.stderr.write(renderLockTakenOver(event));
+        progress.handle(event);
+      },
+    });
+    progress.stop();
+    ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderUploadResult(result));
+    ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
+  } catch (thrown) {
+    progress.stop();
+    const error = toKxpError(thrown);
+    if (args.json) ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started), null, 2) + '\n');
+    if (error.exitCode !== ExitCode.resumable) throw error;
+    ctx.stderr.write(formatError(error) + renderResumeCommand(resumeWords(args, urls), resumeEnvironment(urls)));
+    ctx.setExitCode(error.exitCode);
+  }
+}
+
+/** The shard words of a resume command. */
+export function shardResumeWords(args: ShardArgs): string[] {
+  const words: string[] = [];
+  if (args.manifest !== undefined) words.push('--manifest', args.manifest);
+  if (args.shard !== undefined) words.push('--shard', args.shard);
+  if (args.shards !== undefined) words.push('--shards', String(args.shards));
+  return words;
+}
+
+interface StatusArgs extends AccessArgs {
+  manifest: string;
+  shards: number;
+}
+
+export function statusCommand(ctx: CliContext): CommandModule<object, StatusArgs> {
+  return {
+    command: 'status',
+    describe: 'How much of each shard of a sharded upload is in place, from the containers\' listings',
+    builder: (yargs) =>
+      withAccessOptions(yargs)
+        .option('manifest', { type: 'string', demandOption: true, requiresArg: true, describe: 'The manifest the shards were given' })
+        .option('shards', { type: 'number', demandOption: true, requiresArg: true, coerce: checkedNumber('shards', { min: 1, max: 10_000, whole: true }), describe: 'How many shards the upload runs with' })
+        .example('$0 status --manifest payload.kxpm --shards 4 --db-sas-url-file db.url --storage-sas-url-file files.url', 'Files and bytes in place for each of four shards')
+        .epilog('Exit status: 0 when every file is in place, 3 while some are missing (resumable), 2 for invalid input.') as never,
+    handler: async (args) => {
+      const urls = await resolveAccess(args, ctx);
+      const result = await shardStatus({
+        manifest: args.manifest,
+        shards: args.shards,
+        dbSasUrl: urls.dbSasUrl,
+        storageSasUrl: urls.storageSasUrl,
+        getAccess: urls.getAccess,
+        allowMixedDestinations: args['allow-mixed-destinations'],
+        cwd: ctx.cwd,
+        env: ctx.env,
+        signal: ctx.signal,
+        onEvent: (event) => event.type === 'destinations' && ctx.stderr.write(renderDestinations(event, 'Verifying against')),
+      });
+      ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderShardStatus(result));
+      ctx.setExitCode(result.complete ? ExitCode.ok : ExitCode.resumable);
+    },
+  };
+}
