@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openRemoteSources } from '../operations/remote.js';
 import { writePayloadManifest } from '../operations/shard/write-manifest.js';
 import { renderManifestWritten } from '../report/shard.js';
+import { blockSizeFromMiB, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
 import { packageOption, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
@@ -16,6 +17,7 @@ interface PlanArgs extends SourceArgs {
   'storage-limit'?: string;
   package?: string;
   manifest?: string;
+  'block-size'?: number;
 }
 
 export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
@@ -38,6 +40,12 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
         .option('package', packageOption)
+        .option('block-size', {
+          type: 'number',
+          requiresArg: true,
+          coerce: checkedNumber('block-size', { min: MIN_BLOCK_SIZE / MiB, max: MAX_BLOCK_SIZE / MiB, unit: 'MiB' }),
+          describe: 'With --manifest: the block size in MiB every shard cuts large files by (default 8)',
+        })
         .option('manifest', { type: 'string', requiresArg: true, describe: 'When the plan passes, also write the file list every shard of a sharded upload reads (upload --manifest FILE --shard i/N)' })
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
         .example('$0 plan ./migration --package DeploymentPackage.zip', 'Check the package too, and that db.bacpac has its Xperience version')
@@ -71,7 +79,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
       else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + ')));
       if (report.ok && args.manifest !== undefined) {
         const remote = openRemoteSources(source, { tenantId: args['tenant-id'], env: ctx.env });
-        const written = await writePayloadManifest(path.resolve(ctx.cwd, args.manifest), source, report, { cwd: ctx.cwd, remote, signal: ctx.signal });
+        const written = await writePayloadManifest(path.resolve(ctx.cwd, args.manifest), source, report, { cwd: ctx.cwd, remote, signal: ctx.signal, blockSize: blockSizeFromMiB(args['block-size']) });
         ctx.stderr.write(renderManifestWritten(args.manifest, written));
       }
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);

@@ -3,7 +3,10 @@
  * JOB_COMPLETION_INDEX with --shards N), `upload --manifest FILE --finish --shards N`, and the `status`
  * command. The work is in operations/shard/; this parses, calls and renders.
  */
+import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { openManifest } from '../transfer/manifest.js';
+import { entryKey, shardShare } from '../operations/shard/shard-files.js';
 import { ExitCode, KxpError, toKxpError } from '../errors.js';
 import { finishShards } from '../operations/shard/finish.js';
 import { shardStatus } from '../operations/shard/status.js';
@@ -16,21 +19,48 @@ import { shardFromEnvironment, type ShardSpec } from '../transfer/shard-assign.j
 import { resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber } from './parse.js';
-import { sourceFromArgs, type SourceArgs } from './source-options.js';
+import { announceSignedInSources, sourceFromArgs, type SourceArgs } from './source-options.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 
-export interface ShardArgs {
+export interface ShardSliceArgs {
   manifest?: string;
   shard?: string;
   shards?: number;
+}
+
+export interface ShardArgs extends ShardSliceArgs {
   finish: boolean;
+}
+
+const manifestOption = { type: 'string', requiresArg: true } as const;
+const shardOption = { type: 'string', requiresArg: true, describe: "This worker's shard, i/N counting from 0 (also KXP_SHARD=i/N); needs --manifest" } as const;
+const shardsOption = { type: 'number', requiresArg: true, coerce: checkedNumber('shards', { min: 1, max: 10_000, whole: true }) } as const;
+
+/** verify's options for one shard's slice. */
+export function withShardSliceOptions<T>(yargs: Argv<T>): Argv<T & ShardSliceArgs> {
+  return yargs
+    .option('manifest', { ...manifestOption, describe: 'With --shard: verify only that shard\'s share of this manifest (plan --manifest)' })
+    .option('shard', shardOption)
+    .option('shards', { ...shardsOption, describe: 'How many shards, with JOB_COMPLETION_INDEX for the index' })
+    .group(['manifest', 'shard', 'shards'], 'One shard of a sharded upload (see docs/scale-out.md):') as Argv<T & ShardSliceArgs>;
+}
+
+/** The blobs of this shard's slice (`role:name`), or undefined to verify everything. */
+export async function shardSlice(args: ShardSliceArgs, ctx: CliContext): Promise<ReadonlySet<string> | undefined> {
+  const shard = shardFromEnvironment({ shard: args.shard, shards: args.shards, env: ctx.env });
+  if (args.manifest === undefined) {
+    if (shard) throw new KxpError('USAGE', 'A shard needs --manifest FILE (the one the shards were given).');
+    return undefined;
+  }
+  const { pieces } = await shardShare(await openManifest(path.resolve(ctx.cwd, args.manifest)), shard ?? { index: 0, count: 1 });
+  return new Set(pieces.map(({ entry }) => entryKey(entry)));
 }
 
 export function withShardOptions<T>(yargs: Argv<T>): Argv<T & ShardArgs> {
   return yargs
-    .option('manifest', { type: 'string', requiresArg: true, describe: 'The manifest written by plan --manifest: send this shard\'s share of it (no walk, no source listing)' })
-    .option('shard', { type: 'string', requiresArg: true, describe: 'This worker\'s shard, i/N counting from 0 (also KXP_SHARD=i/N); needs --manifest' })
-    .option('shards', { type: 'number', requiresArg: true, coerce: checkedNumber('shards', { min: 1, max: 10_000, whole: true }), describe: 'How many shards: with JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) for the index, or with --finish' })
+    .option('manifest', { ...manifestOption, describe: "The manifest written by plan --manifest: send this shard's share of it (no walk, no source listing)" })
+    .option('shard', shardOption)
+    .option('shards', { ...shardsOption, describe: 'How many shards: with JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) for the index, or with --finish' })
     .option('finish', { type: 'boolean', default: false, describe: 'After every shard has run: commit the files split across shards (needs --manifest and --shards N)' })
     .group(['manifest', 'shard', 'shards', 'finish'], 'Across many machines (see docs/scale-out.md):') as Argv<T & ShardArgs>;
 }
@@ -44,10 +74,11 @@ type UploadLikeArgs = SourceArgs & AccessArgs & ShardArgs & { concurrency?: numb
 
 /** `upload --manifest …`: one shard's share, or with --finish the commit of split files. */
 export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, resumeWords: (args: UploadLikeArgs, urls: Awaited<ReturnType<typeof resolveAccess>>) => string[]): Promise<void> {
-  const manifest = args.manifest;
+  const manifest = args.manifest === undefined ? undefined : path.resolve(ctx.cwd, args.manifest);
   if (manifest === undefined) throw new KxpError('USAGE', '--shard, --shards and --finish need --manifest FILE (written by plan --manifest).');
   if (args['block-size'] !== undefined) throw new KxpError('USAGE', '--block-size is fixed by the manifest (every shard must cut large files alike); leave it out.');
   const source = sourceFromArgs(args);
+  announceSignedInSources(source, ctx.stderr);
   const urls = await resolveAccess(args, ctx);
   const common = { dbSasUrl: urls.dbSasUrl, storageSasUrl: urls.storageSasUrl, getAccess: urls.getAccess, allowMixedDestinations: args['allow-mixed-destinations'], stateDir: args['state-dir'], tenantId: args['tenant-id'], cwd: ctx.cwd, env: ctx.env, signal: ctx.signal };
   if (args.finish) {
@@ -120,7 +151,7 @@ export function statusCommand(ctx: CliContext): CommandModule<object, StatusArgs
     handler: async (args) => {
       const urls = await resolveAccess(args, ctx);
       const result = await shardStatus({
-        manifest: args.manifest,
+        manifest: path.resolve(ctx.cwd, args.manifest),
         shards: args.shards,
         dbSasUrl: urls.dbSasUrl,
         storageSasUrl: urls.storageSasUrl,

@@ -9,16 +9,17 @@ import { renderDestinations } from '../report/upload.js';
 import { renderVerifyResult, verifyJson, verifyStartLine } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
+import { shardSlice, withShardSliceOptions, type ShardSliceArgs } from './shard.js';
 import { announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
-type VerifyArgs = SourceArgs & AccessArgs & { 'trust-journal'?: boolean; deep?: boolean; hash: boolean };
+type VerifyArgs = SourceArgs & AccessArgs & ShardSliceArgs & { 'trust-journal'?: boolean; deep?: boolean; hash: boolean };
 
 export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs> {
   return {
     command: 'verify [dir]',
     describe: 'Compare the custom-restore containers with the source: every file read and hashed against each blob',
     builder: (yargs) =>
-      withAccessOptions(withRemoteSourceOptions(withSourceOptions(yargs)))
+      withShardSliceOptions(withAccessOptions(withRemoteSourceOptions(withSourceOptions(yargs))))
         .option('trust-journal', {
           type: 'boolean',
           describe: "Take a file's MD5 from the resume journal when it vouches for this exact version of the file, instead of reading it (fast; trusts that nothing rewrote files behind its back)",
@@ -66,6 +67,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
           allowMixedDestinations: args['allow-mixed-destinations'],
           stateDir: args['state-dir'],
           trustJournal: args['trust-journal'],
+          only: await shardSlice(args, ctx),
           deep: args.deep,
           tenantId: args['tenant-id'],
           hash: args.hash,

@@ -34,3 +34,37 @@ export async function md5OfFile(file: string, signal?: AbortSignal): Promise<str
     await handle.close();
   }
 }
+
+/** The MD5 of a list of block MD5s, in order: how a file committed from blocks staged by many shards is named. */
+export function compositeMd5(blockMd5s: Iterable<Buffer>): string {
+  const hash = createHash('md5');
+  for (const md5 of blockMd5s) hash.update(md5);
+  return hash.digest('base64');
+}
+
+/** In one pass: the whole-file MD5 and the composite MD5 of its blocks of `blockSize` bytes. */
+export async function md5AndCompositeOfHandle(handle: FileHandle, blockSize: number, signal?: AbortSignal): Promise<{ md5: string; composite: string }> {
+  const whole = createHash('md5');
+  const blocks: Buffer[] = [];
+  let block = createHash('md5');
+  let inBlock = 0;
+  const stream = createReadStream('', { fd: handle, start: 0, autoClose: false, highWaterMark: 1024 * 1024, signal });
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer;
+    whole.update(bytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const take = Math.min(blockSize - inBlock, bytes.length - offset);
+      block.update(bytes.subarray(offset, offset + take));
+      inBlock += take;
+      offset += take;
+      if (inBlock === blockSize) {
+        blocks.push(block.digest());
+        block = createHash('md5');
+        inBlock = 0;
+      }
+    }
+  }
+  if (inBlock > 0) blocks.push(block.digest());
+  return { md5: whole.digest('base64'), composite: compositeMd5(blocks) };
+}

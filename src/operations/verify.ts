@@ -22,6 +22,7 @@ import { payloadFiles } from './payload-files.js';
 import { NameClaims, scanRemoteSources } from './remote.js';
 import { hasLocalPart } from '../source/scan.js';
 import { compareCopy } from './verify-remote.js';
+import { compositeClaim, localComposite } from './verify-composite.js';
 
 export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
   /** Files hashed at once. Default 4. */
@@ -38,6 +39,11 @@ export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
    * (the bytes then pass through this machine) instead of trusting the recorded source ETag.
    */
   hash?: boolean;
+  /**
+   * Only these blobs (`database:<name>` or `storage:<name>`), e.g. one shard's share: the rest is not
+   * compared, and blobs the payload lacks are not looked for (they may be another shard's).
+   */
+  only?: ReadonlySet<string>;
   onEvent?: (event: VerifyEvent) => void;
 }
 
@@ -120,6 +126,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   };
   /** The blob of this name, claimed; or none, and the file is reported missing. */
   const claim = (file: { blobName: string; displayPath: string; size: number }, target: ContainerTarget) => {
+    if (options.only && !options.only.has(`${target === targets.db ? 'database' : 'storage'}:${file.blobName}`)) return undefined;
     checked++;
     const remote = target.remote.claim(file.blobName);
     if (!remote) {
@@ -165,8 +172,10 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
     }
     await Promise.all(pending);
     if (failure) throw failure.error;
-    await unclaimed(targets.db, extraDetails, options);
-    await unclaimed(targets.storage, extraDetails, options);
+    if (!options.only) {
+      await unclaimed(targets.db, extraDetails, options);
+      await unclaimed(targets.storage, extraDetails, options);
+    }
   } finally {
     await Promise.allSettled(pending);
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
@@ -201,8 +210,17 @@ const NOT_READ = { hashed: false, fromJournal: false, downloaded: false };
 
 async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarget, options: VerifyOptions): Promise<Comparison> {
   if (file.size !== remote.size) return { reason: `size differs: local ${file.size} bytes, remote ${remote.size} bytes`, ...NOT_READ };
-  if (remote.md5 === null && !options.deep) {
-    return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked without --deep; upload it again', ...NOT_READ };
+  if (remote.md5 === null) {
+    // Committed by `upload --finish`: checked by the MD5 of its block MD5s (and with --deep, its bytes too).
+    const claim = await compositeClaim(file, target, options);
+    if (claim) {
+      const local = await localComposite(file, claim.blockSize, options.signal);
+      if (local.composite !== claim.md5) return { reason: `content differs: the MD5 of the local file's block MD5s is ${local.composite}, the blob's ${claim.md5}`, hashed: true, fromJournal: false, downloaded: false };
+      if (!options.deep) return { reason: null, hashed: true, fromJournal: false, downloaded: false };
+      const stored = await downloadedMd5(file, target, options);
+      return { reason: stored === local.md5 ? null : `content differs: local MD5 ${local.md5}, the blob's bytes hash to ${stored}`, hashed: true, fromJournal: false, downloaded: true };
+    }
+    if (!options.deep) return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked without --deep; upload it again', ...NOT_READ };
   }
   const { md5, fromJournal } = await localMd5(file, target, options);
   const local = { hashed: !fromJournal, fromJournal };

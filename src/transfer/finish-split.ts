@@ -5,9 +5,9 @@
  * Content-MD5; instead its metadata holds the MD5 of the block MD5s in order (`kxpblockmd5`) and the block
  * size, which `verify` recomputes from the local file.
  */
-import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { statusOf } from '../azure/errors.js';
+import { compositeMd5 } from '../fs/file-hash.js';
 import { KxpError } from '../errors.js';
 import { BLOCK_ID_BYTES, layoutFor } from './blocks.js';
 import { contentTypeOf } from './engine.js';
@@ -35,13 +35,6 @@ export interface FinishResult {
   outcome: 'committed' | 'already';
   compositeMd5: string;
   blocks: number;
-}
-
-/** The MD5 of the block MD5s in order: what verify recomputes for a blob committed by finishSplit. */
-export function compositeMd5(blockMd5s: Buffer[]): string {
-  const hash = createHash('md5');
-  for (const md5 of blockMd5s) hash.update(md5);
-  return hash.digest('base64');
 }
 
 export async function finishSplit(client: ContainerClient, file: SplitFile, options: FinishOptions = {}): Promise<FinishResult> {
