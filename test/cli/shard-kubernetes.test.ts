@@ -74,7 +74,7 @@ describe('the Kubernetes Indexed Job example', () => {
     // Shard 1 is killed once it has sent something, as a node that dies would be.
     const before = remote.proxy.bytesUp;
     const killed = runShard(1);
-    await remote.proxy.whenBytes(before + 60_000);
+    await remote.proxy.whenBytes(before + 20_000);
     killed.child.kill('SIGKILL');
     expect((await killed.done).signal).toBe('SIGKILL');
 
