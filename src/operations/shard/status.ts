@@ -4,13 +4,13 @@
  * across shards counts only after `upload --finish` committed it.
  */
 import { createPooledContainerClient } from '../../azure/client.js';
-import { blobItems, RemoteIndex } from '../../azure/listing.js';
+import { listBlobPages, RemoteIndex } from '../../azure/listing.js';
 import { proxyFor } from '../../azure/proxy.js';
 import type { ContainerSas } from '../../azure/sas.js';
 import { openManifest } from '../../transfer/manifest.js';
-import { paced } from '../../transfer/pacer.js';
 import { assignShards } from '../../transfer/shard-assign.js';
 import { destination, resolveAccess } from '../destinations/access.js';
+import { destinationListing } from '../destinations/targets.js';
 import type { SetupEvent, SetupOptions } from '../destinations/types.js';
 import { entryKey } from './shard-files.js';
 
@@ -73,12 +73,7 @@ export async function shardStatus(options: ShardStatusOptions): Promise<ShardSta
 
 async function listed(sas: ContainerSas, options: ShardStatusOptions): Promise<RemoteIndex> {
   const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env) });
-  return paced(
-    async (signal) => {
-      const index = new RemoteIndex();
-      for await (const item of blobItems(client, { signal })) index.addItem(item);
-      return index;
-    },
-    { signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container: sas.identity, ...notice }) },
-  );
+  const index = new RemoteIndex();
+  for await (const page of listBlobPages(client, destinationListing(sas, options))) for (const item of page) index.addItem(item);
+  return index;
 }
