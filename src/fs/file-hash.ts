@@ -1,5 +1,6 @@
 /** Whole-file MD5 by streaming an open file once from its start (for skip decisions and verify). */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** Read size for large files. */
