@@ -27,8 +27,10 @@ class HttpsTunnelAgent extends HttpsProxyAgent<string> {
 }
 
 /** The proxy agent: the login goes in a header of our own, never in the URL the library may print. */
-export function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number }): HttpsTunnelAgent {
+export function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number; signal?: AbortSignal }): HttpsTunnelAgent {
   const headers: Record<string, string> = proxy.login ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.login).toString('base64')}` } : {};
+  // `signal` reaches the socket to the proxy (the agent passes its options to net.connect): aborting it closes
+  // a tunnel whose CONNECT is never answered, which destroying the request alone does not.
   return new HttpsTunnelAgent(proxy.url.href, { ...options, headers });
 }
 

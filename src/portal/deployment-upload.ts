@@ -34,6 +34,13 @@ export interface DeploymentUploadOptions {
   attempts?: number;
   /** Pause before the first retry; doubles each time. Default 2000 ms. */
   retryDelayMs?: number;
+  /**
+   * While sending: give up on a try when no byte of the package was taken for this long (a Portal or proxy
+   * that accepted the connection and stopped reading). Retried like a broken connection. Default 60 s.
+   */
+  stallTimeoutMs?: number;
+  /** After the whole package was sent: how long to wait for the Portal's answer. Default 10 min. */
+  answerTimeoutMs?: number;
   /** Where HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY are read (a corporate proxy to the Portal). Default process.env. */
   processEnv?: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;
@@ -83,10 +90,18 @@ export async function uploadDeploymentPackage(file: string, options: DeploymentU
   for (let attempt = 1; ; attempt++) {
     options.onEvent?.({ type: 'package-upload-start', url: shownUploadUrl(base.href, options.env), env: options.env, bytes, attempt, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });
     // A fresh tunnel for each try: the failed one may be the cause.
-    const outcome = await postOnce(file, url, bytes, options, proxy ? tunnelAgent(proxy, { keepAlive: false, maxSockets: 1 }) : undefined);
+    const tunnel = new AbortController();
+    const agent = proxy ? tunnelAgent(proxy, { keepAlive: false, maxSockets: 1, signal: tunnel.signal }) : undefined;
+    const outcome = await postOnce(file, url, bytes, options, agent, tunnel);
     if (outcome.kind === 'answer') return answerToResult(outcome.response, outcome.text, bytes, attempt, options);
     if (options.signal?.aborted) throw new KxpError('ABORTED', 'Stopped while uploading the package; nothing is deployed unless the Portal received all of it.', { cause: outcome.error });
     const reason = (outcome.error as NodeJS.ErrnoException).code ?? outcome.error.message;
+    if (outcome.error instanceof AnswerTimeout) {
+      throw new KxpError('PORTAL_UNAVAILABLE', `The whole package was sent to ${base.origin}, but the Portal did not answer within ${formatSeconds(outcome.error.ms)}.`, {
+        hint: 'The Portal may have received it: look at Deployments → Deployment history in the Portal before uploading again.',
+        cause: outcome.error,
+      });
+    }
     if (outcome.bodySent) {
       throw new KxpError('PORTAL_UNAVAILABLE', `The connection to ${base.origin} broke after the whole package was sent, before the Portal answered (${reason}).`, {
         hint: 'The Portal may have received it: look at Deployments → Deployment history in the Portal before uploading again.',
@@ -105,17 +120,48 @@ export async function uploadDeploymentPackage(file: string, options: DeploymentU
   }
 }
 
+/** No byte of the package was taken for `ms` while sending. */
+class SendStalled extends Error {
+  constructor(readonly ms: number) {
+    super(`no byte was taken for ${formatSeconds(ms)}`);
+  }
+}
+
+/** The whole package was sent and no answer came within `ms`. */
+class AnswerTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${formatSeconds(ms)} after the whole package was sent`);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}
+
 type Outcome = { kind: 'answer'; response: IncomingMessage; text: string } | { kind: 'failed'; error: Error; bodySent: boolean };
 
 /** One POST of the whole file; resolves with the answer, or how the connection failed. */
-function postOnce(file: string, url: URL, bytes: number, options: DeploymentUploadOptions, agent: Agent | undefined): Promise<Outcome> {
+function postOnce(file: string, url: URL, bytes: number, options: DeploymentUploadOptions, agent: Agent | undefined, tunnel: AbortController): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     let sent = 0;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    /** (Re)starts the one timer of this try: a stall while sending, or the wait for the answer. */
+    const arm = (error: SendStalled | AnswerTimeout) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        // A request still waiting for its tunnel has no socket to fail: close the tunnel and settle here.
+        tunnel.abort(error);
+        request.destroy(error);
+        finish({ kind: 'failed', error, bodySent: error instanceof AnswerTimeout });
+      }, error.ms);
+    };
+    const stallMs = options.stallTimeoutMs ?? 60_000;
     const finish = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       body.destroy();
       resolve(outcome);
     };
@@ -126,15 +172,21 @@ function postOnce(file: string, url: URL, bytes: number, options: DeploymentUplo
       ...(agent ? { agent } : {}),
     });
     const body = createReadStream(file);
+    arm(new SendStalled(stallMs));
+    // Reading from the file follows the socket (backpressure): no read for stallMs means nothing was taken.
     body.on('data', (chunk) => {
+      arm(new SendStalled(stallMs));
       sent += chunk.length;
       options.onEvent?.({ type: 'package-progress', bytesSent: sent, bytesTotal: bytes });
     });
     body.on('error', (error) => {
       request.destroy(error);
     });
+    request.on('finish', () => arm(new AnswerTimeout(options.answerTimeoutMs ?? 10 * 60_000)));
     request.on('error', (error) => finish({ kind: 'failed', error, bodySent: sent >= bytes && request.writableFinished }));
     request.on('response', (response) => {
+      // The answer, however slow to start, must be whole within the answer timeout too.
+      arm(new AnswerTimeout(options.answerTimeoutMs ?? 10 * 60_000));
       // The Portal may answer (e.g. 401) before taking the whole body: stop sending and read the answer.
       body.unpipe(request);
       const chunks: Buffer[] = [];

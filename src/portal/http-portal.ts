@@ -11,6 +11,8 @@ export interface HttpPortalOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:7070`. Plain http only for loopback. */
   url: string;
   token: string;
+  /** How long one call waits for the whole answer. Default 60 s. */
+  answerTimeoutMs?: number;
 }
 
 /** A Portal URL must use https unless it is on this machine (the emulator); throws USAGE otherwise. */
@@ -24,6 +26,7 @@ export class HttpPortal implements Portal {
   readonly kind = 'http' as const;
   private readonly base: string;
   private readonly token: string;
+  private readonly answerTimeoutMs: number;
 
   constructor(options: HttpPortalOptions) {
     let url: URL;
@@ -36,6 +39,7 @@ export class HttpPortal implements Portal {
     if (!options.token) throw new KxpError('PORTAL_UNAUTHORIZED', 'No Portal token was given.', { hint: 'Use --token-file FILE or the KXP_PORTAL_TOKEN environment variable.', exitCode: 2 });
     this.base = url.origin + url.pathname.replace(/\/+$/, '');
     this.token = options.token;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 60_000;
   }
 
   async createSession(options?: PortalCallOptions): Promise<SessionInfo> {
@@ -98,21 +102,25 @@ export class HttpPortal implements Portal {
 
   private async call<T>(method: string, route: string, body: unknown, options: PortalCallOptions = {}): Promise<T> {
     let response: Response;
+    let text: string;
+    // A Portal (or proxy) that accepts the connection and never answers must not hold the run forever.
+    const timeout = AbortSignal.timeout(this.answerTimeoutMs);
     try {
       response = await fetch(this.base + route, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: options.signal,
+        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
       });
+      text = await response.text();
     } catch (cause) {
       if (options.signal?.aborted) throw new KxpError('ABORTED', 'Stopped while waiting for the Portal.', { cause });
-      throw new KxpError('PORTAL_UNAVAILABLE', `The Portal at ${this.base} did not answer: ${(cause as Error).message}`, {
+      const why = timeout.aborted ? `no answer within ${Math.round(this.answerTimeoutMs / 100) / 10} s` : (cause as Error).message;
+      throw new KxpError('PORTAL_UNAVAILABLE', `The Portal at ${this.base} did not answer: ${why}`, {
         hint: 'Check that the emulator is running (kxp-restore portal-emulator) and the --portal-url.',
         cause,
       });
     }
-    const text = await response.text();
     let parsed: unknown = undefined;
     if (text) {
       try {
