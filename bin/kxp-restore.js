@@ -15,7 +15,11 @@ if (major < 22) {
     );
     process.exit(2);
   }
-  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The IPC channel is how the child learns that this process is gone, even by SIGKILL: the OS closes it.
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, KXP_RESTORE_LAUNCHED: '1' },
+  });
   // Ctrl-C reaches the child directly (same process group); passing it on too would be a second Ctrl-C,
   // which stops the child hard. SIGTERM and SIGHUP are usually sent to this pid alone: pass them on.
   process.on('SIGINT', () => {});
@@ -29,6 +33,16 @@ if (major < 22) {
     else process.exit(code ?? 1);
   });
 } else {
+  if (process.env.KXP_RESTORE_LAUNCHED === '1' && process.channel) {
+    delete process.env.KXP_RESTORE_LAUNCHED;
+    // Re-run by the launcher above: when it dies (kill -9 included), stop as on SIGTERM (clean, resumable);
+    // a run that does not stop within 30 s is ended. The channel itself keeps nothing alive.
+    process.channel.unref();
+    process.once('disconnect', () => {
+      process.kill(process.pid, 'SIGTERM');
+      setTimeout(() => process.exit(3), 30_000).unref();
+    });
+  }
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -49,3 +49,48 @@ describe('the kxp-restore command', () => {
     expect(stdout).toMatch(/Ready: no errors\. Nothing was sent\./);
   });
 });
+
+describe('the launcher (re-running itself under the pinned Node)', () => {
+  it('stops its child when it is killed with SIGKILL', { skip: oldNode === undefined, timeout: 90_000 }, async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    // The portal emulator runs until stopped: under the launcher it is the launcher's child.
+    const launcher = spawn(oldNode as string, [binPath, 'portal-emulator', '--port', '0', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      launcher.on('error', reject);
+      launcher.on('exit', (code) => reject(new Error(`the launcher exited (${code}) before the emulator listened:\n${output}`)));
+      const collect = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.includes('Portal emulator listening on')) resolve();
+      };
+      launcher.stdout.on('data', collect);
+      launcher.stderr.on('data', collect);
+    });
+    // The child holds the write ends of both pipes: they end only once it (and all it started) has exited.
+    const pipesClosed = Promise.all([new Promise((resolve) => launcher.stdout.on('end', resolve)), new Promise((resolve) => launcher.stderr.on('end', resolve))]);
+    await ready;
+    const childPid = Number(readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(childPid).toBeGreaterThan(0);
+    try {
+      launcher.kill('SIGKILL');
+      await pipesClosed;
+      // Gone, or a zombie waiting for whoever inherited it to reap it: either way it runs no more.
+      const state = (() => {
+        try {
+          return readFileSync(`/proc/${childPid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+        } catch {
+          return 'gone';
+        }
+      })();
+      expect(['gone', 'Z', 'X']).toContain(state);
+      expect(output).toContain('Portal emulator listening on');
+    } finally {
+      try {
+        process.kill(childPid, 'SIGKILL');
+      } catch {
+        // already gone, as it should be
+      }
+    }
+  });
+});
