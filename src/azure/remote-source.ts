@@ -10,7 +10,8 @@ import { createContainerClient, createPipeline, type ClientOptions } from './cli
 import { asSourceFailure } from './errors.js';
 import { DelegatedReader } from './credentials.js';
 import { listBlobPages, type ListOptions, type PageRetry } from './listing.js';
-import { checkContainerSas, isLoopbackHost, parseContainerSasUrl, redactUrl, type ContainerSas } from './sas.js';
+import { isContainerName, isStorageAccountName } from '../rules/names.js';
+import { checkContainerSas, isLoopbackHost, locateAccount, parseContainerSasUrl, redactUrl, type ContainerSas } from './sas.js';
 
 /** One blob of a remote source container, as its listing shows it. */
 export interface ListedBlob {
@@ -39,8 +40,6 @@ export interface RemoteSource {
   sas: ContainerSas | null;
 }
 
-const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost|[^.]+)$/i;
-
 /** Azure Storage's endpoint suffixes: the public cloud, US Government and China (blob hosts `<account>.blob.<suffix>`). */
 export const AZURE_STORAGE_SUFFIXES: readonly string[] = ['core.windows.net', 'core.usgovcloudapi.net', 'core.chinacloudapi.cn'];
 
@@ -59,7 +58,7 @@ export function isStorageEndpoint(hostname: string, extraSuffixes: readonly stri
   const host = hostname.toLowerCase().replace(/\.$/, '');
   return [...AZURE_STORAGE_SUFFIXES, ...extraSuffixes.map(endpointSuffix)].some((suffix) => {
     const tail = `.blob.${suffix}`;
-    return host.endsWith(tail) && /^[a-z0-9]{3,24}$/.test(host.slice(0, -tail.length));
+    return host.endsWith(tail) && isStorageAccountName(host.slice(0, -tail.length));
   });
 }
 
@@ -83,12 +82,11 @@ export function parseRemoteSourceUrl(raw: string, options: ParseSourceOptions = 
   } catch {
     throw new KxpError('USAGE', `The ${label} "${redactUrl(raw)}" is not a URL.`, { hint: 'Give the source container as https://<account>.blob.core.windows.net/<container>[/<prefix>][?SAS].' });
   }
-  const pathStyle = PATH_STYLE_HOST.test(url.hostname) && !url.hostname.includes('.blob.');
-  const segments = url.pathname.split('/').slice(1);
-  const account = (pathStyle ? segments.shift() : url.hostname.split('.')[0]) ?? '';
-  const container = segments.shift() ?? '';
-  const prefix = decodePrefix(segments.join('/'), raw);
-  const endpoint = pathStyle ? `${url.origin}/${account}` : url.origin;
+  const located = locateAccount(url, url.pathname.split('/').slice(1));
+  const account = located.account ?? '';
+  const [container = '', ...prefixSegments] = located.rest;
+  const prefix = decodePrefix(prefixSegments.join('/'), raw);
+  const endpoint = located.endpoint;
   const hasSas = url.searchParams.has('sig');
   let sas: ContainerSas | null = null;
   if (hasSas) {
@@ -101,7 +99,7 @@ export function parseRemoteSourceUrl(raw: string, options: ParseSourceOptions = 
       });
     }
   } else {
-    if (!account || !/^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/.test(container)) {
+    if (!account || !isContainerName(container)) {
       throw new KxpError('USAGE', `The ${label} ${redactUrl(raw)} does not name a container (https://<account>.blob.core.windows.net/<container>[/<prefix>]).`, {
         hint: 'Give the source container, optionally followed by a name prefix.',
       });

@@ -3,6 +3,7 @@
  * A SAS signature is a password: it never leaves this module except inside the URL handed to the SDK.
  */
 import { KxpError, type ExitCode } from '../errors.js';
+import { isContainerName } from '../rules/names.js';
 
 export interface ContainerSas {
   /** The full URL, as given (holds the signature; never print it, use `redacted`). */
@@ -32,7 +33,6 @@ export type SasPurpose = 'upload' | 'verify';
 const SECRET_NAMES = new Set(['sig', 'signature', 'token', 'access_token', 'code', 'secret', 'password', 'key']);
 /** One `name=value` pair of a query, in running text: the value stops where a URL would. */
 const QUERY_PAIR = /([?&])([^=&\s"'<>#?]+)=([^&\s"'<>#]*)/g;
-const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost|[^.]+)$/i;
 
 /**
@@ -80,6 +80,18 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
+/**
+ * Where a blob URL names its storage account: Azure puts it in the host name (`<account>.blob.core.windows.net`),
+ * emulators and IP endpoints first in the path. `segments` are the URL's path segments as the caller split them;
+ * `rest` those after the account, `endpoint` what the account's containers hang under.
+ */
+export function locateAccount(url: URL, segments: readonly string[]): { account: string | undefined; rest: string[]; endpoint: string } {
+  const pathStyle = PATH_STYLE_HOST.test(url.hostname) && !url.hostname.includes('.blob.');
+  const account = pathStyle ? segments[0] : url.hostname.split('.')[0];
+  const rest = pathStyle ? segments.slice(1) : [...segments];
+  return { account, rest, endpoint: pathStyle ? `${url.origin}/${account ?? ''}` : url.origin };
+}
+
 /** Parses a container SAS URL. Throws SAS_INVALID / SAS_INSECURE with the fix; never echoes the signature. */
 export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
   const input = raw.trim();
@@ -107,17 +119,14 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
       hint: 'Copy the URL from the Portal ("Get access"), or let kxp-restore get access itself with --portal-url … --token-file … or --manual.',
     });
   }
-  const segments = url.pathname.split('/').filter((segment) => segment !== '');
-  // Azure puts the account in the host name; emulators and IP endpoints put it first in the path.
-  const pathStyle = PATH_STYLE_HOST.test(url.hostname) && !url.hostname.includes('.blob.');
-  const account = pathStyle ? segments.shift() : url.hostname.split('.')[0];
-  const container = segments.shift();
-  if (!account || !container || segments.length > 0) {
+  const { account, rest, endpoint } = locateAccount(url, url.pathname.split('/').filter((segment) => segment !== ''));
+  const [container, ...extra] = rest;
+  if (!account || !container || extra.length > 0) {
     throw new KxpError('SAS_INVALID', `The ${label} does not point at a container (expected https://<account>.blob.core.windows.net/<container>?…): ${redacted}`, {
       hint: sasHint(label),
     });
   }
-  if (!CONTAINER_NAME.test(container)) {
+  if (!isContainerName(container)) {
     throw new KxpError('SAS_INVALID', `The ${label} names "${container}", which is not a valid container name: ${redacted}`, { hint: sasHint(label) });
   }
   const resource = params.get('sr');
@@ -126,7 +135,6 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
       hint: sasHint(label),
     });
   }
-  const endpoint = pathStyle ? `${url.origin}/${account}` : url.origin;
   return {
     url: input,
     redacted,

@@ -11,6 +11,7 @@ import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob
 import { createContainerSasUrl, AZURITE_ACCOUNT, type RunningAzurite } from '../azure/azurite.js';
 import { parseRemoteSourceUrl } from '../azure/remote-source.js';
 import { KxpError } from '../errors.js';
+import { isStorageAccountName } from '../rules/names.js';
 import type { PayloadSource } from '../source/types.js';
 import { listSource, openRemoteSources, type RemoteSourceOptions } from './remote.js';
 
@@ -23,7 +24,7 @@ export interface RehearsalAccount {
 export function rehearsalSourceAccounts(source: PayloadSource, taken: readonly string[]): RehearsalAccount[] {
   const names = [...new Set((source.storageFrom ?? []).map((url) => parseRemoteSourceUrl(url).account))];
   for (const name of names) {
-    if (name === AZURITE_ACCOUNT || taken.includes(name) || !/^[a-z0-9]{3,24}$/.test(name)) {
+    if (name === AZURITE_ACCOUNT || taken.includes(name) || !isStorageAccountName(name)) {
       throw new KxpError('USAGE', `The --storage-from account "${name}" cannot be held in the rehearsal's emulator (its name is the emulator's own or not a storage account name).`, {
         hint: 'Rehearse with a source in an account of another name.',
       });

@@ -9,6 +9,7 @@ export const MAX_BLOB_SEGMENTS = 254;
 export const DATABASE_BLOB_NAME = 'db.bacpac';
 
 const containerPattern = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
+const storageAccountPattern = /^[a-z0-9]{3,24}$/;
 // C0 and C1 control characters, and DEL.
 // eslint-disable-next-line no-control-regex
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
@@ -70,6 +71,16 @@ export function isNfc(name: string): boolean {
 
 export function hasUppercase(name: string): boolean {
   return name !== lowercaseName(name);
+}
+
+/** Whether `name` is a valid container name (3–63 chars of a-z0-9-, letter or digit at both ends, no `--`). */
+export function isContainerName(name: string): boolean {
+  return containerPattern.test(name);
+}
+
+/** Whether `name` is a valid storage account name (3–24 lowercase letters and digits). */
+export function isStorageAccountName(name: string): boolean {
+  return storageAccountPattern.test(name);
 }
 
 /** Why `name` is not a valid container name (3–63 chars of a-z0-9-, letter or digit at both ends, no `--`), or null. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../azure/azurite.js';
 import { KxpError } from '../../errors.js';
+import { isStorageAccountName } from '../../rules/names.js';
 import { preparePrivateFolder, writePrivateFile } from '../../fs/private-file.js';
 import { offsetProblem } from './clock.js';
 import { EXAMPLE_XPERIENCE_VERSION, readXperienceVersion } from '../../bacpac/index.js';
@@ -88,7 +89,7 @@ export function stateProblem(value: unknown): string | null {
     const entry = environments?.[env];
     if (typeof entry?.version !== 'string' || !/^\d+(?:\.\d+){1,3}$/.test(entry.version)) return `environment ${env} has no valid version`;
     if (typeof entry.available !== 'boolean') return `environment ${env} has no availability`;
-    if (typeof entry.account?.name !== 'string' || !/^[a-z0-9]{3,24}$/.test(entry.account.name)) return `environment ${env} has no valid storage account name`;
+    if (typeof entry.account?.name !== 'string' || !isStorageAccountName(entry.account.name)) return `environment ${env} has no valid storage account name`;
     if (typeof entry.account.key !== 'string' || !/^[A-Za-z0-9+/]{40,}={0,2}$/.test(entry.account.key)) return `environment ${env} has no valid account key`;
   }
   if (state.session !== null) {
