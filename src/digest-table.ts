@@ -1,8 +1,8 @@
 /**
  * A hash table sized for millions of blobs: keys are the 16-byte MD5 of a name, values a fixed number of
  * bytes, all in a few flat buffers. A Map of objects costs 200–400 bytes per blob (the name, the path, the
- * MD5 text, the object); this costs about (17 + value bytes) / load, ~100 bytes, and no garbage-collector
- * work per entry. Names are not kept: whoever needs them again (verify's "extra" blobs) lists them again.
+ * MD5 text, the object); this costs (17 + value bytes) / load, 60–90 bytes a name with the 29–33-byte values
+ * of the journal and the listing (load 0.5–0.75), and no garbage-collector work per entry. Names are not kept: whoever needs them again (verify's "extra" blobs) lists them again.
  * A 128-bit digest makes two names sharing a slot as unlikely as an MD5 collision.
  */
 import { hash } from 'node:crypto';
@@ -10,6 +10,8 @@ import { hash } from 'node:crypto';
 const KEY_WORDS = 4;
 const INITIAL_CAPACITY = 1024;
 const MAX_LOAD = 0.75;
+/** Capacities are any whole number (not powers of two): a table sized for what it will hold wastes no half. */
+const GROWTH = 1.5;
 
 /** Byte offsets of fixed-width fields laid end to end in a table value, and the value's width. */
 export function valueLayout<Field extends string>(widths: Record<Field, number>): { at: Record<Field, number>; bytes: number } {
@@ -29,8 +31,12 @@ export class DigestTable {
   private values: Buffer;
   private count = 0;
 
-  constructor(readonly valueBytes: number) {
-    this.capacity = INITIAL_CAPACITY;
+  /** `expected`: how many names it will likely hold (e.g. the plan's file count), to allocate once. */
+  constructor(
+    readonly valueBytes: number,
+    expected = 0,
+  ) {
+    this.capacity = Math.max(INITIAL_CAPACITY, Math.ceil(expected / MAX_LOAD) + 1);
     this.keys = new Uint32Array(this.capacity * KEY_WORDS);
     this.used = new Uint8Array(this.capacity);
     this.values = Buffer.alloc(this.capacity * valueBytes);
@@ -66,14 +72,17 @@ export class DigestTable {
     return this.values.subarray(slot * this.valueBytes, (slot + 1) * this.valueBytes);
   }
 
-  /** Linear probing from the key's first word: the slot holding the key, or the empty one where it would go. */
+  /**
+   * Linear probing from the slot the key's first word scales to (k0 / 2^32 of the way through the table):
+   * the slot holding the key, or the empty one where it would go.
+   */
   private find(key: Buffer): number {
     const k0 = key.readUInt32LE(0);
     const k1 = key.readUInt32LE(4);
     const k2 = key.readUInt32LE(8);
     const k3 = key.readUInt32LE(12);
-    const mask = this.capacity - 1;
-    for (let slot = k0 & mask; ; slot = (slot + 1) & mask) {
+    const capacity = this.capacity;
+    for (let slot = Math.floor((k0 / 0x1_0000_0000) * capacity); ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       if (!this.used[slot]) return slot;
       const at = slot * KEY_WORDS;
       if (this.keys[at] === k0 && this.keys[at + 1] === k1 && this.keys[at + 2] === k2 && this.keys[at + 3] === k3) return slot;
@@ -82,7 +91,7 @@ export class DigestTable {
 
   private grow(): void {
     const { capacity, keys, used, values } = this;
-    this.capacity = capacity * 2;
+    this.capacity = Math.ceil(capacity * GROWTH);
     this.keys = new Uint32Array(this.capacity * KEY_WORDS);
     this.used = new Uint8Array(this.capacity);
     this.values = Buffer.alloc(this.capacity * this.valueBytes);

@@ -4,7 +4,7 @@ import { DigestTable, valueLayout } from '../src/digest-table.js';
 describe('DigestTable', () => {
   it('keeps every value through many growths, by name digest', () => {
     const table = new DigestTable(8);
-    const count = 20_000; // well past the initial 1,024 slots: about five doublings
+    const count = 20_000; // well past the initial 1,024 slots: about eight growths by half
     for (let i = 0; i < count; i++) {
       const { value, created } = table.upsert(DigestTable.digest(`default/f${i}.bin`));
       expect(created).toBe(true);
@@ -13,6 +13,16 @@ describe('DigestTable', () => {
     expect(table.size).toBe(count);
     for (let i = 0; i < count; i += 997) expect(table.get(DigestTable.digest(`default/f${i}.bin`))?.readDoubleLE(0)).toBe(i * 3.5);
     expect(table.get(DigestTable.digest('default/absent.bin'))).toBeUndefined();
+  });
+
+  it('sized for an expected count, holds it and more (capacities need not be powers of two)', () => {
+    for (const expected of [3000, 5001, 77_777]) {
+      const table = new DigestTable(4, expected);
+      for (let i = 0; i < expected + 1000; i++) table.upsert(DigestTable.digest(`n${i}`)).value.writeUInt32LE(i);
+      expect(table.size).toBe(expected + 1000);
+      for (let i = 0; i < expected + 1000; i += 97) expect(table.get(DigestTable.digest(`n${i}`))?.readUInt32LE(0)).toBe(i);
+      expect(table.get(DigestTable.digest(`n${expected + 1000}`))).toBeUndefined();
+    }
   });
 
   it('returns the existing slot on a second upsert, without counting it twice', () => {

@@ -64,8 +64,13 @@ export function etagDigest(etag: string): string {
 
 /** What a container held when it was listed, by blob name; verify also marks the names the source has. */
 export class RemoteIndex {
-  private readonly table = new DigestTable(VALUE.bytes);
+  private readonly table: DigestTable;
   private listed = 0;
+
+  /** `expected`: how many blobs the listing will likely hold (the plan's file count), to size the index once. */
+  constructor(expected = 0) {
+    this.table = new DigestTable(VALUE.bytes, expected);
+  }
 
   /** Blobs the listing found. */
   get size(): number {

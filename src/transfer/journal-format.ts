@@ -76,29 +76,26 @@ export function clampInt32(value: number): number {
 }
 
 /**
- * The records of a version-3 file in order, streamed (each buffer is reused: copy what you keep). Reads
- * `records` whole records after the header and ignores anything after them (a torn tail).
+ * The records of a version-3 file in order, streamed in runs of whole records (one buffer per read, not one
+ * promise per record: a million records open in a fraction of the time). Reads `records` whole records after
+ * the header and ignores anything after them (a torn tail). Each buffer is only valid until the next one.
  */
-export async function* readRecords(file: string, records: number): AsyncGenerator<Buffer> {
+export async function* readRecordRuns(file: string, records: number): AsyncGenerator<Buffer> {
   if (records === 0) return;
   const end = HEADER.length + records * RECORD_BYTES - 1;
   const stream = createReadStream(file, { start: HEADER.length, end, highWaterMark: RECORD_BYTES * 4096 }) as AsyncIterable<Buffer>;
-  const carry = Buffer.alloc(RECORD_BYTES);
-  let carried = 0;
+  let carry = Buffer.alloc(0);
   for await (const chunk of stream) {
-    let at = 0;
-    if (carried > 0) {
-      const take = Math.min(RECORD_BYTES - carried, chunk.length);
-      chunk.copy(carry, carried, 0, take);
-      carried += take;
-      at = take;
-      if (carried < RECORD_BYTES) continue;
-      yield carry;
-      carried = 0;
-    }
-    for (; at + RECORD_BYTES <= chunk.length; at += RECORD_BYTES) yield chunk.subarray(at, at + RECORD_BYTES);
-    if (at < chunk.length) carried = chunk.copy(carry, 0, at);
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const whole = bytes.length - (bytes.length % RECORD_BYTES);
+    if (whole > 0) yield bytes.subarray(0, whole);
+    carry = Buffer.from(bytes.subarray(whole));
   }
+}
+
+/** Each record of a run of whole records (a view into it). */
+export function* recordsOf(run: Buffer): Generator<Buffer> {
+  for (let at = 0; at < run.length; at += RECORD_BYTES) yield run.subarray(at, at + RECORD_BYTES);
 }
 
 /** The fields of one version of a local file, as FileState holds them or version 2 stored them (decimal strings). */

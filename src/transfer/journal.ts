@@ -28,7 +28,8 @@ import {
   encodeEntry,
   fingerprintOf,
   hashingMarginMs,
-  readRecords,
+  readRecordRuns,
+  recordsOf,
   type FileEntry,
   type JournalEntry,
   type RecordKind,
@@ -80,11 +81,13 @@ export function sameFileState(a: FileState, b: FileState): boolean {
 export interface JournalOptions {
   /** See RACY_WINDOW_MS (tests set 0 to exercise trust without waiting). */
   racyWindowMs?: number;
+  /** How many files the run will likely record (the plan's count): the table is sized once for it. */
+  expectedFiles?: number;
 }
 
 export class Journal {
   readonly file: string;
-  private readonly byBlob = new DigestTable(VALUE.bytes);
+  private byBlob: DigestTable;
   /** Records in the file so far, a torn one included (the next record's index). */
   private records = 0;
   private handle: FileHandle | undefined;
@@ -95,11 +98,14 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
   private readonly racyWindowMs: number;
+  private readonly expectedFiles: number | undefined;
   private roleRemembered: ContainerRole | null = null;
 
   private constructor(file: string, options: JournalOptions) {
     this.file = file;
     this.racyWindowMs = options.racyWindowMs ?? RACY_WINDOW_MS;
+    this.expectedFiles = options.expectedFiles;
+    this.byBlob = new DigestTable(VALUE.bytes, options.expectedFiles);
   }
 
   /** Opens (creating) the journal of one container under stateDir and reads what it holds. */
@@ -148,12 +154,16 @@ export class Journal {
     }
     const whole = Math.floor((size - HEADER.length) / RECORD_BYTES);
     const torn = (size - HEADER.length) % RECORD_BYTES;
+    // Sized once for what the file can hold (at most one live entry a record), when that is more than expected.
+    if (whole > (this.expectedFiles ?? 0)) this.byBlob = new DigestTable(VALUE.bytes, whole);
     let index = 0;
-    for await (const record of readRecords(this.file, whole)) {
-      const entry = decodeEntry(record);
-      if (entry?.kind === 'role') this.roleRemembered = entry.role;
-      else if (entry) this.remember(entry, index);
-      index++;
+    for await (const run of readRecordRuns(this.file, whole)) {
+      for (const record of recordsOf(run)) {
+        const entry = decodeEntry(record);
+        if (entry?.kind === 'role') this.roleRemembered = entry.role;
+        else if (entry) this.remember(entry, index);
+        index++;
+      }
     }
     // A crash can leave a torn last record; it becomes a whole record with a bad CRC before the next one.
     this.records = whole + (torn > 0 ? 1 : 0);
@@ -182,14 +192,16 @@ export class Journal {
         await out.write(HEADER);
         if (this.roleRemembered) await put(encodeEntry({ kind: 'role', role: this.roleRemembered })).then(() => kept++);
         let index = 0;
-        for await (const record of readRecords(this.file, this.records)) {
-          const entry = decodeEntry(record);
-          const value = entry && entry.kind !== 'role' ? this.byBlob.get(entry.digest) : undefined;
-          if (value && value.readUInt32LE(VALUE.at.index) === index) {
-            value.writeUInt32LE(kept++, VALUE.at.index);
-            await put(record);
+        for await (const run of readRecordRuns(this.file, this.records)) {
+          for (const record of recordsOf(run)) {
+            const entry = decodeEntry(record);
+            const value = entry && entry.kind !== 'role' ? this.byBlob.get(entry.digest) : undefined;
+            if (value && value.readUInt32LE(VALUE.at.index) === index) {
+              value.writeUInt32LE(kept++, VALUE.at.index);
+              await put(record);
+            }
+            index++;
           }
-          index++;
         }
         if (used > 0) await out.write(batch, 0, used);
         await out.datasync();

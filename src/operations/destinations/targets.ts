@@ -13,10 +13,12 @@ import { Journal } from '../../transfer/journal.js';
 import { pacePages } from '../../transfer/pacer.js';
 import type { Destinations, OpenedTarget, SetupOptions, Targets } from './types.js';
 
-export async function openTargets(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'>, options: SetupOptions): Promise<Targets> {
-  const db = destinations.db && (await openTarget(destinations.db, { ...options, stateDir: destinations.stateDir }));
+export async function openTargets(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'> & Partial<Pick<Destinations, 'plan'>>, options: SetupOptions): Promise<Targets> {
+  // The journal and the listing index are sized once for the plan's files rather than grown step by step.
+  const at = { ...options, stateDir: destinations.stateDir, expectedFiles: destinations.plan?.totals.files };
+  const db = destinations.db && (await openTarget(destinations.db, at));
   try {
-    return { db, storage: destinations.storage && (await openTarget(destinations.storage, { ...options, stateDir: destinations.stateDir })) };
+    return { db, storage: destinations.storage && (await openTarget(destinations.storage, at)) };
   } catch (error) {
     await db?.journal.close();
     throw error;
@@ -24,10 +26,10 @@ export async function openTargets(destinations: Pick<Destinations, 'db' | 'stora
 }
 
 /** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
-export async function openTarget(sas: ContainerSas, options: SetupOptions & { stateDir: string }): Promise<OpenedTarget> {
+export async function openTarget(sas: ContainerSas, options: SetupOptions & { stateDir: string; expectedFiles?: number }): Promise<OpenedTarget> {
   const proxy = proxyFor(new URL(sas.url), options.env);
   // The journal first: a state folder that cannot be written is a local mistake, reported without a request.
-  const journal = await Journal.open(options.stateDir, sas.identity);
+  const journal = await Journal.open(options.stateDir, sas.identity, { expectedFiles: options.expectedFiles });
   try {
     // The pool starts at the run's first concurrency and follows later changes (pool.resize).
     const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxConcurrency ?? Infinity);
@@ -42,8 +44,8 @@ export async function openTarget(sas: ContainerSas, options: SetupOptions & { st
 }
 
 /** The index by blob name and the role evidence, page by page (each page retried on its own). */
-async function listTarget(client: ContainerClient, sas: ContainerSas, options: SetupOptions): Promise<{ remote: RemoteIndex; shape: ContainerShape }> {
-  const remote = new RemoteIndex();
+async function listTarget(client: ContainerClient, sas: ContainerSas, options: SetupOptions & { expectedFiles?: number }): Promise<{ remote: RemoteIndex; shape: ContainerShape }> {
+  const remote = new RemoteIndex(options.expectedFiles);
   const shape = emptyShape();
   for await (const page of listBlobPages(client, destinationListing(sas, options))) {
     for (const item of page) {
