@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,5 +12,7 @@ export default defineConfig({
     // Two cores in CI: files run in parallel, each may start its own Azurite.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // The per-user container locks of the runs under test go to a folder of this test run, not the user's home.
+    env: { KXP_RESTORE_LOCK_DIR: path.join(tmpdir(), `kxp-restore-test-locks-${process.pid}`) },
   },
 });

@@ -29,6 +29,7 @@ export { learnFromExport, learnFromExportFolder, learnFromExportUrl } from './la
 export { resolveLayout, type LayoutRequest } from './layout/resolve.js';
 export { layoutProblem, LayoutCheck, type LayoutProblem } from './rules/layout.js';
 export { acquireLock, lockJournal, journalLockFile, type HeldLock, type LockOwner, type LockOptions } from './transfer/lock.js';
+export { lockContainer, userLockDir, containerLockFile, LOCK_DIR_VARIABLE, type LockedContainer } from './transfer/container-lock.js';
 export { roleContradictions, roleFromName, shapeProblem, type ContainerRole, type ContainerShape, type RoleEvidence } from './rules/container-role.js';
 export { uploadPackage, waitForDeployment, type PackageUploadOptions, type PackageUploadEvent, type PackageUploadReport } from './operations/package-upload.js';
 export { uploadDeploymentPackage, PORTAL_URL, type DeploymentUploadOptions, type DeploymentUploadEvent, type DeploymentUploadResult } from './portal/deployment-upload.js';

@@ -34,6 +34,8 @@ export interface HeldLock {
 export interface LockOptions {
   /** What the lock guards, for the LOCKED message (e.g. "the journal of devstoreaccount1/files"). */
   what?: string;
+  /** Why two holders would do harm, for the LOCKED message. Default: sending twice and interleaving the journal. */
+  why?: string;
   /** Told when a lock left by a dead process is taken over. */
   onTakeOver?: (stale: LockOwner) => void;
 }
@@ -65,11 +67,11 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     if (await createExclusive(file, owner)) return held(file, owner);
     const current = await readOwner(file);
     if (current === 'gone') continue; // released between our attempt and the read: try again
-    if (current === null || isAlive(current)) throw lockedError(file, current, options.what);
+    if (current === null || isAlive(current)) throw lockedError(file, current, options);
     await takeOver(file, current);
     options.onTakeOver?.(current);
   }
-  throw lockedError(file, null, options.what);
+  throw lockedError(file, null, options);
 }
 
 async function createExclusive(file: string, owner: LockOwner): Promise<boolean> {
@@ -172,9 +174,11 @@ function removeIfOursSync(file: string, owner: LockOwner): void {
   }
 }
 
-function lockedError(file: string, owner: LockOwner | null, what = 'this journal'): KxpError {
+const DEFAULT_WHY = 'Two runs at once would send the same data twice and interleave the journal.';
+
+function lockedError(file: string, owner: LockOwner | null, { what = 'this journal', why = DEFAULT_WHY }: LockOptions): KxpError {
   const who = owner ? `process ${owner.pid} on ${owner.host}, started ${owner.startedAt}` : 'another process (its lock file cannot be read yet)';
-  return new KxpError('LOCKED', `Another run is using ${what}: ${who}. Two runs at once would send the same data twice and interleave the journal.`, {
+  return new KxpError('LOCKED', `Another run is using ${what}: ${who}. ${why}`, {
     path: file,
     hint: owner && owner.host !== hostname()
       ? `Wait for it to finish. If that run is gone for good, delete ${file} and run again.`

@@ -2,9 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createContainerSasUrl } from '../../src/azure/azurite.js';
 import { parseContainerSasUrl } from '../../src/azure/sas.js';
+import { containerLockFile, userLockDir } from '../../src/transfer/container-lock.js';
 import { journalLockFile } from '../../src/transfer/lock.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { deadPid } from '../support/dead-pid.js';
@@ -24,12 +26,12 @@ describe('upload: one run at a time per container', () => {
   };
   const args = (dir: string, url: string, stateDir: string) => ['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--block-size', '0.5', '--concurrency', '2', '--no-progress'];
   /** A real run of the built CLI, holding its lock and paused mid-upload: the proxy holds its traffic after 1 MiB. */
-  const pausedRun = async (container: string) => {
+  const pausedRun = async (container: string, env: NodeJS.ProcessEnv = {}) => {
     const dir = await payload();
     const stateDir = await tempDir();
     const url = await remote.containerUrl({ name: container });
     const start = remote.proxy.bytesUp;
-    const run = spawnCli(args(dir, url, stateDir));
+    const run = spawnCli(args(dir, url, stateDir), { env });
     run.child.on('error', (error) => expect.unreachable(String(error)));
     await remote.proxy.stallAt(start + MiB);
     return { dir, stateDir, url, run, sent: start + MiB };
@@ -87,5 +89,56 @@ describe('upload: one run at a time per container', () => {
     expect(await locks(stateDir)).toEqual([]);
     const resumed = await runCli(args(dir, url, stateDir));
     expect(resumed.exitCode).toBe(0);
+  });
+
+  it('two runs into one container with different state folders: the second is refused by the per-user container lock (two real processes)', async () => {
+    const lockDir = await tempDir();
+    const env = { KXP_RESTORE_LOCK_DIR: lockDir };
+    const { dir, url, run: first, sent } = await pausedRun('lock-two-dirs', env);
+    const identity = parseContainerSasUrl(url, 'storage SAS URL');
+    expect(await readdir(lockDir)).toEqual([path.basename(containerLockFile(lockDir, identity))]);
+    const otherStateDir = await tempDir();
+    try {
+      const second = await spawnCli(args(dir, url, otherStateDir), { env }).done;
+      expect(second.exitCode).toBe(2);
+      expect(second.stderr).toMatch(
+        new RegExp(`error \\[LOCKED\\]: Another run is using the container devstoreaccount1/lock-two-dirs \\(http://127\\.0\\.0\\.1:\\d+/devstoreaccount1\\) from this computer: process ${first.child.pid} on ${hostname()}, started \\d{4}-`),
+      );
+      expect(second.stderr).toContain('whatever their state folders, would leave a mix of two payloads');
+      expect(remote.proxy.bytesUp).toBe(sent);
+      // The second run released what it took (its journal lock), and left the first run's lock alone.
+      expect(await locks(otherStateDir)).toEqual([]);
+      expect(await readdir(lockDir)).toHaveLength(1);
+    } finally {
+      remote.proxy.release();
+    }
+    expect((await first.done).exitCode).toBe(0);
+    expect(await readdir(lockDir)).toEqual([]);
+  });
+
+  it('takes over the per-user container lock of a run that died, with a note', async () => {
+    const dir = await payload();
+    const lockDir = await tempDir();
+    const url = await remote.containerUrl({ name: 'lock-user-stale' });
+    const pid = await deadPid();
+    await writeFile(containerLockFile(lockDir, parseContainerSasUrl(url, 'storage SAS URL')), JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-02T03:04:05.000Z', token: '0123456789abcdef' }));
+    const result = await runCli(args(dir, url, await tempDir()), { env: { KXP_RESTORE_LOCK_DIR: lockDir } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`Note: took over the lock of devstoreaccount1/lock-user-stale from process ${pid} on ${hostname()} (started 2026-01-02T03:04:05.000Z), which is no longer running.`);
+    expect(await readdir(lockDir)).toEqual([]);
+  });
+
+  it('the per-user lock folder: KXP_RESTORE_LOCK_DIR, else XDG_STATE_HOME, else ~/.local/state; one that cannot be made stops the run with exit 2 naming it', async () => {
+    expect(userLockDir({ KXP_RESTORE_LOCK_DIR: '/x/locks', XDG_STATE_HOME: '/s', HOME: '/h' })).toBe('/x/locks');
+    expect(userLockDir({ XDG_STATE_HOME: '/s', HOME: '/h' })).toBe('/s/kxp-restore/locks');
+    expect(userLockDir({ XDG_STATE_HOME: 'relative', HOME: '/h' })).toBe('/h/.local/state/kxp-restore/locks');
+    const dir = await payload();
+    const blocker = path.join(await tempDir(), 'a-file');
+    await writeFile(blocker, 'in the way');
+    const url = await remote.containerUrl({ name: 'lock-no-dir' });
+    const result = await runCli(args(dir, url, await tempDir()), { env: { KXP_RESTORE_LOCK_DIR: path.join(blocker, 'locks') } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`error [STATE_DIR_UNWRITABLE]: Cannot keep the lock of devstoreaccount1/lock-no-dir in ${path.join(blocker, 'locks')}`);
+    expect(result.stderr).toContain('KXP_RESTORE_LOCK_DIR');
   });
 });

@@ -56,7 +56,8 @@ export function spawnCli(args: string[], options: RunOptions = {}) {
   const [file, ...rest] = options.withoutReadOverride ? ['setpriv', ...dropReadOverride, ...command] : command;
   const child = spawn(file as string, rest, {
     cwd: options.cwd ?? repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    // The test run's lock folder (vitest.config.ts) is passed on, so children lock where the tests look.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, KXP_RESTORE_LOCK_DIR: process.env.KXP_RESTORE_LOCK_DIR, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
     signal: options.signal,
   });

@@ -27,7 +27,7 @@ export function runInPty(command: string[], options: { columns?: number; rows?: 
   const inner = `stty cols ${options.columns ?? 80} rows ${options.rows ?? 24}; exec ${command.map(shellQuote).join(' ')}`;
   const child = spawn('script', ['-qfec', inner, '/dev/null'], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...options.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', KXP_RESTORE_LOCK_DIR: process.env.KXP_RESTORE_LOCK_DIR, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,18 +1,28 @@
-/** One run per container: the journal lock of each destination, taken before anything is listed or sent. */
+/**
+ * One run per container: for each destination, the lock of its journal (in the state folder) and this user's
+ * lock of the container itself (keyed by endpoint, account and container, whatever the state folder), taken
+ * before anything is listed or sent.
+ */
+import { lockContainer } from '../../transfer/container-lock.js';
 import { lockJournal, type HeldLock } from '../../transfer/lock.js';
 import type { Destinations, SetupOptions } from './types.js';
 
-/** Locks the journal of each destination container, in a fixed order (database first) so two runs cannot deadlock. */
-export async function lockDestinations(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'>, options: Pick<SetupOptions, 'onEvent'>): Promise<HeldLock[]> {
+/**
+ * Locks each destination container, in a fixed order (database first; journal, then container) so two runs
+ * cannot deadlock. The journal's lock first: two runs sharing a state folder are told about the journal.
+ * `scope` names a part meant to run beside others (a shard, the finish of a sharded upload): only runs of
+ * the same scope exclude each other.
+ */
+export async function lockDestinations(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'>, options: Pick<SetupOptions, 'onEvent' | 'env'>, scope = ''): Promise<HeldLock[]> {
   const locks: HeldLock[] = [];
   try {
     for (const sas of [destinations.db, destinations.storage]) {
       if (!sas) continue;
-      locks.push(
-        await lockJournal(destinations.stateDir, sas.identity, {
-          onTakeOver: (stale) => options.onEvent?.({ type: 'lock-taken-over', container: sas.identity, pid: stale.pid, host: stale.host, startedAt: stale.startedAt }),
-        }),
-      );
+      const onTakeOver = (stale: { pid: number; host: string; startedAt: string }) =>
+        options.onEvent?.({ type: 'lock-taken-over', container: sas.identity, pid: stale.pid, host: stale.host, startedAt: stale.startedAt });
+      locks.push(await lockJournal(destinations.stateDir, sas.identity, { onTakeOver }));
+      // The lock folder is read from the run's environment, then the process's (a library caller may pass only proxies).
+      locks.push(await lockContainer(sas, { onTakeOver, scope, env: { ...process.env, ...options.env } }));
     }
     return locks;
   } catch (error) {

@@ -43,7 +43,7 @@ export async function finishShards(source: PayloadSource, options: FinishShardsO
   const { db, storage, grantedBy } = await resolveAccess(needs, options, 'upload');
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   // One finish at a time, beside the shards' own locks.
-  const locks = await lockDestinations({ db, storage, stateDir: path.join(defaultStateDir(source, options), 'finish') }, options);
+  const locks = await lockDestinations({ db, storage, stateDir: path.join(defaultStateDir(source, options), 'finish') }, options, 'finish');
   try {
     for (const entry of split) {
       const sas = entry.role === 'database' ? db : storage;

@@ -67,7 +67,7 @@ export async function uploadShard(source: PayloadSource, options: ShardUploadOpt
   const { db, storage, grantedBy } = await resolveAccess(needs, options, 'upload');
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   const destinations = { db, storage, stateDir };
-  const locks = await lockDestinations(destinations, options);
+  const locks = await lockDestinations(destinations, options, `shard-${options.shard.index}-of-${options.shard.count}`);
   let sending = false;
   try {
     const targets = await openTargets(destinations, options);
