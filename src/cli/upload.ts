@@ -20,6 +20,7 @@ interface UploadArgs extends SourceArgs, AccessArgs, ShardArgs {
   progress: boolean;
   quiet: boolean;
   package?: string;
+  deep: boolean;
 }
 
 export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs> {
@@ -49,6 +50,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for none (notices still shown)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'No warnings or notices (retries, failed files) on stderr; errors and the result still shown' })
         .option('package', packageOption)
+        .option('deep', { type: 'boolean', default: false, describe: "Download every blob already in place and re-send those whose bytes differ from the file (repairs what verify --deep reports; reads every blob)" })
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
@@ -99,6 +101,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           concurrency: args.concurrency,
           maxConcurrency: args['max-concurrency'],
           blockSizeMiB: args['block-size'],
+          deep: args.deep,
           stateDir: args['state-dir'],
           tenantId: args['tenant-id'],
           cwd: ctx.cwd,
@@ -145,7 +148,7 @@ function reportPlan(ctx: CliContext, plan: PlanReport, { json, quiet }: { json: 
 }
 
 /** The command line to run again: SAS URLs never repeated (files are, the Portal is); see `resumeEnvironment` for flag URLs. */
-export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadArgs, 'concurrency' | 'max-concurrency' | 'block-size'>>, urls: ResolvedSas, command = 'upload'): string[] {
+export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadArgs, 'concurrency' | 'max-concurrency' | 'block-size' | 'deep'>>, urls: ResolvedSas, command = 'upload'): string[] {
   const words = ['kxp-restore', command];
   if (args.dir !== undefined) words.push(args.dir);
   if (args.bacpac !== undefined) words.push('--bacpac', args.bacpac);
@@ -161,6 +164,7 @@ export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadAr
   if (args.concurrency !== undefined) words.push('--concurrency', String(args.concurrency));
   if (args['max-concurrency'] !== undefined) words.push('--max-concurrency', String(args['max-concurrency']));
   if (args['block-size'] !== undefined) words.push('--block-size', String(args['block-size']));
+  if (args.deep) words.push('--deep');
   if (args['state-dir'] !== undefined) words.push('--state-dir', args['state-dir']);
   if (args.json) words.push('--json');
   return words;

@@ -24,6 +24,11 @@ import { NameClaims, scanRemoteSources, type RemoteSources } from './remote.js';
 export interface UploadOptions extends Omit<SetupOptions, 'onEvent'> {
   /** Block size in MiB (fractions allowed down to 1/16). Default 8, grown so no blob needs more than 50,000 blocks. */
   blockSizeMiB?: number;
+  /**
+   * Before skipping a blob whose size and Content-MD5 match the file, download it and compare its bytes;
+   * one that differs is sent again. Repairs what `verify --deep` reports, at the cost of reading every blob in place.
+   */
+  deep?: boolean;
   onEvent?: (event: UploadEvent) => void;
 }
 
@@ -77,6 +82,7 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
         concurrency: options.concurrency,
         maxConcurrency: options.maxConcurrency,
         blockSize,
+        deep: options.deep,
         retry: options.retry,
         signal: options.signal,
         onEvent: (event) => {

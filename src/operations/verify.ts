@@ -22,6 +22,7 @@ import { payloadFiles } from './payload-files.js';
 import { NameClaims, scanRemoteSources } from './remote.js';
 import { hasLocalPart } from '../source/scan.js';
 import { compareCopy } from './verify-remote.js';
+import { md5OfBlobBytes } from '../azure/blob-hash.js';
 import { compositeClaim, localComposite } from './verify-composite.js';
 
 export interface VerifyOptions extends Omit<SetupOptions, 'onEvent'> {
@@ -249,13 +250,5 @@ async function localMd5(file: PayloadFile, target: OpenedTarget, options: Verify
 /** The blob's bytes, downloaded and hashed as a stream (a failed attempt starts the blob again). */
 async function downloadedMd5(file: PayloadFile, target: OpenedTarget, options: VerifyOptions): Promise<string> {
   const blob = target.client.getBlobClient(file.blobName);
-  return paced(
-    async (signal) => {
-      const hash = createHash('md5');
-      const response = await blob.download(0, undefined, { abortSignal: signal });
-      for await (const chunk of response.readableStreamBody ?? []) hash.update(chunk as Buffer);
-      return hash.digest('base64');
-    },
-    { signal: options.signal, policy: options.retry, bytes: file.size, where: file.displayPath },
-  );
+  return paced((signal) => md5OfBlobBytes(blob, signal), { signal: options.signal, policy: options.retry, bytes: file.size, where: file.displayPath });
 }

@@ -16,6 +16,7 @@ export function renderVerifyResult(result: VerifyResult): string {
   list('missing', result.missing, (name) => `${name}  (not uploaded yet: run upload again)`);
   list('extra', result.extraDetails, ({ blobName, container }) => `${blobName}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
   list('mismatched', result.mismatched, (name) => `${name}  (${reasons.get(name) ?? 'differs'})`);
+  if (result.mismatched.length > 0) lines.push('  To send the mismatched files again: the same upload command with --deep (it reads each blob in place and re-sends those whose bytes differ).');
   lines.push(proofLine(result.proof));
   return lines.join('\n') + '\n';
 }

@@ -14,6 +14,7 @@ import type { BlockBlobClient, BlockBlobUploadOptions } from '@azure/storage-blo
 import mime from 'mime-types';
 import { KxpError, toKxpError } from '../errors.js';
 import { statusOf } from '../azure/errors.js';
+import { md5OfBlobBytes } from '../azure/blob-hash.js';
 import type { RemoteBlob } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
@@ -60,6 +61,8 @@ export interface EngineOptions {
   /** Requested block size in bytes (grown for huge files). Default 8 MiB. */
   blockSize?: number;
   retry?: Partial<RetryPolicy>;
+  /** Skip a blob only when its bytes hash to the file's MD5, not only its Content-MD5 (one download per file in place). */
+  deep?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
 }
@@ -126,6 +129,7 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
     // At most one snapshot (with its ETA fit) per interval, not one per file, and an exact one at the end.
     progress: () => options.onEvent && accounting.due() && emit({ type: 'progress', progress: accounting.snapshot() }),
     copyMode: { blockFromUrl: true },
+    deep: options.deep ?? false,
   };
 
   emit({ type: 'transfer-start', files: accounting.filesTotal, bytes: accounting.bytesTotal });
@@ -186,6 +190,8 @@ interface FileContext extends CopyContext {
   retry: Partial<RetryPolicy> | undefined;
   emit(event: TransferEvent): void;
   progress(): void;
+  /** Read the bytes of blobs whose Content-MD5 matches before skipping them (upload --deep). */
+  deep: boolean;
 }
 
 async function transferFile(item: TransferItem, requestedBlockSize: number, context: FileContext): Promise<void> {
@@ -225,13 +231,19 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
     await assertUnchanged(source, file, 'uploaded');
     target.journal.record('hash', file.blobName, state, known);
   }
-  if (sameSizeRemote && known === sameSizeRemote.md5) {
+  const blob = target.client.getBlockBlobClient(file.blobName);
+  if (sameSizeRemote && context.deep && known === null) {
+    known = await md5OfHandle(handle, context.signal, state.size);
+    await assertUnchanged(source, file, 'uploaded');
+  }
+  // --deep: a Content-MD5 that matches is only the uploader's word; the bytes decide, and a blob that differs is sent again.
+  const inPlace = sameSizeRemote !== undefined && known !== null && known === sameSizeRemote.md5 && (!context.deep || (await bytesMatch(blob, known, file, context)));
+  if (inPlace) {
     finish(context, file, state.size, 'skipped', state.size);
     return;
   }
-  const blob = target.client.getBlockBlobClient(file.blobName);
   const outcome = layout.single
-    ? await putSingle(blob, source, file, sameSizeRemote, target.journal, context)
+    ? await putSingle(blob, source, file, context.deep ? undefined : sameSizeRemote, target.journal, context)
     : await putBlocks(blob, source, file, layout, target.journal, context);
   finish(context, file, state.size, outcome, outcome === 'skipped' ? state.size : 0);
 }
@@ -383,6 +395,12 @@ async function blocksHeld(blob: BlockBlobClient, file: PayloadFile, layout: Bloc
   if (!scheme.resumable) return { scheme, sizes: new Map() };
   const blocks = [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])];
   return { scheme, sizes: new Map(blocks.filter((block) => decodedIdLength(block.name) === scheme.bytes).map((block) => [block.name, block.size])) };
+}
+
+/** Whether the blob's bytes hash to `md5` (one download, holding a slot like any request). */
+async function bytesMatch(blob: BlockBlobClient, md5: string, file: PayloadFile, context: FileContext): Promise<boolean> {
+  // Sized like a request of the file's bytes, so its timeout allows the download.
+  return (await withSlot(context, () => paced((signal) => md5OfBlobBytes(blob, signal), requestOptions(context, file, { bytes: file.size })))) === md5;
 }
 
 /** A request without a body still counts against the concurrency (and gets a connection of its own). */
