@@ -5,7 +5,6 @@
  * because the Content-MD5 of a blob committed from blocks is only what the uploader said.
  * Reports missing, extra and mismatched blobs; identical only when all three are empty.
  */
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { listBlobPages, type RemoteBlob } from '../azure/listing.js';
 import { paced } from '../transfer/pacer.js';
