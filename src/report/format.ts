@@ -38,7 +38,16 @@ export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
 
-/** "1 file", "2 files". */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
+/**
+ * "1 file", "2 files", "1 retry", "3 retries": the one pluralisation of every renderer (words ending in a
+ * consonant and y take -ies; give `pluralForm` for any other irregular word). `digits: 'plain'` keeps
+ * numbers without thousands separators (byte counts shown exactly).
+ */
+export function plural(count: number, singular: string, pluralForm = regularPlural(singular), options: { digits?: 'grouped' | 'plain' } = {}): string {
+  const shown = options.digits === 'plain' ? String(count) : formatCount(count);
+  return `${shown} ${count === 1 ? singular : pluralForm}`;
+}
+
+function regularPlural(word: string): string {
+  return /[^aeiou]y$/.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`;
 }

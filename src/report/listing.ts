@@ -4,7 +4,7 @@
  * than one page, and at most one line per interval, so a small container prints nothing new.
  */
 import type { DestinationEvent } from '../operations/destinations/types.js';
-import { formatCount } from './format.js';
+import { plural } from './format.js';
 
 type ListingProgressEvent = Extract<DestinationEvent, { type: 'listing-progress' }>;
 
@@ -30,5 +30,5 @@ export class ListingNotices {
 }
 
 export function listingProgressLine(event: ListingProgressEvent): string {
-  return `Listing ${event.container}: ${formatCount(event.blobs)} blob${event.blobs === 1 ? '' : 's'} so far.\n`;
+  return `Listing ${event.container}: ${plural(event.blobs, 'blob')} so far.\n`;
 }

@@ -103,7 +103,7 @@ export function progressLine(progress: ProgressSnapshot, retries = 0): string {
     `ETA ${progress.etaSeconds === null ? '?' : formatDuration(progress.etaSeconds)}`,
   ];
   if (progress.filesFailed > 0) parts.push(`${formatCount(progress.filesFailed)} failed`);
-  if (retries > 0) parts.push(`${formatCount(retries)} retries`);
+  if (retries > 0) parts.push(plural(retries, 'retry'));
   return parts.join(' · ');
 }
 
@@ -269,7 +269,7 @@ function totalTexts(progress: ProgressSnapshot, retries: number): string[] {
   const eta = progress.etaSeconds === null ? '?' : formatDuration(progress.etaSeconds);
   const rate = formatRate(Math.round(progress.rate));
   const failed = progress.filesFailed > 0 ? [`${formatCount(progress.filesFailed)} failed`] : [];
-  const retried = retries > 0 ? [`${formatCount(retries)} retries`] : [];
+  const retried = retries > 0 ? [plural(retries, 'retry')] : [];
   const short = [`${percent}%`, `${formatCount(files)}/${formatCount(progress.filesTotal)} files`, rate, `ETA ${eta}`, ...failed, ...retried];
   return [progressLine(progress, retries), short.join(' · '), short.join(' ')];
 }

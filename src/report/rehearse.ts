@@ -2,7 +2,7 @@
 import { notUploadedOf } from '../operations/upload.js';
 import type { RehearseEvent, RehearseReport, RehearseStep, RehearseStepFacts, VersionCheckFacts } from '../operations/rehearse.js';
 import { findingJson, renderFindings } from './findings.js';
-import { formatDuration } from './format.js';
+import { formatDuration, plural } from './format.js';
 import { notUploadedLines, renderDestinations } from './upload.js';
 
 /** Live lines while the rehearsal runs (step results; the restore's progress is createRestoreProgress's). */
@@ -22,28 +22,32 @@ export function stepDetail(step: RehearseStep): string | undefined {
   return step.facts ? describeFacts(step.facts) : undefined;
 }
 
+/** Step details keep plain digits (as the JSON facts beside them). */
+const count = (value: number, word: string) => plural(value, word, undefined, { digits: 'plain' });
+const bytes = (value: number) => plural(value, 'byte', undefined, { digits: 'plain' });
+
 function describeFacts(facts: RehearseStepFacts): string {
   switch (facts.kind) {
     case 'plan':
-      return `${facts.files} files, ${facts.bytes} bytes, no errors`;
+      return `${count(facts.files, 'file')}, ${bytes(facts.bytes)}, no errors`;
     case 'version':
       return describeVersionCheck(facts);
     case 'emulator':
       return `${facts.url}, ${facts.env} on Xperience ${facts.environmentVersion}, storage ${facts.storageDir === null ? 'in memory' : `in ${facts.storageDir}`}`;
     case 'source':
-      return `${facts.blobs} blobs, ${facts.bytes} bytes of the --storage-from sources copied into the emulator's Azurite (through this machine; rehearsal only)`;
+      return `${count(facts.blobs, 'blob')}, ${bytes(facts.bytes)} of the --storage-from sources copied into the emulator's Azurite (through this machine; rehearsal only)`;
     case 'session':
       return facts.sessionId;
     case 'access':
       return `valid until ${facts.expiresOn}`;
     case 'upload':
-      return `${facts.filesUploaded} files uploaded, ${facts.bytesSent} bytes sent`;
+      return `${count(facts.filesUploaded, 'file')} uploaded, ${bytes(facts.bytesSent)} sent`;
     case 'verify':
-      return `${facts.identicalFiles} files identical`;
+      return `${count(facts.identicalFiles, 'file')} identical`;
     case 'restore':
       return `restore ${facts.restoreId} ${facts.state}`;
     case 'environment':
-      return `${facts.identicalBlobs} blobs identical to the source${facts.xperienceVersion ? `, Xperience ${facts.xperienceVersion}` : ''}`;
+      return `${count(facts.identicalBlobs, 'blob')} identical to the source${facts.xperienceVersion ? `, Xperience ${facts.xperienceVersion}` : ''}`;
     case 'package':
       return `${facts.assemblyName ?? '?'} ${facts.applicationVersion ?? '?'} on Xperience ${facts.xperienceVersion ?? '?'}${facts.bacpacVersion ? ` = database ${facts.bacpacVersion}` : ''}`;
     case 'deployment':
