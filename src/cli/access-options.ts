@@ -77,7 +77,7 @@ export async function resolveSasUrls(args: SasArgs, ctx: CliContext): Promise<Re
     }
     if (file !== undefined) return [await readSasFile(path.resolve(ctx.cwd, file), file, name), 'file'];
     const fromEnv = ctx.env[envName];
-    return fromEnv !== undefined && fromEnv.trim() !== '' ? [fromEnv.trim(), 'env'] : [undefined, 'none'];
+    return fromEnv !== undefined && fromEnv.trim() !== '' ? [withoutQuotes(fromEnv), 'env'] : [undefined, 'none'];
   };
   const [dbSasUrl, db] = await one(args['db-sas-url'], args['db-sas-url-file'], 'KXP_DB_SAS_URL', 'db-sas-url');
   const [storageSasUrl, storage] = await one(args['storage-sas-url'], args['storage-sas-url-file'], 'KXP_STORAGE_SAS_URL', 'storage-sas-url');
@@ -102,7 +102,20 @@ async function readSasFile(target: string, shown: string, name: string): Promise
       hint: `${hint} The database and the storage container each have their own URL, in a file of its own.`,
     });
   }
-  return first;
+  return withoutQuotes(first);
+}
+
+/**
+ * A URL as pasted, without one pair of surrounding quotes ("…", '…', “…”): editors and shells' habits
+ * (`echo "https://…" > file`, `KEY="…"` in a .env file read verbatim) put them there; no URL has them.
+ */
+export function withoutQuotes(text: string): string {
+  const trimmed = text.trim();
+  const pairs: Array<[string, string]> = [['"', '"'], ["'", "'"], ['\u201c', '\u201d']];
+  for (const [open, close] of pairs) {
+    if (trimmed.length >= 2 && trimmed.startsWith(open) && trimmed.endsWith(close)) return trimmed.slice(1, -1).trim();
+  }
+  return trimmed;
 }
 
 function portalNamed(args: PortalArgs): boolean {

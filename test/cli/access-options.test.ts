@@ -84,6 +84,19 @@ describe('resolveAccess', () => {
     }
   });
 
+  it('takes a URL wrapped in one pair of quotes in a file or the environment (was "not a URL", naming no file)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kxp-quoted-url-'));
+    try {
+      await writeFile(path.join(dir, 'db.url'), `"${DB}"\n`);
+      await writeFile(path.join(dir, 'files.url'), `'${STORAGE}'`);
+      const ctx = { ...context(), cwd: dir };
+      await expect(resolveAccess(args({ 'db-sas-url-file': 'db.url', 'storage-sas-url-file': 'files.url' }), ctx)).resolves.toMatchObject({ dbSasUrl: DB, storageSasUrl: STORAGE });
+      await expect(resolveAccess(args({}), context({ KXP_DB_SAS_URL: `"${DB}"`, KXP_STORAGE_SAS_URL: `\u201c${STORAGE}\u201d` }))).resolves.toMatchObject({ dbSasUrl: DB, storageSasUrl: STORAGE });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says an empty SAS URL file is empty', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kxp-empty-url-'));
     try {
