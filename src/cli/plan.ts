@@ -9,7 +9,7 @@ import { renderManifestWritten } from '../report/shard.js';
 import { blockSizeFromMiB, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
-import { packageOption, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface PlanArgs extends SourceArgs {
   json: boolean;
@@ -63,8 +63,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         .example('$0 plan --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
         .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by plan).') as never,
     handler: async (args) => {
-      const source = sourceFromArgs(args);
-      announceSignedInSources(source, ctx.stderr);
+      const source = await payloadSourceFromArgs(args, ctx);
       const report = await planPayload(source, {
         tenantId: args['tenant-id'],
         env: ctx.env,

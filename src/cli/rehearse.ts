@@ -9,7 +9,7 @@ import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/r
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { envVersionOption, parseEnvVersions } from './portal-options.js';
-import { packageOption, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface RehearseArgs extends SourceArgs {
   env: EnvironmentName;
@@ -53,8 +53,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
       const live = args.json ? ctx.stderr : ctx.stdout;
       let progress: TransferProgressView | undefined;
       let restoreView: RestoreProgressView | undefined;
-      const source = sourceFromArgs(args);
-      announceSignedInSources(source, ctx.stderr);
+      const source = await payloadSourceFromArgs(args, ctx);
       const report = await rehearse(source, {
         env: args.env,
         envVersions: parseEnvVersions(args['env-version']),

@@ -19,7 +19,7 @@ import { shardFromEnvironment, type ShardSpec } from '../transfer/shard-assign.j
 import { resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber } from './parse.js';
-import { announceSignedInSources, sourceFromArgs, type SourceArgs } from './source-options.js';
+import { payloadSourceFromArgs, remoteResumeEnvironment, type SourceArgs } from './source-options.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 
 export interface ShardSliceArgs {
@@ -77,8 +77,7 @@ export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, re
   const manifest = args.manifest === undefined ? undefined : path.resolve(ctx.cwd, args.manifest);
   if (manifest === undefined) throw new KxpError('USAGE', '--shard, --shards and --finish need --manifest FILE (written by plan --manifest).');
   if (args['block-size'] !== undefined) throw new KxpError('USAGE', '--block-size is fixed by the manifest (every shard must cut large files alike); leave it out.');
-  const source = sourceFromArgs(args);
-  announceSignedInSources(source, ctx.stderr);
+  const source = await payloadSourceFromArgs(args, ctx);
   const urls = await resolveAccess(args, ctx);
   const common = { dbSasUrl: urls.dbSasUrl, storageSasUrl: urls.storageSasUrl, getAccess: urls.getAccess, allowMixedDestinations: args['allow-mixed-destinations'], stateDir: args['state-dir'], tenantId: args['tenant-id'], cwd: ctx.cwd, env: ctx.env, signal: ctx.signal };
   if (args.finish) {
@@ -119,7 +118,7 @@ export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, re
     const error = toKxpError(thrown);
     if (args.json) ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started), null, 2) + '\n');
     if (error.exitCode !== ExitCode.resumable) throw error;
-    ctx.stderr.write(formatError(error) + renderResumeCommand(resumeWords(args, urls), resumeEnvironment(urls)));
+    ctx.stderr.write(formatError(error) + renderResumeCommand(resumeWords(args, urls), [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)]));
     ctx.setExitCode(error.exitCode);
   }
 }

@@ -1,5 +1,11 @@
 /** The payload options every data command shares: `[dir] --bacpac --storage --lowercase --nfc --include-system-files`, and `--storage-from --map --tenant-id` where they apply. Defined once here. */
+import path from 'node:path';
 import type { Argv } from 'yargs';
+import { KxpError } from '../errors.js';
+import { readTextLines } from '../fs/text-file.js';
+import { renderWarning } from '../report/session.js';
+import { withoutQuotes } from './access-options.js';
+import type { CliContext } from './context.js';
 import { parseRemoteSourceUrl } from '../azure/remote-source.js';
 import { redactUrl } from '../azure/sas.js';
 import { renderSignedInSources } from '../report/remote-source.js';
@@ -16,6 +22,7 @@ export interface SourceArgs {
   nfc?: boolean;
   'include-system-files'?: boolean;
   'storage-from'?: string[];
+  'storage-from-file'?: string[];
   map?: string[];
   'tenant-id'?: string;
   'storage-endpoint-suffix'?: string[];
@@ -78,6 +85,12 @@ export function withRemoteSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs>
       requiresArg: true,
       describe: 'Media already in Azure: a container URL (optionally /<prefix>) in another storage account, with a read+list SAS or, without one, Entra ID sign-in; the storage service copies its blobs itself (repeatable)',
     })
+    .option('storage-from-file', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'Read --storage-from URLs from this file, one a line (keeps a source SAS out of the process list; so does the KXP_STORAGE_FROM environment variable, URLs separated by spaces or newlines)',
+    })
     .option('map', {
       type: 'string',
       array: true,
@@ -114,6 +127,51 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   return source;
 }
 
+/** Whether a URL carries a SAS signature (any spelling of `sig=` in its query). */
+function hasSignature(url: string): boolean {
+  return redactUrl(url) !== url;
+}
+
+/**
+ * Every --storage-from source: each flag, each line of each --storage-from-file, and each URL of
+ * KXP_STORAGE_FROM (one pair of quotes around a URL dropped). A SAS on the command line is warned about:
+ * every local user can read it in the process list.
+ */
+export async function resolveStorageFrom(args: SourceArgs, ctx: Pick<CliContext, 'cwd' | 'env' | 'stderr'>): Promise<string[]> {
+  const urls: string[] = [...(args['storage-from'] ?? [])];
+  if (urls.some(hasSignature)) {
+    ctx.stderr.write(
+      renderWarning('--storage-from with a SAS puts the source signature in the process list, readable by every user of this computer for the whole run; prefer --storage-from-file FILE or the KXP_STORAGE_FROM environment variable.'),
+    );
+  }
+  for (const file of args['storage-from-file'] ?? []) {
+    const target = path.resolve(ctx.cwd, file);
+    let lines: string[];
+    try {
+      lines = await readTextLines(target);
+    } catch (cause) {
+      throw new KxpError('NOT_FOUND', `Cannot read --storage-from-file ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'}).`, {
+        path: target,
+        hint: 'Save each source container URL (with its SAS, if any) in that file, one a line.',
+        cause,
+      });
+    }
+    if (lines.length === 0) throw new KxpError('USAGE', `--storage-from-file ${file} is empty.`, { path: target, hint: 'Save each source container URL in that file, one a line.' });
+    urls.push(...lines.map(withoutQuotes));
+  }
+  const fromEnv = ctx.env.KXP_STORAGE_FROM;
+  if (fromEnv !== undefined) urls.push(...fromEnv.split(/\s+/).filter((word) => word !== '').map(withoutQuotes));
+  return [...new Set(urls)];
+}
+
+/** The payload source of a data command, --storage-from URLs resolved (files, environment) and signed-in hosts announced. */
+export async function payloadSourceFromArgs(args: SourceArgs, ctx: Pick<CliContext, 'cwd' | 'env' | 'stderr'>): Promise<PayloadSource> {
+  const storageFrom = await resolveStorageFrom(args, ctx);
+  const source = sourceFromArgs({ ...args, 'storage-from': storageFrom });
+  announceSignedInSources(source, ctx.stderr);
+  return source;
+}
+
 /**
  * Names in full the host of every source read with an Entra ID token, before anything is sent (a label such as
  * `contoso/media` would hide `contoso.blob.core.windows.net.example.org`). A URL the core would refuse is refused here.
@@ -131,12 +189,22 @@ export const packageOption = {
   describe: "The deployment package deployed with this data: checked, and a db.bacpac of another Xperience version is refused before anything is sent",
 } as const;
 
-/** The remote-source words of a command to run again: source URLs with their signatures redacted. */
+/**
+ * The remote-source words of a command to run again, working as printed: a source URL without a SAS as
+ * given, the files as given; a URL with a SAS never (not even redacted: the tool refuses `sig=REDACTED`),
+ * `remoteResumeEnvironment` names KXP_STORAGE_FROM for it instead.
+ */
 export function remoteResumeWords(args: SourceArgs): string[] {
   const words: string[] = [];
-  for (const url of args['storage-from'] ?? []) words.push('--storage-from', redactUrl(url));
+  for (const url of args['storage-from'] ?? []) if (!hasSignature(url)) words.push('--storage-from', url);
+  for (const file of args['storage-from-file'] ?? []) words.push('--storage-from-file', file);
   for (const map of args.map ?? []) words.push('--map', map);
   if (args['tenant-id'] !== undefined) words.push('--tenant-id', args['tenant-id']);
   for (const suffix of args['storage-endpoint-suffix'] ?? []) words.push('--storage-endpoint-suffix', suffix);
   return words;
+}
+
+/** The environment variable the resume command needs set for source URLs that came with a SAS on the command line. */
+export function remoteResumeEnvironment(args: SourceArgs): string[] {
+  return (args['storage-from'] ?? []).some(hasSignature) ? ['KXP_STORAGE_FROM'] : [];
 }

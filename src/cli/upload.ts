@@ -11,7 +11,7 @@ import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 import { runShardedUpload, shardResumeWords, withShardOptions, type ShardArgs } from './shard.js';
-import { packageOption, remoteResumeWords, announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { packageOption, remoteResumeEnvironment, remoteResumeWords, payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface UploadArgs extends SourceArgs, AccessArgs, ShardArgs {
   concurrency?: number;
@@ -84,8 +84,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         await runShardedUpload(args, ctx, (shardArgs, urls) => [...resumeArgs(shardArgs, urls), ...shardResumeWords(shardArgs)]);
         return;
       }
-      const source = sourceFromArgs(args);
-      announceSignedInSources(source, ctx.stderr);
+      const source = await payloadSourceFromArgs(args, ctx);
       const urls = await resolveAccess(args, ctx);
       const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
       let last: Extract<UploadEvent, { type: 'progress' }>['progress'] | undefined;
@@ -129,7 +128,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         }
         if (error.exitCode !== ExitCode.resumable) throw error;
         // The error first, then how to resume: the last thing on screen is what to do next.
-        ctx.stderr.write(formatError(error) + renderResumeCommand(resumeArgs(args, urls), resumeEnvironment(urls)));
+        ctx.stderr.write(formatError(error) + renderResumeCommand(resumeArgs(args, urls), [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)]));
         ctx.setExitCode(error.exitCode);
       }
     },

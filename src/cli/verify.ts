@@ -10,7 +10,7 @@ import { renderVerifyResult, verifyJson, verifyStartLine } from '../report/verif
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
 import { shardSlice, withShardSliceOptions, type ShardSliceArgs } from './shard.js';
-import { announceSignedInSources, sourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
+import { payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 type VerifyArgs = SourceArgs & AccessArgs & ShardSliceArgs & { 'trust-journal'?: boolean; deep?: boolean; hash: boolean };
 
@@ -53,8 +53,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             'source does not have (e.g. a stray DB.bacpac) are reported as extra. What each mode proves: docs/verify.md.\nExit status: 0 identical; 1 different; 2 invalid input or usage; 3 SAS expired or revoked.',
         ) as never,
     handler: async (args) => {
-      const source = sourceFromArgs(args);
-      announceSignedInSources(source, ctx.stderr);
+      const source = await payloadSourceFromArgs(args, ctx);
       const urls = await resolveAccess(args, ctx);
       const listing = new ListingNotices();
       // The plan's warnings (a bacpac that is not an Xperience database…) go into every --json result.
