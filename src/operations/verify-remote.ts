@@ -1,7 +1,10 @@
 /**
- * What verify can prove about a blob copied from a remote source without reading it: equal size, and equal
- * Content-MD5 when both sides have one, else the source ETag the copy recorded (the service copied exactly
- * that version). With --hash, blobs without an MD5 on both sides are downloaded from both and hashed here.
+ * What verify can prove about a blob copied from a remote source. First, that no server-side copy into it is
+ * unfinished (pending, failed or aborted: its content is not the source's, whatever its properties say). Without
+ * reading it: equal size, and equal Content-MD5 when both sides have one, else the source ETag the copy recorded
+ * (the service copied exactly that version). A copy in blocks carries the MD5 kxp-restore committed, its own claim:
+ * with --hash (or --deep) every copied blob is downloaded from the restore container and hashed here, and compared
+ * with the source's Content-MD5, or where it has none with the source's bytes, downloaded too.
  */
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -12,6 +15,7 @@ import { paced, type RetryPolicy } from '../transfer/pacer.js';
 export interface CompareCopyOptions {
   source: ContainerClient;
   destination: ContainerClient;
+  /** Read the bytes (--hash, --deep). */
   hash: boolean;
   /** Size of the blob, so a large download gets the time it needs. */
   bytes?: number;
@@ -20,15 +24,17 @@ export interface CompareCopyOptions {
 }
 
 export async function compareCopy(file: RemoteFile, remote: RemoteBlob, options: CompareCopyOptions): Promise<{ reason: string | null; hashed: boolean }> {
+  if (remote.copyUnfinished) return { reason: 'the server-side copy into this blob has not finished (pending, failed or aborted); run upload again', hashed: false };
   if (remote.size !== file.size) return { reason: `size differs: source ${file.size} bytes, restore container ${remote.size} bytes`, hashed: false };
+  if (options.hash) {
+    const read = { ...options, bytes: file.size };
+    const [source, destination] = await Promise.all([file.md5 ?? md5OfBlob(options.source, file.name, read), md5OfBlob(options.destination, file.blobName, read)]);
+    const whose = file.md5 === null ? 'MD5 of the source (downloaded)' : 'source Content-MD5';
+    return { reason: source === destination ? null : `content differs: ${whose} ${source}, the restore blob's bytes hash to ${destination} (downloaded)`, hashed: true };
+  }
   if (file.md5 !== null && remote.md5 !== null) {
     return { reason: file.md5 === remote.md5 ? null : `content differs: source Content-MD5 ${file.md5}, restore container ${remote.md5}`, hashed: false };
   }
-  if (options.hash) {
-    const [source, destination] = await Promise.all([md5OfBlob(options.source, file.name, { ...options, bytes: file.size }), md5OfBlob(options.destination, file.blobName, { ...options, bytes: file.size })]);
-    return { reason: source === destination ? null : `content differs: MD5 of the source ${source}, of the restore container ${destination} (both downloaded)`, hashed: true };
-  }
-  if (remote.copyUnfinished) return { reason: 'the server-side copy into this blob has not finished (pending, failed or aborted); run upload again', hashed: false };
   if (remote.sourceEtag === etagDigest(file.etag)) return { reason: null, hashed: false };
   return {
     reason:

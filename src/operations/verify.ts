@@ -97,7 +97,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
   const targets = await openTargets(destinations, options);
   const wrongContainer = containerShapeProblems(targets);
   const copies = destinations.plan.remote.reduce((sum, part) => sum + part.files, 0);
-  options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes, copies, hash: options.hash ?? false });
+  options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes, copies, hash: (options.hash || options.deep) ?? false });
   const missing: string[] = [];
   const extra: string[] = [];
   const extraDetails: VerifyResult['extraDetails'] = [];
@@ -164,7 +164,7 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
         const remote = claim(file, target);
         if (!remote) continue;
         await schedule(async () => {
-          const outcome = await compareCopy(file, remote, { source: reader.client, destination: target.client, hash: options.hash ?? false, retry: options.retry, signal: options.signal });
+          const outcome = await compareCopy(file, remote, { source: reader.client, destination: target.client, hash: (options.hash || options.deep) ?? false, retry: options.retry, signal: options.signal });
           if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
           options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, downloaded: outcome.hashed, size: file.size });
         });

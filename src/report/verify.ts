@@ -41,6 +41,6 @@ export function verifyJson(result: VerifyResult): { ok: boolean; missing: string
 export function verifyStartLine(event: Extract<VerifyEvent, { type: 'verify-start' }>): string {
   if (event.copies === 0) return '';
   return event.hash
-    ? `${plural(event.copies, 'blob')} from --storage-from: compared by size and Content-MD5; those without an MD5 on both sides are downloaded from both and hashed here (--hash: their bytes pass through this machine).\n`
+    ? `${plural(event.copies, 'blob')} from --storage-from: every copied blob is downloaded from the restore container and hashed here, and compared with the source's Content-MD5 or, where it has none, its downloaded bytes (--hash, --deep: their bytes pass through this machine).\n`
     : `${plural(event.copies, 'blob')} from --storage-from: compared by size, Content-MD5 when both sides have one, else the source ETag each copy recorded (nothing is downloaded; --hash to compare bytes).\n`;
 }

@@ -18,12 +18,12 @@ import { md5OfBlobBytes } from '../azure/blob-hash.js';
 import type { RemoteBlob } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import { Accounting } from './accounting.js';
-import { copyBlob, type CopyContext, type CopyItem } from './copy.js';
+import { copyBlob, DEFAULT_COPY_TUNING, type CopyContext, type CopyItem, type CopyTuning } from './copy.js';
 import { BLOCK_ID_BYTES, blockIdScheme, decodedIdLength, DEFAULT_BLOCK_SIZE, layoutFor, type BlockIdScheme, type BlockLayout } from './blocks.js';
 import type { FileOutcome, ProgressSnapshot, TransferEvent } from './events.js';
 import { md5OfHandle } from '../fs/file-hash.js';
 import type { Journal } from './journal.js';
-import { abortReason, paced, type AttemptReport, type PaceOptions, type RetryPolicy } from './pacer.js';
+import { abortReason, paced, type PaceOptions, type RetryPolicy } from './pacer.js';
 import { requestOptions, type ContainerTarget } from './target.js';
 import { Md5Worker } from './hasher.js';
 import { Slots, type BufferAccounting } from './slots.js';
@@ -63,6 +63,8 @@ export interface EngineOptions {
   retry?: Partial<RetryPolicy>;
   /** Skip a blob only when its bytes hash to the file's MD5, not only its Content-MD5 (one download per file in place). */
   deep?: boolean;
+  /** How server-side copies are made (sizes, paths). Default: Azure's limits. */
+  copyTuning?: Partial<CopyTuning>;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
 }
@@ -117,6 +119,7 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
         })
       : undefined;
   if (adaptive) slots.setLimit(adaptive.limit);
+  const copyTuning: CopyTuning = { ...DEFAULT_COPY_TUNING, ...options.copyTuning };
   const context: FileContext = {
     slots,
     largestFile: options.largestFile,
@@ -128,12 +131,30 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
     emit,
     // At most one snapshot (with its ETA fit) per interval, not one per file, and an exact one at the end.
     progress: () => options.onEvent && accounting.due() && emit({ type: 'progress', progress: accounting.snapshot() }),
-    copyMode: { blockFromUrl: true },
     deep: options.deep ?? false,
+    inSlot: (request) => withSlot(context, request),
+    copyTuning,
+    copyMode: { blockFromUrl: copyTuning.large === 'blocks' },
   };
 
   emit({ type: 'transfer-start', files: accounting.filesTotal, bytes: accounting.bytesTotal });
   const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items[Symbol.iterator]() as Iterator<TransferJob>);
+  /** A failed item: counted and told, or the end of the run (access refused, aborted). False when the run stops. */
+  const failed = (item: TransferJob, thrown: unknown): boolean => {
+    const error = controller.signal.aborted ? abortReason(controller.signal) : toKxpError(thrown);
+    if (RUN_STOPPERS.has(error.code)) {
+      if (!controller.signal.aborted) controller.abort(error);
+      return false;
+    }
+    errors.push(error);
+    accounting.fileDone('failed');
+    const what = 'copy' in item ? item.copy : item.file;
+    emit({ type: 'file-done', blobName: what.blobName, path: what.displayPath, size: what.size, outcome: 'failed', error });
+    context.progress();
+    return true;
+  };
+  /** Pending asynchronous copies, followed apart from the workers (they hold neither a worker nor a slot between polls). */
+  const followed = new Set<Promise<void>>();
   const worker = async () => {
     while (!controller.signal.aborted) {
       let step: IteratorResult<TransferJob>;
@@ -148,26 +169,33 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
       if (step.done) return;
       const item = step.value;
       try {
-        // A server-side copy holds one slot for its whole run: copies in flight stay within the concurrency.
-        if ('copy' in item) await withSlot(context, () => copyBlob(item, context));
-        else await transferFile(item, requested, context);
-      } catch (thrown) {
-        const error = controller.signal.aborted ? abortReason(controller.signal) : toKxpError(thrown);
-        if (RUN_STOPPERS.has(error.code)) {
-          if (!controller.signal.aborted) controller.abort(error);
-          return;
+        if ('copy' in item) {
+          // A server-side copy takes a slot for each of its requests; once it is only polled, the worker moves on.
+          let polling: () => void = () => {};
+          const nowPolling = new Promise<'polling'>((resolve) => (polling = () => resolve('polling')));
+          const copy = copyBlob(item, { ...context, polling });
+          if ((await Promise.race([copy.then(() => 'done' as const), nowPolling])) === 'polling') {
+            const follow: Promise<void> = copy.then(
+              () => void followed.delete(follow),
+              (thrown: unknown) => {
+                followed.delete(follow);
+                failed(item, thrown);
+              },
+            );
+            followed.add(follow);
+          }
+        } else {
+          await transferFile(item, requested, context);
         }
-        errors.push(error);
-        accounting.fileDone('failed');
-        const what = 'copy' in item ? item.copy : item.file;
-        emit({ type: 'file-done', blobName: what.blobName, path: what.displayPath, size: what.size, outcome: 'failed', error });
-        context.progress();
+      } catch (thrown) {
+        if (!failed(item, thrown)) return;
       }
     }
   };
   try {
     // One worker per possible request in flight: each small file holds one slot at a time.
     await Promise.all(Array.from({ length: adaptive?.max ?? slots.limit }, worker));
+    while (followed.size > 0) await Promise.all(followed);
   } finally {
     options.signal?.removeEventListener('abort', stopRun);
     if (options.onEvent) emit({ type: 'progress', progress: accounting.snapshot() });
@@ -182,8 +210,6 @@ interface FileContext extends CopyContext {
   slots: Slots;
   /** The plan's largest file, which the block buffers were sized for. */
   largestFile: number;
-  /** Hears how every request attempt went (the adaptive controller), if anyone listens. */
-  observe: ((attempt: AttemptReport) => void) | undefined;
   hasher(): Md5Worker;
   accounting: Accounting;
   signal: AbortSignal;

@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { lstat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,30 @@ describe('runTransfer', () => {
     }
     try {
       await expect(runTransfer(broken(), { totals: { files: 1, bytes: 1 }, largestFile: 1 })).rejects.toMatchObject({ code: 'INTERNAL', message: 'folder vanished' });
+    } finally {
+      await target.journal.close();
+    }
+  });
+
+  it('a small file rewritten between its open and its read (same size) is not uploaded: the single Put checks it is unchanged after reading', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'note.txt'), 'first version');
+    const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine-single-put'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
+    try {
+      const file = await payloadFile(dir, 'note.txt', 13);
+      const result = await runTransfer([{ file, target }], {
+        totals: { files: 1, bytes: 13 },
+        largestFile: 13,
+        concurrency: 1,
+        // file-start comes after the file was opened and checked, before its bytes are read: rewrite it there.
+        onEvent: (event) => {
+          if (event.type !== 'file-start') return;
+          writeFileSync(file.absolutePath, 'other version');
+          utimesSync(file.absolutePath, new Date(), new Date(Date.now() + 5000));
+        },
+      });
+      expect(result.errors.map((error) => [error.code, error.message])).toEqual([['SOURCE_CHANGED', expect.stringContaining('changed while it was being uploaded')]]);
+      expect(await target.client.getBlobClient('default/note.txt').exists()).toBe(false);
     } finally {
       await target.journal.close();
     }
