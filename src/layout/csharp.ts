@@ -5,79 +5,10 @@
  * same block). It does not type-check or resolve overloads; the mapping reader refuses what it cannot place.
  */
 import { CSharpSyntaxError, isIdent, isPunct, matchBrackets, splitArgs, tokenize, type Token } from './csharp-tokens.js';
+import type { Condition, Context, CSharpFile, MethodInfo, Param, TypeInfo } from './csharp-model.js';
 
 export { CSharpSyntaxError, isIdent, isPunct, sourceText, splitArgs, splitTop, stripParens, type Token } from './csharp-tokens.js';
-
-/** One condition a statement runs under: an `if` around it (`negated` in its `else`), or an earlier early return's guard. */
-export interface Condition {
-  tokens: Token[];
-  negated: boolean;
-  line: number;
-}
-
-/** A class, struct, record or interface, with the names of its base types (generic arguments dropped). */
-export interface TypeInfo {
-  name: string;
-  bases: string[];
-  line: number;
-}
-
-export interface Param {
-  name: string;
-  /** The default value's tokens (`string container = CONTAINER_NAME`), or null. */
-  defaultValue: Token[] | null;
-}
-
-export interface MethodInfo {
-  name: string;
-  kind: 'method' | 'constructor' | 'property';
-  params: Param[];
-  modifiers: string[];
-  type: TypeInfo | null;
-  line: number;
-}
-
-/** Conditions, outermost first; a `null` entry marks the start of a lambda body (it runs when called, not here). */
-export type Conditions = Array<Condition | null>;
-
-interface Context {
-  type: TypeInfo | null;
-  method: MethodInfo | null;
-  conditions: Conditions;
-}
-
-export interface CallSite extends Context {
-  name: string;
-  /** Identifiers before the name: `StorageHelper` of `StorageHelper.MapStoragePath(…)`. */
-  receiver: string[];
-  args: Token[][];
-  line: number;
-  /** Index of the name token in the file's token list. */
-  at: number;
-}
-
-export interface Assignment extends Context {
-  /** `provider.CustomRootPath` → ['provider', 'CustomRootPath']; `var provider` → ['provider']. */
-  target: string[];
-  value: Token[];
-  modifiers: string[];
-  line: number;
-  at: number;
-}
-
-export interface Return extends Context {
-  value: Token[];
-  line: number;
-}
-
-export interface CSharpFile {
-  tokens: Token[];
-  types: TypeInfo[];
-  methods: MethodInfo[];
-  calls: CallSite[];
-  assignments: Assignment[];
-  returns: Return[];
-}
+export type { Assignment, CallSite, Condition, Conditions, CSharpFile, MethodInfo, Param, Return, TypeInfo } from './csharp-model.js';
 
 /** What walking one statement found: where it ends, whether it always leaves the block, and the guard it leaves behind. */
 interface Step {
@@ -95,9 +26,23 @@ const EXITS = new Set(['return', 'throw', 'continue', 'break']);
 /** Tokenizes a file and walks its statements, recording calls, assignments and returns with their context. */
 export function readCSharp(source: string): CSharpFile {
   const tokens = tokenize(source);
-  const file: CSharpFile = { tokens, types: [], methods: [], calls: [], assignments: [], returns: [] };
+  const file: CSharpFile = { tokens, conditionalRegions: conditionalRegions(source), types: [], methods: [], calls: [], assignments: [], returns: [] };
   new Walker(file).statements(0, tokens.length, { type: null, method: null, conditions: [] });
   return file;
+}
+
+function conditionalRegions(source: string): CSharpFile['conditionalRegions'] {
+  const regions: CSharpFile['conditionalRegions'] = [];
+  const open: Array<{ from: number; directive: string }> = [];
+  source.split('\n').forEach((text, index) => {
+    const directive = /^\s*#\s*(if|endif)\b(.*)$/.exec(text);
+    if (directive?.[1] === 'if') open.push({ from: index + 1, directive: `#if${(directive[2] ?? '').trimEnd()}` });
+    else if (directive?.[1] === 'endif') {
+      const start = open.pop();
+      if (start) regions.push({ ...start, to: index + 1 });
+    }
+  });
+  return regions;
 }
 
 class Walker {
@@ -147,7 +92,14 @@ class Walker {
       const guard = then.exits && !otherwise.exits ? { tokens: condition, negated: true, line } : otherwise.exits && !then.exits ? { tokens: condition, negated: false, line } : null;
       return { end: otherwise.end, exits: then.exits && otherwise.exits, guard };
     }
-    if (['while', 'for', 'foreach', 'using', 'lock', 'catch', 'fixed', 'switch'].some((word) => isIdent(token, word)) && isPunct(tokens[i + 1], '(')) {
+    if (isIdent(token, 'switch') && isPunct(tokens[i + 1], '(')) {
+      // Each case runs only for some values of the switch expression: a condition the reader must be able to read.
+      const close = this.close(i + 1, end);
+      this.raw(i + 2, close, context);
+      const on: Condition = { tokens: tokens.slice(i + 2, close), negated: false, line: token.line };
+      return plain(this.statement(close + 1, end, { ...context, conditions: [...context.conditions, on] }).end);
+    }
+    if (['while', 'for', 'foreach', 'using', 'lock', 'catch', 'fixed'].some((word) => isIdent(token, word)) && isPunct(tokens[i + 1], '(')) {
       const close = this.close(i + 1, end);
       this.raw(i + 2, close, context);
       // A loop's body may run zero times and its early exits leave only the loop: nothing carries out of it.
@@ -294,8 +246,9 @@ class Walker {
       }
       if (isPunct(token, '=') || isIdent(token, 'namespace') || isIdent(token, 'enum') || (token.kind === 'ident' && TYPE_KEYWORDS.has(token.value))) return null;
       if (isPunct(token, '(')) {
-        const name = tokens[k - 1];
-        if (name?.kind !== 'ident' || STATEMENT_KEYWORDS.has(name.value) || k - 1 < start) return null;
+        const nameAt = k - 1 - this.typeParameterLength(k - 1, start);
+        const name = tokens[nameAt];
+        if (name?.kind !== 'ident' || STATEMENT_KEYWORDS.has(name.value) || nameAt < start) return null;
         const close = this.close(k, stop);
         const params = splitArgs(tokens.slice(k + 1, close)).flatMap((param): Param[] => {
           const equals = param.findIndex((t) => isPunct(t, '='));
@@ -303,12 +256,36 @@ class Walker {
           const last = head.at(-1);
           return last?.kind === 'ident' ? [{ name: last.value, defaultValue: equals === -1 ? null : param.slice(equals + 1) }] : [];
         });
-        const modifiers = tokens.slice(start, k - 1).filter((t) => t.kind === 'ident' && DECLARATION_MODIFIERS.has(t.value)).map((t) => t.value);
+        const modifiers = tokens.slice(start, nameAt).filter((t) => t.kind === 'ident' && DECLARATION_MODIFIERS.has(t.value)).map((t) => t.value);
         const kind = name.value === context.type?.name && context.method === null ? 'constructor' : 'method';
         return { name: name.value, kind, params, modifiers, type: context.type, line: name.line };
       }
     }
     return null;
+  }
+
+  /** The number of tokens of a type parameter list `<T, U>` ending at `end` (0 when there is none). */
+  typeParameterLength(end: number, start: number): number {
+    if (!isPunct(this.#tokens[end], '>')) return 0;
+    let depth = 0;
+    for (let k = end; k >= start; k--) {
+      if (isPunct(this.#tokens[k], '>')) depth++;
+      else if (isPunct(this.#tokens[k], '<') && --depth === 0) return end - k + 1;
+    }
+    return 0;
+  }
+
+  /** The number of tokens of type arguments `<object, List<int>>` starting at `start` (0 when there are none). */
+  typeArgumentLength(start: number, end: number): number {
+    if (!isPunct(this.#tokens[start], '<')) return 0;
+    let depth = 0;
+    for (let k = start; k < end; k++) {
+      const token = this.#tokens[k] as Token;
+      if (isPunct(token, '<')) depth++;
+      else if (isPunct(token, '>') && --depth === 0) return k - start + 1;
+      else if (token.kind !== 'ident' && !['.', ',', '?', '[', ']'].some((value) => isPunct(token, value))) return 0;
+    }
+    return 0;
   }
 
   /** A property of a type: `modifiers Type Name { … }` or `Type Name => …` directly in a type body. */
@@ -337,8 +314,9 @@ class Walker {
         k = close;
         continue;
       }
-      if (token.kind === 'ident' && isPunct(tokens[k + 1], '(') && !STATEMENT_KEYWORDS.has(token.value) && !isIdent(tokens[k - 1], 'new')) {
-        const close = this.close(k + 1, end);
+      const open = token.kind === 'ident' ? k + 1 + this.typeArgumentLength(k + 1, end) : -1;
+      if (token.kind === 'ident' && isPunct(tokens[open], '(') && !STATEMENT_KEYWORDS.has(token.value) && !isIdent(tokens[k - 1], 'new')) {
+        const close = this.close(open, end);
         const receiver: string[] = [];
         for (let back = k - 1; back > 0; back -= 2) {
           const dot = tokens[back];
@@ -348,7 +326,7 @@ class Walker {
         }
         // `.Name(` after a call or an index (`services.AddA().AddB()`): a member of some value, never of this type.
         if (receiver.length === 0 && (isPunct(tokens[k - 1], '.') || isPunct(tokens[k - 1], '?.'))) receiver.push('(value)');
-        this.#file.calls.push({ ...context, name: token.value, receiver, args: splitArgs(tokens.slice(k + 2, close)), line: token.line, at: k });
+        this.#file.calls.push({ ...context, name: token.value, receiver, args: splitArgs(tokens.slice(open + 1, close)), line: token.line, at: k });
       }
     }
   }

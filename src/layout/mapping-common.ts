@@ -47,6 +47,8 @@ export function chainsTo(index: CodeIndex, file: SourceFile, site: CallSite): Ch
     const top = frames.at(-1) as Frame;
     const method = top.method;
     if (method === null) {
+      // Outside any method but inside a type: a declaration the walker did not recognise; do not take it for a top-level statement.
+      if (top.type !== null) throw unreadable(top.file.shown, site.line, `cannot tell which member of ${top.type.name} this mapping is in`);
       chains.push({ frames, root: { kind: 'runs' } });
       return;
     }
@@ -75,15 +77,17 @@ function rootOf(index: CodeIndex, frame: Frame, method: MethodInfo): Root {
   throw unreadable(frame.file.shown, method.line, `${method.name} is not called anywhere in the code read and is no module's OnInit, so whether and where it runs is not in the code`);
 }
 
-/** Which environments a chain runs in: every level's conditions must be readable; any development condition makes it development. */
+/** Which environments a chain runs in: every level's conditions must be readable (and outside `#if` regions); any development condition makes it development. */
 export function branchOfChain(chain: Chain, site: CallSite): Branch {
-  const levels: Array<{ file: SourceFile; conditions: Conditions }> = [{ file: (chain.frames[0] as Frame).file, conditions: site.conditions }];
+  const levels: Array<{ file: SourceFile; conditions: Conditions; line: number }> = [{ file: (chain.frames[0] as Frame).file, conditions: site.conditions, line: site.line }];
   chain.frames.forEach((frame, i) => {
     const caller = chain.frames[i + 1];
-    if (frame.entry !== null && caller !== undefined) levels.push({ file: caller.file, conditions: frame.entry.conditions });
+    if (frame.entry !== null && caller !== undefined) levels.push({ file: caller.file, conditions: frame.entry.conditions, line: frame.entry.line });
   });
   let result: Branch = 'cloud';
   for (const level of levels) {
+    const region = level.file.code.conditionalRegions.find((candidate) => level.line > candidate.from && level.line < candidate.to);
+    if (region) throw unreadable(level.file.shown, level.line, `this is compiled only under \`${region.directive}\` (line ${region.from}), which depends on how the application is built`);
     const branch = branchOf(level.conditions);
     if (branch.kind === 'unknown') throw unreadable(level.file.shown, branch.line, branch.why);
     if (branch.kind === 'development') result = 'development';

@@ -188,4 +188,17 @@ describe('the storage mapping reader on real shapes', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'LAYOUT_UNREADABLE', path: 'M.cs:11' } });
     expect(result.stderr).toContain('M.cs:11');
   });
+
+  it('reads generic helpers as methods: the conditions of their callers still count', async () => {
+    const helper = '    private static void MapTyped<TProvider>(string path) where TProvider : class { var p = AzureStorageProvider.Create(); p.CustomRootPath = "typed"; StorageHelper.MapStoragePath(path, p); }';
+    const dir = await project({ 'M.cs': module('M', `        if (${CLOUD}) { MapTyped<object>("~/typed/"); }\n        else { MapTyped<object>("~/dev/"); }`, helper) });
+    expect(rules(await readProjectLayout(dir, { cwd: dir }))).toEqual(['typed ← typed/ @ M.cs:11 (MapTyped)']);
+  });
+
+  it('refuses a mapping inside a switch on the environment name or an #if region', async () => {
+    const switched = await refusal(await project({ 'M.cs': module('M', '        switch (Environment.EnvironmentName)\n        {\n            case "Production": MapAzureStoragePath("~/assets/"); break;\n        }') }));
+    expect(switched.message).toMatch(/^M\.cs:11: cannot tell whether the condition `Environment\.EnvironmentName` selects/);
+    const compiled = await refusal(await project({ 'M.cs': module('M', '#if !DEBUG\n        MapAzureStoragePath("~/assets/");\n#endif') }));
+    expect(compiled.message).toMatch(/^M\.cs:12: this is compiled only under `#if !DEBUG` \(line 11\)/);
+  });
 });
