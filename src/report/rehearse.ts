@@ -66,7 +66,7 @@ export function renderRehearsal(report: RehearseReport): string {
   const errors = report.findings.filter((finding) => finding.severity === 'error');
   const warnings = report.findings.filter((finding) => finding.severity === 'warning');
   if (errors.length || warnings.length) lines.push('', renderFindings(errors, warnings));
-  lines.push('', ...notUploadedLines(report.upload?.notUploaded ?? notUploadedOf(report.findings), report.upload?.notUploadedUnlisted));
+  lines.push('', ...notUploadedLines(report.upload?.notUploaded ?? notUploadedOf(report.findings), report.upload?.notUploadedUnlisted, warnings));
   if (report.ok) {
     const deployed = report.deployment ? `package deployed (Xperience ${report.deployment.xperienceVersion ?? '?'}), ` : '';
     const holds = report.deployment ? `${report.env} runs the package's version and holds the restored database and exactly the source files` : `${report.env} holds exactly the source files`;

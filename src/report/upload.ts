@@ -14,7 +14,7 @@ export function renderUploadResult(result: UploadResult): string {
   if (result.files.copied > 0) {
     lines.push(`Of the uploaded, ${plural(result.files.copied, 'blob')} (${formatBytes(result.bytes.copied)}) were copied by Azure Storage from the remote source: none of those bytes passed through this machine.`);
   }
-  lines.push(...notUploadedLines(result.notUploaded, result.notUploadedUnlisted));
+  lines.push(...notUploadedLines(result.notUploaded, result.notUploadedUnlisted, result.warnings));
   const range = result.concurrency;
   if (range && range.min !== range.max) lines.push(`Requests in flight: ${range.final} at the end (adaptive, between ${range.min} and ${range.max}).`);
   for (const error of result.errors) lines.push(`  failed ${error.code}  ${error.path ?? ''}`, `         ${error.message}`);
@@ -31,8 +31,15 @@ const NOT_UPLOADED_LABEL = { SYMLINK: 'link   ', SYSTEM_FILE: 'system ', IGNORED
  * What the run left out of the payload on purpose (links, OS files, anything else in the migration folder), so a
  * missing file is never a surprise at restore time; said even when nothing was. Upload and rehearse end with it.
  */
-export function notUploadedLines(entries: UploadResult['notUploaded'], unlisted: UploadResult['notUploadedUnlisted'] = {}): string[] {
-  if (entries.length === 0) return ['Not uploaded: nothing was left out of the payload.'];
+export function notUploadedLines(entries: UploadResult['notUploaded'], unlisted: UploadResult['notUploadedUnlisted'] = {}, warnings: ReadonlyArray<{ code: string; path: string }> = []): string[] {
+  // --storage-from blobs no --map covers were skipped: never "nothing was left out" right after that warning.
+  const unmapped = warnings.filter((warning) => warning.code === 'UNMAPPED').map((warning) => warning.path);
+  const skipped = unmapped.length > 0 ? [`Not copied: the --storage-from blobs no --map covers, in ${unmapped.join(', ')} (see the UNMAPPED warning).`] : [];
+  if (entries.length === 0) return [...skipped, unmapped.length > 0 ? 'Not uploaded: nothing else was left out of the payload.' : 'Not uploaded: nothing was left out of the payload.'];
+  return [...skipped, ...leftOutLines(entries, unlisted)];
+}
+
+function leftOutLines(entries: UploadResult['notUploaded'], unlisted: UploadResult['notUploadedUnlisted'] = {}): string[] {
   const count = (code: keyof typeof NOT_UPLOADED_LABEL) => entries.filter((entry) => entry.code === code).length + (unlisted[code] ?? 0);
   const links = count('SYMLINK');
   const system = count('SYSTEM_FILE');

@@ -50,4 +50,15 @@ describe('notUploadedLines', () => {
     expect(lines.at(-1)).toBe('  … and 491 more (the first 100 of each kind in --json)');
     expect(notUploadedLines(entries.slice(0, 12)).at(-1)).toBe('  … and 2 more (all in --json)');
   });
+
+  it('never says "nothing was left out" after --storage-from blobs no --map covers were skipped', () => {
+    const warnings = [{ code: 'UNMAPPED', path: 'oldsite/media', message: '2 source blobs match no --map prefix and are skipped' }];
+    const lines = notUploadedLines([], {}, warnings);
+    expect(lines).toEqual([
+      'Not copied: the --storage-from blobs no --map covers, in oldsite/media (see the UNMAPPED warning).',
+      'Not uploaded: nothing else was left out of the payload.',
+    ]);
+    expect(lines.join('\n')).not.toContain('nothing was left out');
+    expect(notUploadedLines([])).toEqual(['Not uploaded: nothing was left out of the payload.']);
+  });
 });
