@@ -55,6 +55,17 @@ describe('--storage-from URLs from a file or the environment', () => {
     expect(refused.stderr).toContain(`--storage-from-file ${empty} is empty`);
   });
 
+  it("refuses the restore's own storage container as a source, exit 2, nothing sent", async () => {
+    const url = await storage.containerSasUrl('restore-files');
+    await new ContainerClient(url).getBlockBlobClient('default/a.txt').upload('abc', 3);
+    const result = await runCli(['upload', '--storage-from', url, '--map', '=', '--storage-sas-url', url, '--no-progress', '--state-dir', await tempDir()]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("error [USAGE]: The --storage-from source devstoreaccount1/restore-files is the restore's own storage container; nothing was sent.");
+    const names = [];
+    for await (const blob of new ContainerClient(url).listBlobsFlat()) names.push(blob.name);
+    expect(names).toEqual(['default/a.txt']);
+  });
+
   it('the resume command works as printed: never sig=REDACTED; a flag SAS is named as KXP_STORAGE_FROM or a file instead', () => {
     const signed = 'https://oldsite.blob.core.windows.net/media?sv=2024-08-04&sp=rl&sr=c&sig=c2VjcmV0';
     const plain = 'https://other.blob.core.windows.net/library';

@@ -27,6 +27,16 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   const needsDb = plan.bacpac !== null;
   const needsStorage = plan.totals.files > (needsDb ? 1 : 0);
   const { db, storage, grantedBy } = await resolveAccess({ database: needsDb, storage: needsStorage }, options, purpose);
+  // Copying a container onto itself (or the database container into the storage one) is a mix-up of URLs.
+  for (const reader of remote?.readers ?? []) {
+    const same = [storage, db].find((sas) => sas && sas.endpoint.toLowerCase() === reader.source.endpoint.toLowerCase() && sas.container === reader.source.container);
+    if (same) {
+      throw new KxpError('USAGE', `The --storage-from source ${reader.source.label} is the restore's own ${same === storage ? 'storage' : 'database'} container; nothing was sent.`, {
+        path: reader.source.redacted,
+        hint: "--storage-from names the old site's container (the media to copy); the restore's containers come from the Portal's \"Get access\".",
+      });
+    }
+  }
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   return { plan, db, storage, stateDir, remote };
 }
