@@ -55,11 +55,11 @@ describe('upload progress rendering', () => {
     vi.advanceTimersByTime(20_000);
     expect(out.text().split('\n').filter(Boolean)).toEqual([
       'Retrying db.bacpac (ECONNRESET) in 1.5 s, attempt 2.',
-      '8.00 MiB of 40.0 MiB (20%) · 4/10 files · 4.00 MiB/s · ETA 8 s · 1 retries',
+      '8.00 MiB of 40.0 MiB (20%) · 4/10 files · 4.00 MiB/s · ETA 8 s · 1 retry',
       // The adaptive concurrency: where it is, and what changed it since the line before.
-      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries · 32 in flight (was 8: throughput rising)',
-      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries · 22 in flight (was 32: service busy)',
-      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retries · 22 in flight',
+      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retry · 32 in flight (was 8: throughput rising)',
+      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retry · 22 in flight (was 32: service busy)',
+      '20.0 MiB of 40.0 MiB (50%) · 4/10 files · 4.00 MiB/s · ETA 5 s · 1 retry · 22 in flight',
     ]);
   });
 
