@@ -34,7 +34,7 @@ try {
     await azurite.serviceClient.getContainerClient(container).create();
     const args = [bin, 'upload', '--storage-from', sourceUrl, '--map', '=default/', '--storage-sas-url', createContainerSasUrl(azurite, container), '--json', '--no-progress', '--state-dir', path.join(root, container)];
     if (fixed !== undefined) args.push('--concurrency', fixed);
-    const run = await spawnMeasured(args, { stdout: 'pipe' });
+    const run = await spawnMeasured(args, { stdout: 'pipe' }).done;
     if (run.code !== 0) throw new Error(`${bin} exited ${run.code}: ${run.stderr.slice(-2000)}`);
     const result = JSON.parse(run.stdout);
     const range = result.concurrency ? `${result.concurrency.min}–${result.concurrency.max} (end ${result.concurrency.final})` : 'n/a';
