@@ -65,6 +65,8 @@ export type ErrorCode =
   | 'PACKAGE_INVALID'
   | 'PACKAGE_TOO_LARGE'
   | 'DEPLOYMENT_FAILED'
+  /** A SAS URL for a part the payload lacks, whose container holds blobs the restore would take. */
+  | 'UNUSED_CONTAINER'
   // sharded uploads
   /** A manifest file that cannot be read. */
   | 'MANIFEST_INVALID'
@@ -100,6 +102,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   NOT_CONFIRMED: ExitCode.invalid,
   PACKAGE_INVALID: ExitCode.invalid,
   PACKAGE_TOO_LARGE: ExitCode.invalid,
+  UNUSED_CONTAINER: ExitCode.invalid,
   MANIFEST_INVALID: ExitCode.invalid,
   MANIFEST_MISMATCH: ExitCode.invalid,
   SHARD_INCOMPLETE: ExitCode.resumable,

@@ -5,7 +5,7 @@ import { uploadPayload, type UploadEvent } from '../operations/upload.js';
 import { errorJson, formatError } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/findings.js';
 import { createTransferProgress } from '../report/progress.js';
-import { renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
+import { renderUnusedDestination, renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
@@ -112,6 +112,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
               planWarnings = event.plan.warnings;
               reportPlan(ctx, event.plan, { json: args.json, quiet: args.quiet }, started);
             }
+            if (event.type === 'unused-destination') ctx.stderr.write(renderUnusedDestination(event));
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
             if (event.type === 'lock-taken-over') ctx.stderr.write(renderLockTakenOver(event));
             progress.handle(event);

@@ -5,7 +5,7 @@ import { errorJson } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/findings.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
 import { ListingNotices } from '../report/listing.js';
-import { renderDestinations } from '../report/upload.js';
+import { renderDestinations, renderUnusedDestination } from '../report/upload.js';
 import { renderVerifyResult, verifyJson, verifyStartLine } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
@@ -77,6 +77,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             if (event.type === 'listing-retry') ctx.stderr.write(listingRetryLine(event));
             if (event.type === 'listing-progress') ctx.stderr.write(listing.lineFor(event) ?? '');
             if (event.type === 'listed') ctx.stderr.write(proxyLine(event));
+            if (event.type === 'unused-destination') ctx.stderr.write(renderUnusedDestination(event));
             if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Verifying against'));
             if (event.type === 'verify-start') ctx.stderr.write(verifyStartLine(event));
             if (event.type === 'planned') warnings = event.plan.warnings.map(findingJson);

@@ -74,6 +74,11 @@ export function renderDestinations(event: Extract<UploadEvent, { type: 'destinat
   return lines.join('\n') + '\n';
 }
 
+/** The note for a SAS URL of a part the payload lacks, whose container is empty. */
+export function renderUnusedDestination(event: Extract<UploadEvent, { type: 'unused-destination' }>): string {
+  return `Note: the ${event.role} SAS URL is not used: this payload has no ${event.role === 'database' ? 'db.bacpac' : 'storage files'}, and ${event.container} is empty, so the restore takes nothing from it.\n`;
+}
+
 /** The note for a lock taken over from a run that is gone. */
 export function renderLockTakenOver(event: Extract<UploadEvent, { type: 'lock-taken-over' }>): string {
   return `Note: took over the lock of ${event.container} from process ${event.pid} on ${event.host} (started ${event.startedAt}), which is no longer running.\n`;

@@ -9,6 +9,7 @@ import { DEFAULT_CONCURRENCY } from '../../transfer/engine.js';
 import { planPayload } from '../plan.js';
 import { openRemoteSources, type RemoteSourceOptions } from '../remote.js';
 import { destination, resolveAccess } from './access.js';
+import { checkUnusedDestinations } from './unused.js';
 import { defaultStateDir, refuseStateDirInPayload } from './state-dir.js';
 import type { Destinations, SetupOptions } from './types.js';
 
@@ -26,6 +27,7 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   }
   const needsDb = plan.bacpac !== null;
   const needsStorage = plan.totals.files > (needsDb ? 1 : 0);
+  await checkUnusedDestinations({ database: needsDb, storage: needsStorage }, options);
   const { db, storage, grantedBy } = await resolveAccess({ database: needsDb, storage: needsStorage }, options, purpose);
   // Copying a container onto itself (or the database container into the storage one) is a mix-up of URLs.
   for (const reader of remote?.readers ?? []) {

@@ -55,6 +55,8 @@ export type DestinationEvent =
   /** A container (or remote source) is being listed: pages and blobs so far, told after each page. */
   | { type: 'listing-progress'; container: string; pages: number; blobs: number }
   /** The container's journal was locked by a run that is gone (same host, pid no longer running); this run took the lock over. */
+  /** A SAS URL given for a part the payload lacks; its container is empty, so nothing of it will be restored. */
+  | { type: 'unused-destination'; role: 'database' | 'storage'; container: string }
   | { type: 'lock-taken-over'; container: string; pid: number; host: string; startedAt: string };
 
 /** What upload and verify report before the first byte moves. */
