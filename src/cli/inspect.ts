@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inspectBacpac } from '../bacpac/index.js';
 import { ExitCode } from '../errors.js';
+import { jsonText } from '../report/escape.js';
 import { inspectJson, inspectProgressLine, renderInspect } from '../report/inspect.js';
 import type { CliContext } from './context.js';
 
@@ -42,7 +43,7 @@ export function inspectCommand(ctx: CliContext): CommandModule<object, InspectAr
           : undefined,
       });
       if (progress) ctx.stderr.write('\r\x1b[2K');
-      ctx.stdout.write(args.json ? JSON.stringify(inspectJson(report), null, 2) + '\n' : renderInspect(report, args.rows));
+      ctx.stdout.write(args.json ? jsonText(inspectJson(report)) + '\n' : renderInspect(report, args.rows));
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);
     },
   };

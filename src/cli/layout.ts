@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ExitCode, KxpError, toKxpError } from '../errors.js';
 import type { Layout } from '../rules/layout-model.js';
+import { jsonText } from '../report/escape.js';
 import { errorJson } from '../report/errors.js';
 import { learnFromExport } from '../layout/export.js';
 import { resolveLayout } from '../layout/resolve.js';
@@ -49,10 +50,10 @@ export function layoutCommand(ctx: CliContext): CommandModule<object, LayoutArgs
             : await resolveLayout({ layoutFile: args.layout, project: args.project, cwd: ctx.cwd, signal: ctx.signal });
       } catch (thrown) {
         // --json always prints a result: a refusal is `{ "ok": false, "error": … }` (stderr still says it in words).
-        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(toKxpError(thrown)) }, null, 2) + '\n');
+        if (args.json) ctx.stdout.write(jsonText({ ok: false, error: errorJson(toKxpError(thrown)) }) + '\n');
         throw thrown;
       }
-      ctx.stdout.write(args.json ? JSON.stringify({ ok: true, ...layoutJson(layout) }, null, 2) + '\n' : renderLayout(layout));
+      ctx.stdout.write(args.json ? jsonText({ ok: true, ...layoutJson(layout) }) + '\n' : renderLayout(layout));
       ctx.setExitCode(ExitCode.ok);
     },
   };

@@ -7,6 +7,7 @@ import { checkDeploymentPackage } from '../operations/package-check.js';
 import { uploadPackage } from '../operations/package-upload.js';
 import { PORTAL_URL } from '../portal/deployment-upload.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
+import { jsonText } from '../report/escape.js';
 import { errorJson } from '../report/errors.js';
 import { createPackageUploadView, packageCheckJson, packageUploadJson, renderDeployConfirmationPrompt, renderPackageCheck, renderPackageUploadResult } from '../report/package.js';
 import { command } from './command.js';
@@ -37,7 +38,7 @@ function checkCommand(ctx: CliContext): CommandModule<object, CheckArgs> {
         .epilog('Exit status: 0 when there is no error, 2 when there is one (nothing is ever sent by check).') as never,
     handler: async (args) => {
       const report = await checkDeploymentPackage(args.zip, { bacpac: args.bacpac, environmentVersion: args['env-version'], cwd: ctx.cwd, signal: ctx.signal });
-      ctx.stdout.write(args.json ? JSON.stringify(packageCheckJson(report), null, 2) + '\n' : renderPackageCheck(report));
+      ctx.stdout.write(args.json ? jsonText(packageCheckJson(report)) + '\n' : renderPackageCheck(report));
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);
     },
   };
@@ -122,10 +123,10 @@ function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs> {
           onEvent: (event) => view.handle(event),
         });
         view.stop();
-        ctx.stdout.write(args.json ? JSON.stringify(packageUploadJson(report), null, 2) + '\n' : renderPackageUploadResult(report, args.env));
+        ctx.stdout.write(args.json ? jsonText(packageUploadJson(report)) + '\n' : renderPackageUploadResult(report, args.env));
       } catch (thrown) {
         view.stop();
-        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(toKxpError(thrown)) }, null, 2) + '\n');
+        if (args.json) ctx.stdout.write(jsonText({ ok: false, error: errorJson(toKxpError(thrown)) }) + '\n');
         throw thrown;
       }
     },

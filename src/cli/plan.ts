@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
+import { jsonText } from '../report/escape.js';
 import { planJson, renderPlan } from '../report/plan.js';
 import path from 'node:path';
 import { openRemoteSources } from '../operations/remote.js';
@@ -74,7 +75,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         packagePath: args.package,
         ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
       });
-      if (args.json) ctx.stdout.write(JSON.stringify(planJson(report), null, 2) + '\n');
+      if (args.json) ctx.stdout.write(jsonText(planJson(report)) + '\n');
       else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + ')));
       if (report.ok && args.manifest !== undefined) {
         const remote = openRemoteSources(source, { tenantId: args['tenant-id'], env: ctx.env });

@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { ExitCode } from '../errors.js';
 import { rehearse } from '../operations/rehearse.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
+import { jsonText } from '../report/escape.js';
 import { createTransferProgress, type TransferProgressView } from '../report/progress.js';
 import { createRestoreProgress, type RestoreProgressView } from '../report/restore.js';
 import { rehearsalJson, renderRehearsal, renderRehearseEvent } from '../report/rehearse.js';
@@ -77,7 +78,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
       });
       progress?.stop();
       restoreView?.stop();
-      ctx.stdout.write(args.json ? JSON.stringify(rehearsalJson(report), null, 2) + '\n' : renderRehearsal(report));
+      ctx.stdout.write(args.json ? jsonText(rehearsalJson(report)) + '\n' : renderRehearsal(report));
       ctx.setExitCode(report.ok ? ExitCode.ok : (report.error?.exitCode ?? ExitCode.failed));
     },
   };

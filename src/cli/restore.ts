@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { jsonText } from '../report/escape.js';
 import { errorJson, formatError } from '../report/errors.js';
 import { toKxpError } from '../errors.js';
 import { restoreToEnvironment } from '../portal/restore-flow.js';
@@ -58,11 +59,11 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
           },
         });
         view.stop();
-        ctx.stdout.write(args.json ? JSON.stringify({ ok: true, restore }, null, 2) + '\n' : renderRestoreResult(restore, words));
+        ctx.stdout.write(args.json ? jsonText({ ok: true, restore }) + '\n' : renderRestoreResult(restore, words));
       } catch (thrown) {
         view.stop();
         const error = toKxpError(thrown);
-        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, error: errorJson(error) }, null, 2) + '\n');
+        if (args.json) ctx.stdout.write(jsonText({ ok: false, error: errorJson(error) }) + '\n');
         if (!following || error.code !== 'ABORTED') throw error;
         // The error first, then how to follow the restore again: the last thing on screen is what to do next.
         ctx.stderr.write(formatError(error) + renderRestoreDetached(following.id, following.env, words));

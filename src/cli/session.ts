@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { redactUrl } from '../azure/sas.js';
+import { jsonText } from '../report/escape.js';
 import { renderAccess, renderSession, renderSessionDone, type AccessSummary } from '../report/session.js';
 import { portalWords } from './access-options.js';
 import type { CliContext } from './context.js';
@@ -93,7 +94,7 @@ function actionCommand(ctx: CliContext, action: Action): CommandModule<object, S
     handler: async (args) => {
       const portal = await portalFromArgs(args, ctx);
       const signal = ctx.signal;
-      const print = (json: unknown, text: string) => ctx.stdout.write(args.json ? JSON.stringify(json, null, 2) + '\n' : text);
+      const print = (json: unknown, text: string) => ctx.stdout.write(args.json ? jsonText(json) + '\n' : text);
       switch (action) {
         case 'create': {
           const session = await portal.createSession({ signal });

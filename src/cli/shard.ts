@@ -11,6 +11,7 @@ import { ExitCode, KxpError, toKxpError } from '../errors.js';
 import { finishShards } from '../operations/shard/finish.js';
 import { shardStatus } from '../operations/shard/status.js';
 import { uploadShard } from '../operations/shard/upload-shard.js';
+import { jsonText } from '../report/escape.js';
 import { errorJson, formatError } from '../report/errors.js';
 import { createTransferProgress } from '../report/progress.js';
 import { renderFinishResult, renderShardShare, renderShardStatus } from '../report/shard.js';
@@ -84,7 +85,7 @@ export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, re
     const count = args.shards ?? (ctx.env['KXP_SHARD'] ? shardOf(args, ctx).count : undefined);
     if (count === undefined) throw new KxpError('USAGE', '--finish needs --shards N: the number of shards the upload ran with.');
     const result = await finishShards(source, { ...common, manifest, shards: count, onEvent: (event) => event.type === 'destinations' && ctx.stderr.write(renderDestinations(event, 'Uploading to')) });
-    ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderFinishResult(result));
+    ctx.stdout.write(args.json ? jsonText(result) + '\n' : renderFinishResult(result));
     ctx.setExitCode(result.ok ? ExitCode.ok : (result.errors.some((error) => error.code === 'SHARD_INCOMPLETE') ? ExitCode.resumable : ExitCode.failed));
     return;
   }
@@ -111,12 +112,12 @@ export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, re
       },
     });
     progress.stop();
-    ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderUploadResult(result));
+    ctx.stdout.write(args.json ? jsonText(result) + '\n' : renderUploadResult(result));
     ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
   } catch (thrown) {
     progress.stop();
     const error = toKxpError(thrown);
-    if (args.json) ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started), null, 2) + '\n');
+    if (args.json) ctx.stdout.write(jsonText(stoppedUploadJson(last, [errorJson(error)], Date.now() - started)) + '\n');
     if (error.exitCode !== ExitCode.resumable) throw error;
     ctx.stderr.write(formatError(error) + renderResumeCommand(resumeWords(args, urls), [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)]));
     ctx.setExitCode(error.exitCode);
@@ -161,7 +162,7 @@ export function statusCommand(ctx: CliContext): CommandModule<object, StatusArgs
         signal: ctx.signal,
         onEvent: (event) => event.type === 'destinations' && ctx.stderr.write(renderDestinations(event, 'Verifying against')),
       });
-      ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderShardStatus(result));
+      ctx.stdout.write(args.json ? jsonText(result) + '\n' : renderShardStatus(result));
       ctx.setExitCode(result.complete ? ExitCode.ok : ExitCode.resumable);
     },
   };

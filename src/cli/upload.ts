@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ExitCode, toKxpError } from '../errors.js';
 import type { PlanReport } from '../operations/plan.js';
 import { uploadPayload, type UploadEvent } from '../operations/upload.js';
+import { jsonText } from '../report/escape.js';
 import { errorJson, formatError } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/findings.js';
 import { createTransferProgress } from '../report/progress.js';
@@ -119,13 +120,13 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           },
         });
         progress.stop();
-        ctx.stdout.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderUploadResult(result));
+        ctx.stdout.write(args.json ? jsonText(result) + '\n' : renderUploadResult(result));
         ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
       } catch (thrown) {
         progress.stop();
         const error = toKxpError(thrown);
         if (args.json && error.code !== 'VALIDATION_FAILED') {
-          ctx.stdout.write(JSON.stringify(stoppedUploadJson(last, [errorJson(error)], Date.now() - started, planWarnings), null, 2) + '\n');
+          ctx.stdout.write(jsonText(stoppedUploadJson(last, [errorJson(error)], Date.now() - started, planWarnings)) + '\n');
         }
         if (error.exitCode !== ExitCode.resumable) throw error;
         // The error first, then how to resume: the last thing on screen is what to do next.
@@ -139,7 +140,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
 /** Plan errors stop the run (listed, or in the JSON); warnings are shown (in the JSON even with --quiet) but do not stop it. */
 function reportPlan(ctx: CliContext, plan: PlanReport, { json, quiet }: { json: boolean; quiet: boolean }, started: number): void {
   if (json) {
-    if (!plan.ok) ctx.stdout.write(JSON.stringify(stoppedUploadJson(undefined, plan.errors.map(findingJson), Date.now() - started, plan.warnings), null, 2) + '\n');
+    if (!plan.ok) ctx.stdout.write(jsonText(stoppedUploadJson(undefined, plan.errors.map(findingJson), Date.now() - started, plan.warnings)) + '\n');
     return;
   }
   const warnings = quiet ? [] : plan.warnings;

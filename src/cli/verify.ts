@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ExitCode, toKxpError } from '../errors.js';
 import { verifyPayload } from '../operations/verify.js';
+import { jsonText } from '../report/escape.js';
 import { errorJson } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/findings.js';
 import { listingRetryLine, proxyLine } from '../report/progress.js';
@@ -86,11 +87,11 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             }
           },
         });
-        ctx.stdout.write(args.json ? JSON.stringify({ ...verifyJson(result), warnings }, null, 2) + '\n' : renderVerifyResult(result));
+        ctx.stdout.write(args.json ? jsonText({ ...verifyJson(result), warnings }) + '\n' : renderVerifyResult(result));
         ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
       } catch (thrown) {
         const error = toKxpError(thrown);
-        if (args.json) ctx.stdout.write(JSON.stringify({ ok: false, missing: [], extra: [], mismatched: [], errors: [errorJson(error)], warnings }, null, 2) + '\n');
+        if (args.json) ctx.stdout.write(jsonText({ ok: false, missing: [], extra: [], mismatched: [], errors: [errorJson(error)], warnings }) + '\n');
         throw error;
       }
     },

@@ -1,6 +1,7 @@
 /** Findings as text (grouped by severity then code) and as JSON: shared by plan, upload, verify, rehearse and package check. */
 import { KEPT_PER_CODE, type Finding, type OmittedFindings } from '../rules/finding.js';
 import { formatCount } from './format.js';
+import { escapeName, escapeText } from './escape.js';
 
 /** How many findings of one code are listed before the rest are summarised. */
 const SHOWN_PER_CODE = 20;
@@ -27,8 +28,8 @@ export function renderFindings(errors: Finding[], warnings: Finding[], omitted: 
     }
     for (const [code, list] of byCode) {
       for (const finding of list.slice(0, SHOWN_PER_CODE)) {
-        lines.push(`  ${label.padEnd(7)} ${code}  ${finding.path}`);
-        lines.push(`          ${finding.message}`);
+        lines.push(`  ${label.padEnd(7)} ${code}  ${escapeName(finding.path)}`);
+        lines.push(`          ${escapeText(finding.message)}`);
       }
       const uncounted = omitted.find((other) => other.code === code && other.severity === label)?.count ?? 0;
       const more = list.length - Math.min(list.length, SHOWN_PER_CODE) + uncounted;

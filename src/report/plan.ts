@@ -1,5 +1,6 @@
 /** Text and JSON renderings of a PlanReport. Decides nothing; only shows. */
 import type { PlanReport } from '../operations/plan.js';
+import { escapeName } from './escape.js';
 import { findingJson, renderFindings } from './findings.js';
 import { describePackage, packageCheckJson } from './package.js';
 import { formatBytes, formatDuration, plural } from './format.js';
@@ -30,7 +31,7 @@ export function renderPlan(report: PlanReport, title: string): string {
   const lines: string[] = [`Plan for ${title}`, ''];
   if (report.bacpac) {
     const renamed = report.bacpac.renamed ? ' (uploaded as db.bacpac)' : '';
-    lines.push(`Database  ${report.bacpac.path} → db.bacpac${renamed}  ${formatBytes(report.bacpac.bytes)}`);
+    lines.push(`Database  ${escapeName(report.bacpac.path)} → db.bacpac${renamed}  ${formatBytes(report.bacpac.bytes)}`);
     const version = report.bacpac.xperienceVersion;
     if (version !== undefined) lines.push(`          Xperience ${version ?? 'version: none (not an Xperience database, see warnings)'}`);
   } else {
@@ -65,7 +66,7 @@ export function renderPlan(report: PlanReport, title: string): string {
   lines.push(`Estimate  ${estimate} at ${report.bandwidthMbps} Mbit/s`);
   if (report.largest.length > 0) {
     lines.push('', 'Largest files');
-    for (const file of report.largest) lines.push(`  ${formatBytes(file.bytes).padStart(10)}  ${file.path}`);
+    for (const file of report.largest) lines.push(`  ${formatBytes(file.bytes).padStart(10)}  ${escapeName(file.path)}`);
   }
   if (report.errorCount + report.warningCount > 0) {
     lines.push('', `Findings: ${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`, renderFindings(report.errors, report.warnings, report.omitted));

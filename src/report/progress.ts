@@ -9,6 +9,7 @@ import type { ConcurrencyReason } from '../transfer/concurrency.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
 import { ListingNotices } from './listing.js';
+import { escapeName, escapeText } from './escape.js';
 
 export interface TransferProgressView {
   handle(event: UploadEvent): void;
@@ -82,10 +83,10 @@ class TransferNotices {
         const others = this.unreported - 1;
         this.lastRetryNotice = now;
         this.unreported = 0;
-        return `Retrying ${event.blobName} (${event.reason}) in ${formatDuration(event.delayMs / 1000)}, attempt ${event.attempt + 1}${others > 0 ? `; ${plural(others, 'other request')} retried since the last notice` : ''}.\n`;
+        return `Retrying ${escapeName(event.blobName)} (${escapeText(event.reason)}) in ${formatDuration(event.delayMs / 1000)}, attempt ${event.attempt + 1}${others > 0 ? `; ${plural(others, 'other request')} retried since the last notice` : ''}.\n`;
       }
       case 'file-done':
-        return event.outcome === 'failed' && event.error ? `failed ${event.blobName}: ${event.error.message}\n` : undefined;
+        return event.outcome === 'failed' && event.error ? `failed ${escapeName(event.blobName)}: ${escapeText(event.error.message)}\n` : undefined;
       default:
         return undefined;
     }
@@ -190,10 +191,10 @@ class BarsView implements ProgressDisplay {
         this.overall = this.bars.create(Math.max(1, event.bytes), 0, { kind: 'total', progress: undefined, retries: 0 } satisfies BarPayload);
         break;
       case 'file-start':
-        if (event.blocks > 1) this.files.set(event.blobName, this.bars.create(Math.max(1, event.size), 0, { kind: 'file', name: event.blobName, bytesDone: 0, size: event.size } satisfies BarPayload));
+        if (event.blocks > 1) this.files.set(event.blobName, this.bars.create(Math.max(1, event.size), 0, { kind: 'file', name: escapeName(event.blobName), bytesDone: 0, size: event.size } satisfies BarPayload));
         break;
       case 'file-progress':
-        this.files.get(event.blobName)?.update(event.bytesDone, { kind: 'file', name: event.blobName, bytesDone: event.bytesDone, size: event.size } satisfies BarPayload);
+        this.files.get(event.blobName)?.update(event.bytesDone, { kind: 'file', name: escapeName(event.blobName), bytesDone: event.bytesDone, size: event.size } satisfies BarPayload);
         break;
       case 'file-done': {
         const bar = this.files.get(event.blobName);

@@ -4,6 +4,7 @@ import { uploadResult, type UploadEvent, type UploadResult } from '../operations
 import type { Finding } from '../rules/finding.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
+import { escapeName, escapeText } from './escape.js';
 
 export function renderUploadResult(result: UploadResult): string {
   const seconds = result.durationMs / 1000;
@@ -17,7 +18,7 @@ export function renderUploadResult(result: UploadResult): string {
   lines.push(...notUploadedLines(result.notUploaded, result.notUploadedUnlisted, result.warnings));
   const range = result.concurrency;
   if (range && range.min !== range.max) lines.push(`Requests in flight: ${range.final} at the end (adaptive, between ${range.min} and ${range.max}).`);
-  for (const error of result.errors) lines.push(`  failed ${error.code}  ${error.path ?? ''}`, `         ${error.message}`);
+  for (const error of result.errors) lines.push(`  failed ${error.code}  ${escapeName(error.path ?? '')}`, `         ${escapeText(error.message)}`);
   if (!result.ok) lines.push('Run the same command again to retry the failed files; everything else is skipped.');
   else lines.push('Check it with `kxp-restore verify` (same arguments) before restoring.');
   return lines.join('\n') + '\n';
@@ -50,7 +51,7 @@ function leftOutLines(entries: UploadResult['notUploaded'], unlisted: UploadResu
     ...(ignored > 0 ? [`${plural(ignored, 'entry', 'entries')} of the migration folder besides db.bacpac and storage/ (see the IGNORED warnings)`] : []),
   ];
   const lines = [`Not uploaded: ${parts.join('; ')}:`];
-  for (const entry of entries.slice(0, NOT_UPLOADED_SHOWN)) lines.push(`  ${NOT_UPLOADED_LABEL[entry.code]}  ${entry.path}`);
+  for (const entry of entries.slice(0, NOT_UPLOADED_SHOWN)) lines.push(`  ${NOT_UPLOADED_LABEL[entry.code]}  ${escapeName(entry.path)}`);
   const more = links + system + ignored - Math.min(entries.length, NOT_UPLOADED_SHOWN);
   const where = Object.keys(unlisted).length > 0 ? 'the first 100 of each kind in --json' : 'all in --json';
   if (more > 0) lines.push(`  … and ${formatCount(more)} more (${where})`);

@@ -1,21 +1,22 @@
 /** Text for the end of `verify`; `--json` prints the core's result fields directly. */
 import type { VerifyEvent, VerifyProof, VerifyResult } from '../operations/verify.js';
 import { formatCount, formatDuration, plural } from './format.js';
+import { escapeName, escapeText } from './escape.js';
 
 const SHOWN = 20;
 
 export function renderVerifyResult(result: VerifyResult): string {
   if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and MD5 (${formatDuration(result.durationMs / 1000)}).\n${proofLine(result.proof)}\n`;
   const lines = [`Different: ${formatCount(result.missing.length)} missing, ${formatCount(result.extra.length)} extra, ${formatCount(result.mismatched.length)} mismatched (of ${plural(result.checked, 'file')}).`];
-  for (const wrong of result.wrongContainer) lines.push(`  wrong container  ${wrong.message} Were the database and storage URLs swapped?`);
+  for (const wrong of result.wrongContainer) lines.push(`  wrong container  ${escapeText(wrong.message)} Were the database and storage URLs swapped?`);
   const list = <T>(label: string, items: T[], line: (item: T) => string) => {
     for (const item of items.slice(0, SHOWN)) lines.push(`  ${label.padEnd(10)} ${line(item)}`);
     if (items.length > SHOWN) lines.push(`  ${label.padEnd(10)} … and ${formatCount(items.length - SHOWN)} more (--json lists them all)`);
   };
   const reasons = new Map(result.details.map((detail) => [detail.blobName, detail.reason]));
-  list('missing', result.missing, (name) => `${name}  (not uploaded yet: run upload again)`);
-  list('extra', result.extraDetails, ({ blobName, container }) => `${blobName}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
-  list('mismatched', result.mismatched, (name) => `${name}  (${reasons.get(name) ?? 'differs'})`);
+  list('missing', result.missing, (name) => `${escapeName(name)}  (not uploaded yet: run upload again)`);
+  list('extra', result.extraDetails, ({ blobName, container }) => `${escapeName(blobName)}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
+  list('mismatched', result.mismatched, (name) => `${escapeName(name)}  (${escapeText(reasons.get(name) ?? 'differs')})`);
   if (result.mismatched.length > 0) lines.push('  To send the mismatched files again: the same upload command with --deep (it reads each blob in place and re-sends those whose bytes differ).');
   lines.push(proofLine(result.proof));
   return lines.join('\n') + '\n';
