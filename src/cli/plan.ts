@@ -48,6 +48,8 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
           describe: 'With --manifest: the block size in MiB every shard cuts large files by (default 8)',
         })
         .option('manifest', { type: 'string', requiresArg: true, describe: 'When the plan passes, also write the file list every shard of a sharded upload reads (upload --manifest FILE --shard i/N)' })
+        .example('$0 plan ./migration --manifest payload.kxpm --block-size 16', 'Also write the file list for a sharded upload (large files cut into 16 MiB blocks by every shard)')
+        .example('$0 plan ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase', 'The source URL (with its SAS) read from a file, out of the process list')
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
         .example('$0 plan ./migration --package DeploymentPackage.zip', 'Check the package too, and that db.bacpac has its Xperience version')
         .example('$0 plan --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase', 'Check parts from elsewhere, lowercasing names on the way')

@@ -52,6 +52,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .option('quiet', { type: 'boolean', default: false, describe: 'No warnings or notices (retries, failed files) on stderr; errors and the result still shown' })
         .option('package', packageOption)
         .option('deep', { type: 'boolean', default: false, describe: "Download every blob already in place and re-send those whose bytes differ from the file (repairs what verify --deep reports; reads every blob)" })
+        .example('$0 upload ./migration --storage-sas-url-file files.url --deep', 'Read every blob already in place and re-send those whose bytes differ (what verify --deep reported)')
+        .example('$0 upload ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase --manual', 'Media already in Azure, the source URL read from a file')
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
