@@ -18,8 +18,13 @@ export async function lockDestinations(destinations: Pick<Destinations, 'db' | '
   try {
     for (const sas of [destinations.db, destinations.storage]) {
       if (!sas) continue;
-      const onTakeOver = (stale: { pid: number; host: string; startedAt: string }) =>
+      // A killed run leaves both of its locks: one note per container, not two.
+      let told = false;
+      const onTakeOver = (stale: { pid: number; host: string; startedAt: string }) => {
+        if (told) return;
+        told = true;
         options.onEvent?.({ type: 'lock-taken-over', container: sas.identity, pid: stale.pid, host: stale.host, startedAt: stale.startedAt });
+      };
       locks.push(await lockJournal(destinations.stateDir, sas.identity, { onTakeOver }));
       // The lock folder is read from the run's environment, then the process's (a library caller may pass only proxies).
       locks.push(await lockContainer(sas, { onTakeOver, scope, env: { ...process.env, ...options.env } }));
