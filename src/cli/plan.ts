@@ -4,7 +4,7 @@ import { DEFAULT_BANDWIDTH_MBPS, planPayload } from '../operations/plan.js';
 import { jsonText } from '../report/escape.js';
 import { planJson, renderPlan } from '../report/plan.js';
 import path from 'node:path';
-import { openRemoteSources } from '../operations/remote.js';
+import { openSourcePayload } from '../operations/remote.js';
 import { writePayloadManifest } from '../operations/shard/write-manifest.js';
 import { renderManifestWritten } from '../report/shard.js';
 import { blockSizeFromMiB, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
@@ -80,8 +80,8 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
       if (args.json) ctx.stdout.write(jsonText(planJson(report)) + '\n');
       else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + ')));
       if (report.ok && args.manifest !== undefined) {
-        const remote = openRemoteSources(source, { tenantId: args['tenant-id'], env: ctx.env });
-        const written = await writePayloadManifest(path.resolve(ctx.cwd, args.manifest), source, report, { cwd: ctx.cwd, remote, signal: ctx.signal, blockSize: blockSizeFromMiB(args['block-size']) });
+        const payload = await openSourcePayload(source, { tenantId: args['tenant-id'], env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
+        const written = await writePayloadManifest(path.resolve(ctx.cwd, args.manifest), source, report, { cwd: ctx.cwd, payload, signal: ctx.signal, blockSize: blockSizeFromMiB(args['block-size']) });
         ctx.stderr.write(renderManifestWritten(args.manifest, written));
       }
       ctx.setExitCode(report.ok ? ExitCode.ok : ExitCode.invalid);

@@ -8,7 +8,7 @@ import { readXperienceVersion } from '../bacpac/index.js';
 import { error, warning } from '../rules/finding.js';
 import { saasDatabaseVersionProblem } from '../rules/xperience-version.js';
 import { checkPackage, databaseVersionFinding, type PackageReport } from '../package/check.js';
-import { displayPath } from '../source/scan.js';
+import { displayPath } from '../source/payload.js';
 
 export interface DeploymentPackageCheckOptions {
   /** A database export to compare with the package's Xperience version. */

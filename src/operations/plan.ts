@@ -9,13 +9,10 @@ import { saasDatabaseVersionProblem } from '../rules/xperience-version.js';
 import { PACKAGE_MAX_BYTES } from '../package/check.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { error, FindingTally, warning, type Finding, type OmittedFindings } from '../rules/finding.js';
-import { scanPayload, type ScanOptions } from '../source/scan.js';
 import type { Layout } from '../rules/layout-model.js';
 import type { PayloadFile, PayloadSource } from '../source/types.js';
-import { LayoutCheck } from '../rules/layout.js';
-import { layoutOfSource } from '../source/project.js';
-import { hasLocalPart } from '../source/scan.js';
-import { NameClaims, openRemoteSources, scanRemoteSources, type RemoteSourceOptions, type RemoteSources } from './remote.js';
+import type { Payload, ScanOptions } from '../source/payload.js';
+import { openSourcePayload, type RemoteSourceOptions } from './remote.js';
 
 /** The deployment-package limit custom restore exists to get around ("2 GB"). */
 export const PACKAGE_LIMIT_BYTES = PACKAGE_MAX_BYTES;
@@ -23,8 +20,8 @@ export const DEFAULT_BANDWIDTH_MBPS = 100;
 const LARGEST_COUNT = 10;
 
 export interface PlanOptions extends ScanOptions, Omit<RemoteSourceOptions, 'signal'> {
-  /** Sources already opened by the caller (upload, verify); else opened from source.storageFrom. */
-  remote?: RemoteSources | null;
+  /** The payload already opened by the caller (upload, verify); else opened from `source`. */
+  payload?: Payload;
   /** The project's file storage limit (Portal dashboard); storage files above it are an error. */
   storageLimitBytes?: number;
   /** Upload bandwidth for the time estimate, in Mbit/s. Default 100. */
@@ -102,67 +99,37 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     options.onEvent?.({ type: 'plan-finding', finding: found });
   };
 
-  const remote = options.remote !== undefined ? options.remote : openRemoteSources(source, options);
-  const remotePlans: RemotePlan[] = (remote?.readers ?? []).map((reader) => ({ url: reader.source.redacted, label: reader.source.label, files: 0, bytes: 0, unmapped: 0 }));
-  // Local and remote names share one set of claims, so a source blob cannot overwrite a local file.
-  const claims = new NameClaims();
-  const addStorage = (file: { size: number; container: string | null; displayPath: string; blobName: string }) => {
+  const payload = options.payload ?? (await openSourcePayload(source, options));
+  const remotePlans: RemotePlan[] = payload.remotes.map(({ reader }) => ({ url: reader.source.redacted, label: reader.source.label, files: 0, bytes: 0, unmapped: 0 }));
+  for await (const event of payload.events({ signal: options.signal })) {
+    if (event.type === 'finding') {
+      record(event.finding);
+      continue;
+    }
+    if (event.type === 'unmapped') {
+      const summary = remotePlans[event.source];
+      if (summary) summary.unmapped = event.count;
+      continue;
+    }
+    const file = event.file;
     files++;
     bytes += file.size;
     keepLargest(largest, file);
-    storageBytes += file.size;
-    const container = (containers[file.container ?? ''] ??= { files: 0, bytes: 0 });
-    container.files++;
-    container.bytes += file.size;
-    if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
-  };
-
-  const local = hasLocalPart(source);
-  // Remote names meet the layout rules too; one check over both parts decides which containers stay empty.
-  // Resolved once here: the scan checks against it, the report says which it was.
-  const layout = await layoutOfSource(source, options.cwd ?? process.cwd(), options.signal);
-  const layoutCheck = remote && layout ? new LayoutCheck(layout) : null;
-  if (local || !remote) {
-    for await (const event of scanPayload(layout ? { ...source, layout } : source, options)) {
-      if (event.type === 'finding') {
-        // With remote sources, an empty local part is not an empty payload (checked below over both).
-        if (!(remote && (event.finding.code === 'EMPTY' || event.finding.code === 'EMPTY_CONTAINER'))) record(event.finding);
-        continue;
-      }
-      const file = event.file;
-      if (file.kind === 'bacpac') {
-        files++;
-        bytes += file.size;
-        keepLargest(largest, file);
-        bacpac = file;
-        if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
-      } else {
-        if (remote) claims.claim(file.blobName);
-        layoutCheck?.check(file.blobName, file.displayPath); // its findings came with the scan
-        addStorage(file);
-      }
+    if (file.kind === 'bacpac') bacpac = file;
+    else {
+      storageBytes += file.size;
+      const container = (containers[file.container ?? ''] ??= { files: 0, bytes: 0 });
+      container.files++;
+      container.bytes += file.size;
     }
-  }
-  if (remote) {
-    for await (const event of scanRemoteSources(remote, claims, { ...options, signal: options.signal })) {
-      const summary = remotePlans[event.type === 'remote-file' ? event.file.source : remote.readers.indexOf(event.reader)];
-      if (event.type !== 'remote-file') {
-        record(event.finding);
-        if (event.type === 'unmapped' && summary) summary.unmapped = event.count;
-        continue;
-      }
+    if (file.kind === 'remote') {
+      const summary = remotePlans[file.source];
       if (summary) {
         summary.files++;
-        summary.bytes += event.file.size;
+        summary.bytes += file.size;
       }
-      addStorage(event.file);
-      const outsideLayout = layoutCheck?.check(event.file.blobName, event.file.displayPath);
-      if (outsideLayout) record(outsideLayout);
     }
-    for (const found of layoutCheck?.finish() ?? []) record(found);
-    if (files === 0) {
-      record(error('EMPTY', remotePlans.map((plan) => plan.label).join(', '), 'Nothing to copy: the sources list no blob that a --map covers. Check the URLs and the --map prefixes.'));
-    }
+    if (files % 5000 === 0) options.onEvent?.({ type: 'plan-progress', files, bytes });
   }
 
   let xperienceVersion: string | null | undefined;
@@ -219,7 +186,7 @@ export async function planPayload(source: PayloadSource, options: PlanOptions = 
     lowercase: source.lowercase ?? false,
     ...(deploymentPackage ? { deploymentPackage } : {}),
     remote: remotePlans,
-    layout,
+    layout: payload.layout,
   };
 }
 

@@ -13,7 +13,8 @@ import { parseRemoteSourceUrl } from '../azure/remote-source.js';
 import { KxpError } from '../errors.js';
 import { isStorageAccountName } from '../rules/names.js';
 import type { PayloadSource } from '../source/types.js';
-import { listSource, openRemoteSources, type RemoteSourceOptions } from './remote.js';
+import { listBlobs, openContainerSources } from '../source/remote.js';
+import { pagedSourceListing, type RemoteSourceOptions } from './remote.js';
 
 export interface RehearsalAccount {
   name: string;
@@ -42,19 +43,19 @@ export interface MirrorResult {
 
 /** Copies every blob the sources list (under their prefixes) into the rehearsal's accounts; names, bytes and Content-MD5 kept. */
 export async function mirrorRemoteSources(source: PayloadSource, azurite: RunningAzurite, accounts: readonly RehearsalAccount[], options: RemoteSourceOptions = {}): Promise<MirrorResult> {
-  const remote = openRemoteSources(source, options);
-  if (!remote) return { source, blobs: 0, bytes: 0 };
+  const remotes = openContainerSources(source, options);
+  if (remotes.length === 0) return { source, blobs: 0, bytes: 0 };
   const result = { blobs: 0, bytes: 0 };
   const urls: string[] = [];
   const base = azurite.blobEndpoint.slice(0, -AZURITE_ACCOUNT.length - 1);
-  for (const reader of remote.readers) {
+  for (const { reader } of remotes) {
     const { account, container, prefix } = reader.source;
     const key = accounts.find((candidate) => candidate.name === account)?.key;
     if (key === undefined) throw new KxpError('INTERNAL', `No rehearsal account for ${account}.`);
     const endpoint = { blobEndpoint: `${base}/${account}`, credential: new StorageSharedKeyCredential(account, key) };
     const target = new ContainerClient(`${endpoint.blobEndpoint}/${container}`, endpoint.credential);
     await target.createIfNotExists({ abortSignal: options.signal });
-    for await (const blob of listSource(reader, options)) {
+    for await (const blob of listBlobs(reader, pagedSourceListing(options), options.signal)) {
       const downloaded = await reader.client.getBlobClient(blob.name).download(0, undefined, { abortSignal: options.signal });
       const body = downloaded.readableStreamBody;
       if (!body) throw new KxpError('INTERNAL', `No body for ${reader.source.label}/${blob.name}.`);

@@ -12,7 +12,7 @@ import { listBlobPages, RemoteIndex, type ListOptions } from '../azure/listing.j
 import { readXperienceVersion } from '../bacpac/index.js';
 import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
 import type { Finding } from '../rules/finding.js';
-import type { PayloadFile, PayloadSource } from '../source/types.js';
+import type { PayloadSource, SourceEntry } from '../source/types.js';
 import { md5OfFile } from '../fs/file-hash.js';
 import { pacePages } from '../transfer/pacer.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
@@ -23,14 +23,11 @@ import { uploadDeploymentPackage } from '../portal/deployment-upload.js';
 import { checkDeploymentPackage, type DeploymentPackageCheck } from './package-check.js';
 import { waitForDeployment } from './package-upload.js';
 import { planPayload } from './plan.js';
-import { payloadFiles } from './payload-files.js';
 import { uploadPayload, type UploadEvent, type UploadResult } from './upload.js';
 import { verifyPayload, type VerifyEvent, type VerifyResult } from './verify.js';
 import { makeDirectory } from '../fs/make-directory.js';
-import { hasLocalPart } from '../source/scan.js';
-import type { RemoteFile } from '../source/types.js';
 import { mirrorRemoteSources, rehearsalSourceAccounts } from './rehearse-source.js';
-import { NameClaims, openRemoteSources, scanRemoteSources } from './remote.js';
+import { openSourcePayload } from './remote.js';
 
 export interface RehearseOptions {
   /** Target environment. Default qa. */
@@ -135,12 +132,10 @@ export interface RehearseReport {
 /** The emulator's environment accounts (src/portal/emulator names them so): a source account may not take one of these names. */
 const ENVIRONMENT_ACCOUNT_NAMES = ENVIRONMENTS.map((env) => `${env}storage`);
 
-/** What the environment must hold: the local files, and the blobs of every --storage-from under their restore names. */
-async function* expectedFiles(source: PayloadSource, cwd: string | undefined, signal: AbortSignal | undefined): AsyncGenerator<PayloadFile | RemoteFile> {
-  if (hasLocalPart(source)) yield* payloadFiles(source, { signal, cwd });
-  const remote = openRemoteSources(source, { signal });
-  if (!remote) return;
-  for await (const event of scanRemoteSources(remote, new NameClaims(), { signal })) if (event.type === 'remote-file') yield event.file;
+/** The payload's entries (local files, and the blobs of every --storage-from under their restore names), under the plan's rules. */
+async function* payloadEntries(source: PayloadSource, cwd: string | undefined, signal: AbortSignal | undefined): AsyncGenerator<SourceEntry> {
+  const payload = await openSourcePayload(source, { cwd, signal });
+  yield* payload.entries({ signal });
 }
 
 /** Runs one rehearsal; never throws for a failed step: the report says which step failed and why. */
@@ -233,7 +228,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     (restore) => ({ kind: 'restore', restoreId: restore.id, env: restore.env, state: restore.state }));
 
     report.environment = await step(`check ${env}`, async () => {
-      const check = await checkEnvironment(running, env, expectedFiles(payload, cwd, signal), signal);
+      const check = await checkEnvironment(running, env, payloadEntries(payload, cwd, signal), signal);
       if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.missing.length} missing, ${check.extra.length} extra, ${check.mismatched.length} mismatched.`);
       const status = running.emulator.environments().find((candidate) => candidate.name === env);
       if (report.deployment && (status?.version !== report.deployment.xperienceVersion || status.application?.deploymentId !== report.deployment.id)) {
@@ -265,7 +260,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 /** The package's own checks and its version against the payload's bacpac; stops before anything is sent. */
 async function checkPackageWithPayload(packagePath: string, source: PayloadSource, options: RehearseOptions, warn: (finding: Finding) => void): Promise<DeploymentPackageCheck> {
   let bacpac: string | undefined;
-  for await (const file of payloadFiles(source, { signal: options.signal, cwd: options.cwd })) {
+  for await (const file of payloadEntries({ ...source, storageFrom: undefined, map: undefined }, options.cwd, options.signal)) {
     if (file.kind === 'bacpac') bacpac = file.absolutePath;
     break;
   }
@@ -294,7 +289,7 @@ async function checkVersion(
   signal: AbortSignal | undefined,
 ): Promise<VersionCheckFacts> {
   const facts = { kind: 'version', env, environmentVersion } as const;
-  for await (const file of payloadFiles(source, { signal, cwd })) {
+  for await (const file of payloadEntries({ ...source, storageFrom: undefined, map: undefined }, cwd, signal)) {
     if (file.kind !== 'bacpac') continue;
     const version = await readXperienceVersion(file.absolutePath, { signal });
     if (version !== null && version !== environmentVersion) {
@@ -313,7 +308,7 @@ async function checkVersion(
  * Compares the environment's database and storage containers with the source files by name, size and MD5.
  * Exported for its own test; rehearse calls it after the restore.
  */
-export async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<PayloadFile | RemoteFile>, signal?: AbortSignal): Promise<EnvironmentCheck> {
+export async function checkEnvironment(running: RunningPortalEmulator, env: EnvironmentName, files: AsyncIterable<SourceEntry>, signal?: AbortSignal): Promise<EnvironmentCheck> {
   // One compact index for all the environment's containers, by `<container>/<path>` (millions of files fit).
   const storage = running.emulator.environmentStorage(env);
   const containers: ContainerClient[] = [];

@@ -1,17 +1,11 @@
 /**
- * Remote sources in the operations: opening every `--storage-from` (parsed first, so a bad URL costs no
- * request), listing each page with retries, mapping and checking the names, and pairing each blob with the
- * URL the storage service copies it from. Shared by plan, upload and verify.
+ * Opening a payload in the operations: its remote sources (--storage-from) list each page with the transfer
+ * pacer's retries, telling retries and progress. Shared by plan, upload, verify and rehearse.
  */
 import type { TokenCredential } from '@azure/identity';
-import { sourceCredential } from '../azure/credentials.js';
 import type { ListingProgress } from '../azure/listing.js';
-import { proxyFor } from '../azure/proxy.js';
-import { parseRemoteSourceUrl, RemoteSourceReader } from '../azure/remote-source.js';
-import { KxpError } from '../errors.js';
-import { parsePrefixMaps, type PrefixMap } from '../source/remote-map.js';
-import { NameClaims, scanRemoteListing, type RemoteScanEvent } from '../source/remote-scan.js';
-import type { ListedBlob } from '../azure/remote-source.js';
+import { openPayload, type Payload } from '../source/payload.js';
+import type { SourceListing } from '../source/remote.js';
 import type { PayloadSource } from '../source/types.js';
 import { pacePages, type RetryNotice, type RetryPolicy } from '../transfer/pacer.js';
 
@@ -32,51 +26,19 @@ export interface RemoteSourceOptions {
   listPageSize?: number;
 }
 
-/** The opened remote sources of a run, with their name mappings. */
-export interface RemoteSources {
-  readers: RemoteSourceReader[];
-  maps: PrefixMap[];
-  lowercase: boolean;
+/** Each page of a source's listing paced on its own (a failed page is tried again, never the whole listing); a refusal names the source. */
+export function pagedSourceListing(options: RemoteSourceOptions): SourceListing {
+  return (reader) => {
+    const { label, redacted } = reader.source;
+    return {
+      maxPageSize: options.listPageSize,
+      retryPage: pacePages({ signal: options.signal, policy: options.retry, where: redacted, onRetry: (notice) => options.onListingRetry?.(label, notice) }),
+      onPage: (progress) => options.onListingProgress?.(label, progress),
+    };
+  };
 }
 
-/** Null when the payload has no --storage-from. URLs and mappings are checked here, before any request. */
-export function openRemoteSources(source: PayloadSource, options: RemoteSourceOptions & { maxSockets?: number } = {}): RemoteSources | null {
-  const urls = source.storageFrom ?? [];
-  if (urls.length === 0) {
-    if ((source.map ?? []).length > 0) throw new KxpError('USAGE', '--map applies to --storage-from sources; none was given.', { hint: 'Add --storage-from URL, or leave out --map.' });
-    return null;
-  }
-  const maps = parsePrefixMaps(source.map ?? []);
-  const parsed = urls.map((url) => parseRemoteSourceUrl(url, { endpointSuffixes: source.storageEndpointSuffix }));
-  let credential: TokenCredential | undefined = options.credential;
-  const readers = parsed.map(
-    (remote) =>
-      new RemoteSourceReader(remote, {
-        maxSockets: options.maxSockets,
-        proxy: proxyFor(new URL(remote.endpoint), options.env),
-        credential: () => (credential ??= sourceCredential({ tenantId: options.tenantId, env: options.env })),
-      }),
-  );
-  return { readers, maps, lowercase: source.lowercase ?? false };
+/** The payload `source` names, opened (see src/source/payload.ts), its sources listed page by page. */
+export function openSourcePayload(source: PayloadSource, options: RemoteSourceOptions & { cwd?: string; maxSockets?: number } = {}): Promise<Payload> {
+  return openPayload(source, { ...options, listing: pagedSourceListing(options) });
 }
-
-/** Every blob of one source, page by page; a page that fails is tried again, a refusal names the source. */
-export async function* listSource(reader: RemoteSourceReader, options: RemoteSourceOptions = {}): AsyncGenerator<ListedBlob> {
-  const { label, redacted } = reader.source;
-  const pages = reader.pages({
-    maxPageSize: options.listPageSize,
-    retryPage: pacePages({ signal: options.signal, policy: options.retry, where: redacted, onRetry: (notice) => options.onListingRetry?.(label, notice) }),
-    onPage: (progress) => options.onListingProgress?.(label, progress),
-  });
-  for await (const page of pages) yield* page;
-}
-
-/** The mapped listing of every source, through the plan's name rules; `claims` spans sources (and local files). */
-export async function* scanRemoteSources(remote: RemoteSources, claims: NameClaims, options: RemoteSourceOptions = {}): AsyncGenerator<RemoteScanEvent & { reader: RemoteSourceReader }> {
-  for (const [index, reader] of remote.readers.entries()) {
-    const events = scanRemoteListing(listSource(reader, options), { source: index, label: reader.source.label, maps: remote.maps, lowercase: remote.lowercase, claims });
-    for await (const event of events) yield { ...event, reader };
-  }
-}
-
-export { NameClaims };

@@ -5,7 +5,7 @@
  */
 import { KxpError, errorJson } from '../errors.js';
 import type { Finding, OmittedFindings } from '../rules/finding.js';
-import { hasLocalPart } from '../source/scan.js';
+import type { Payload } from '../source/payload.js';
 import type { PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
 import type { ConcurrencyRange } from '../transfer/concurrency.js';
@@ -14,12 +14,10 @@ import type { ContainerTarget } from '../transfer/target.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
 import { explainRefusal } from './destinations/access.js';
 import { lockDestinations } from './destinations/locks.js';
-import { prepareDestinations, sourceListing } from './destinations/prepare.js';
+import { prepareDestinations } from './destinations/prepare.js';
 import { assertContainerRoles } from './destinations/roles.js';
 import { openTargets } from './destinations/targets.js';
 import type { SetupEvent, SetupOptions } from './destinations/types.js';
-import { payloadFiles } from './payload-files.js';
-import { NameClaims, scanRemoteSources, type RemoteSources } from './remote.js';
 
 export interface UploadOptions extends Omit<SetupOptions, 'onEvent'> {
   /** Block size in MiB (fractions allowed down to 1/16). Default 8, grown so no blob needs more than 50,000 blocks. */
@@ -71,10 +69,9 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
     try {
       assertContainerRoles(targets);
       await Promise.all([targets.db?.journal.recordRole('database'), targets.storage?.journal.recordRole('storage')]);
-      const { remote } = destinations;
       const copies = plan.remote.reduce((sum, part) => ({ files: sum.files + part.files, bytes: sum.bytes + part.bytes }), { files: 0, bytes: 0 });
       if (copies.files > 0) options.onEvent?.({ type: 'copying', sources: plan.remote.map((part) => part.label), ...copies });
-      const items = transferItems(source, remote, targets, options);
+      const items = transferItems(destinations.payload, targets, options);
       sending = true;
       const result = await runTransfer(items, {
         totals: { files: plan.totals.files, bytes: plan.totals.bytes },
@@ -115,21 +112,15 @@ function checkConcurrency(options: Pick<UploadOptions, 'concurrency' | 'maxConcu
   }
 }
 
-async function* transferItems(source: PayloadSource, remote: RemoteSources | null, targets: { db: ContainerTarget | null; storage: ContainerTarget | null }, options: UploadOptions): AsyncGenerator<TransferJob> {
-  if (hasLocalPart(source)) {
-    for await (const file of payloadFiles(source, options)) {
-      const target = file.kind === 'bacpac' ? targets.db : targets.storage;
-      if (!target) throw new KxpError('INTERNAL', `No container for ${file.displayPath}.`);
-      yield { file, target };
-    }
-  }
-  if (!remote) return;
-  // Listed again (the plan kept only totals); each blob is read by the service through a short-lived read URL.
-  for await (const event of scanRemoteSources(remote, new NameClaims(), sourceListing(options))) {
-    if (event.type !== 'remote-file') continue;
-    if (!targets.storage) throw new KxpError('INTERNAL', `No container for ${event.file.displayPath}.`);
-    const { file, reader } = event;
-    yield { copy: { ...file, readUrl: (signal?: AbortSignal) => reader.readUrl(file.name, signal) }, target: targets.storage };
+/** Each entry of the payload with the container it goes to: a local file to upload, or a remote blob for the service to copy. */
+async function* transferItems(payload: Payload, targets: { db: ContainerTarget | null; storage: ContainerTarget | null }, options: UploadOptions): AsyncGenerator<TransferJob> {
+  // Read again (the plan kept only totals), under the plan's rules: a source changed since stops the run.
+  for await (const entry of payload.entries({ signal: options.signal })) {
+    const target = entry.kind === 'bacpac' ? targets.db : targets.storage;
+    if (!target) throw new KxpError('INTERNAL', `No container for ${entry.displayPath}.`);
+    // A remote blob is read by the service through a short-lived read URL.
+    if (entry.kind === 'remote') yield { copy: { ...entry, readUrl: (signal?: AbortSignal) => entry.reader.readUrl(entry.name, signal) }, target };
+    else yield { file: entry, target };
   }
 }
 

@@ -23,7 +23,7 @@ export interface CompareCopyOptions {
   signal?: AbortSignal;
 }
 
-export async function compareCopy(file: RemoteFile, remote: RemoteBlob, options: CompareCopyOptions): Promise<{ reason: string | null; hashed: boolean }> {
+export async function compareCopy(file: Omit<RemoteFile, 'reader'>, remote: RemoteBlob, options: CompareCopyOptions): Promise<{ reason: string | null; hashed: boolean }> {
   if (remote.copyUnfinished) return { reason: 'the server-side copy into this blob has not finished (pending, failed or aborted); run upload again', hashed: false };
   if (remote.size !== file.size) return { reason: `size differs: source ${file.size} bytes, restore container ${remote.size} bytes`, hashed: false };
   if (options.hash) {

@@ -13,13 +13,10 @@ import type { ContainerTarget } from '../transfer/target.js';
 import { md5OfHandle } from '../fs/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';
-import { prepareDestinations, sourceListing } from './destinations/prepare.js';
+import { prepareDestinations } from './destinations/prepare.js';
 import { containerShapeProblems } from './destinations/roles.js';
 import { destinationListing, openTargets } from './destinations/targets.js';
 import type { OpenedTarget, SetupEvent, SetupOptions } from './destinations/types.js';
-import { payloadFiles } from './payload-files.js';
-import { NameClaims, scanRemoteSources } from './remote.js';
-import { hasLocalPart } from '../source/scan.js';
 import { compareCopy } from './verify-remote.js';
 import { md5OfBlobBytes } from '../azure/blob-hash.js';
 import { compositeClaim, localComposite } from './verify-composite.js';
@@ -136,7 +133,19 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
     return remote;
   };
   try {
-    for await (const file of hasLocalPart(source) ? payloadFiles(source, options) : []) {
+    for await (const file of destinations.payload.entries({ signal: options.signal })) {
+      if (file.kind === 'remote') {
+        // A copied blob against the restore container: by size, Content-MD5, recorded source ETag (or --hash).
+        const target = targets.storage as OpenedTarget;
+        const remote = claim(file, target);
+        if (!remote) continue;
+        await schedule(async () => {
+          const outcome = await compareCopy(file, remote, { source: file.reader.client, destination: target.client, hash: (options.hash || options.deep) ?? false, retry: options.retry, signal: options.signal });
+          if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
+          options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, downloaded: outcome.hashed, size: file.size });
+        });
+        continue;
+      }
       const target = (file.kind === 'bacpac' ? targets.db : targets.storage) as ContainerTarget;
       const remote = claim(file, target);
       if (!remote) continue;
@@ -154,21 +163,6 @@ export async function verifyPayload(source: PayloadSource, options: VerifyOption
           size: file.size,
         });
       });
-    }
-    if (destinations.remote) {
-      // The mapped source listing against the restore container: by size, Content-MD5, recorded source ETag (or --hash).
-      for await (const event of scanRemoteSources(destinations.remote, new NameClaims(), sourceListing(options))) {
-        if (event.type !== 'remote-file') continue;
-        const { file, reader } = event;
-        const target = targets.storage as OpenedTarget;
-        const remote = claim(file, target);
-        if (!remote) continue;
-        await schedule(async () => {
-          const outcome = await compareCopy(file, remote, { source: reader.client, destination: target.client, hash: (options.hash || options.deep) ?? false, retry: options.retry, signal: options.signal });
-          if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
-          options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, downloaded: outcome.hashed, size: file.size });
-        });
-      }
     }
     await Promise.all(pending);
     if (failure) throw failure.error;

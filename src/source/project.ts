@@ -1,6 +1,5 @@
 /**
- * An Xperience project folder as the storage part of a payload (`--project DIR`), and the layout rules
- * applied to any scan. Files are read where the project keeps them, never moved:
+ * An Xperience project folder as the storage part of a payload (`--project DIR`), read through its layout. Files are read where the project keeps them, never moved:
  * - each project folder a layout rule serves: `DIR/assets/contentitems/…` → `default/assets/contentitems/…`
  *   (a more specific rule of another container takes its subfolder);
  * - the development folder laid out by container: `DIR/$StorageAssets/<container>/…` as it is.
@@ -10,80 +9,75 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { prefixesTakenFrom, ruleForPath, templateDefaultLayout, type Layout } from '../rules/layout-model.js';
-import { resolveLayout } from '../layout/resolve.js';
+import { prefixesTakenFrom, ruleForPath, type Layout } from '../rules/layout-model.js';
 import { error } from '../rules/finding.js';
-import { LayoutCheck } from '../rules/layout.js';
-import { md5OfFile } from '../fs/file-hash.js';
-import type { PayloadSource } from './types.js';
-import type { ScanEvent, WalkEntry, Walker } from './scan.js';
+import { finding, requireKind, type Entry } from './local-entry.js';
+import { sameBytes } from './same-bytes.js';
+import type { PassContext, PayloadFile, Source, SourceEvent } from './types.js';
+import { walkFolder, walkStorage, type Naming } from './walk.js';
 
-/** The layout a scan checks against: given, from a layout file, from the project's code, or the template default when asked; else none. */
-export async function layoutOfSource(source: PayloadSource, cwd: string, signal?: AbortSignal): Promise<Layout | null> {
-  if (source.layout !== undefined) return source.layout;
-  if (source.layoutFile !== undefined || source.project !== undefined) return resolveLayout({ layoutFile: source.layoutFile, project: source.project, cwd, signal });
-  return source.checkLayout ? templateDefaultLayout() : null;
-}
+type LocalEvent = SourceEvent<PayloadFile>;
 
-/** Passes a scan through, adding a finding after each storage file the layout does not serve, and empty-container warnings at the end. */
-export async function* checkedAgainstLayout(events: AsyncIterable<ScanEvent>, layout: Layout | null): AsyncGenerator<ScanEvent> {
-  if (layout === null) {
-    yield* events;
-    return;
-  }
-  const check = new LayoutCheck(layout);
-  for await (const event of events) {
-    yield event;
-    if (event.type === 'file' && event.file.kind === 'storage') {
-      const found = check.check(event.file.blobName, event.file.displayPath);
-      if (found) yield { type: 'finding', finding: found };
-    }
-  }
-  for (const found of check.finish()) yield { type: 'finding', finding: found };
-}
+/** The storage files of a project folder, mapped to blob names by its layout. */
+export class ProjectSource implements Source {
+  readonly kind = 'project';
 
-/** The storage files of a project folder under a layout. `walker` is the scan's folder walker (names, collisions, links). */
-export async function* scanProject(projectDir: string, layout: Layout, walker: Walker, show: (p: string) => string, signal?: AbortSignal): AsyncGenerator<ScanEvent> {
-  const rootReal = await realpath(projectDir);
-  const resolver = new CaseInsensitivePaths(projectDir);
-  // Each rule's folder, minus the subfolders a longer rule takes and those the layout excludes.
-  for (const rule of [...layout.rules].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0))) {
-    signal?.throwIfAborted();
-    const folders = await resolver.folders(rule.prefix.slice(0, -1));
-    if (folders.length === 0) continue;
-    const nested = prefixesTakenFrom(layout, rule.prefix);
-    const entries: WalkEntry[] = folders.map((folder) => ({ name: path.basename(folder.absolute), absolute: folder.absolute, relative: `${rule.container}/${folder.relative}`, stats: folder.stats, statError: null }));
-    const skip = nested.size === 0 ? undefined : (entry: WalkEntry) => nested.has(`${entry.relative.slice(rule.container.length + 1).toLowerCase()}/`);
-    yield* walker.walk(entries, rootReal, true, show, signal, skip);
+  /** `naming`: --nfc and --include-system-files apply; names are always lowercased, as Xperience's provider does. */
+  constructor(
+    readonly projectDir: string,
+    readonly layout: Layout,
+    private readonly naming: Naming,
+  ) {}
+
+  async *events(context: PassContext): AsyncGenerator<LocalEvent> {
+    await requireKind(this.projectDir, 'directory', '--project folder');
+    yield* this.#walk(context);
   }
 
-  // The development folder, laid out by container already.
-  const storageAssets = (await resolver.folders(layout.storageAssetsDir)).filter((folder) => folder.relative === layout.storageAssetsDir);
-  const assetsDir = storageAssets[0];
-  if (assetsDir === undefined) return;
-  for await (const event of walker.storage(assetsDir.absolute, true, show, signal)) {
-    if (event.type !== 'file') {
-      yield event;
-      continue;
+  async *#walk({ show, signal }: PassContext): AsyncGenerator<LocalEvent> {
+    const { layout, projectDir } = this;
+    const naming = { ...this.naming, lowercase: true };
+    const rootReal = await realpath(projectDir);
+    const resolver = new CaseInsensitivePaths(projectDir);
+    // Each rule's folder, minus the subfolders a longer rule takes and those the layout excludes.
+    for (const rule of [...layout.rules].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0))) {
+      signal?.throwIfAborted();
+      const folders = await resolver.folders(rule.prefix.slice(0, -1));
+      if (folders.length === 0) continue;
+      const nested = prefixesTakenFrom(layout, rule.prefix);
+      const entries: Entry[] = folders.map((folder) => ({ name: path.basename(folder.absolute), absolute: folder.absolute, relative: `${rule.container}/${folder.relative}`, stats: folder.stats, statError: null }));
+      const skip = nested.size === 0 ? undefined : (entry: Entry) => nested.has(`${entry.relative.slice(rule.container.length + 1).toLowerCase()}/`);
+      yield* walkFolder(entries, rootReal, naming, show, signal, skip);
     }
-    const file = event.file;
-    const inside = file.blobName.slice(file.blobName.indexOf('/') + 1);
-    const rule = ruleForPath(layout, inside);
-    // Only a blob the project walk also produced can be a duplicate: same container, path served by it.
-    const twin = rule !== null && rule.container === file.container ? await resolver.file(inside) : null;
-    if (twin === null) {
-      yield event;
-      continue;
+
+    // The development folder, laid out by container already.
+    const storageAssets = (await resolver.folders(layout.storageAssetsDir)).filter((folder) => folder.relative === layout.storageAssetsDir);
+    const assetsDir = storageAssets[0];
+    if (assetsDir === undefined) return;
+    for await (const event of walkStorage(assetsDir.absolute, naming, show, signal)) {
+      if (event.type !== 'file') {
+        yield event;
+        continue;
+      }
+      const file = event.file;
+      const inside = file.blobName.slice(file.blobName.indexOf('/') + 1);
+      const rule = ruleForPath(layout, inside);
+      // Only a blob the project walk also produced can be a duplicate: same container, path served by it.
+      const twin = rule !== null && rule.container === file.container ? await resolver.file(inside) : null;
+      if (twin === null) {
+        yield event;
+        continue;
+      }
+      // The same file twice is sent once: compared byte by byte, stopping at the first difference.
+      if (twin.stats.size === file.size && (await sameBytes(twin.absolute, file.absolutePath, signal))) continue;
+      yield finding(
+        error(
+          'DUPLICATE_BLOB',
+          file.displayPath,
+          `${show(twin.absolute)} and ${file.displayPath} both become the blob ${file.blobName} but differ (${twin.stats.size === file.size ? 'same size, different content' : `${twin.stats.size} and ${file.size} bytes`}). Keep the one the site should serve and remove the other.`,
+        ),
+      );
     }
-    if (twin.stats.size === file.size && (await md5OfFile(twin.absolute, signal)) === (await md5OfFile(file.absolutePath, signal))) continue; // the same file twice: sent once
-    yield {
-      type: 'finding',
-      finding: error(
-        'DUPLICATE_BLOB',
-        file.displayPath,
-        `${show(twin.absolute)} and ${file.displayPath} both become the blob ${file.blobName} but differ (${twin.stats.size === file.size ? 'same size, different content' : `${twin.stats.size} and ${file.size} bytes`}). Keep the one the site should serve and remove the other.`,
-      ),
-    };
   }
 }
 

@@ -1,4 +1,8 @@
-import type { ListedBlob } from '../azure/remote-source.js';
+import type { ListedBlob, RemoteSourceReader } from '../azure/remote-source.js';
+import type { Layout } from '../rules/layout-model.js';
+import type { Finding } from '../rules/finding.js';
+
+export type { ListedBlob };
 
 /** One file of the payload, as the scan found it and as it will be named remotely. */
 export interface PayloadFile {
@@ -19,8 +23,6 @@ export interface PayloadFile {
   dev: number;
   ino: number;
 }
-
-import type { Layout } from '../rules/layout-model.js';
 
 /** Where the two parts of a migration come from. */
 export interface PayloadSource extends RemotePayload {
@@ -61,6 +63,8 @@ export interface RemoteFile extends ListedBlob {
   blobName: string;
   /** Top-level folder of the blob name (the Xperience container). */
   container: string;
+  /** The opened source it comes from: the service copies the blob through its read URL; verify --hash downloads it. */
+  reader: RemoteSourceReader;
 }
 
 /** Where the two parts of a migration come from, plus containers already in Azure (see README "Media already in Azure"). */
@@ -74,4 +78,33 @@ export interface RemotePayload {
    * token besides Azure's public, US Government and China clouds (Azure Stack Hub, a private cloud).
    */
   storageEndpointSuffix?: string[];
+}
+
+/**
+ * One entry of a payload, whatever kind of source it comes from, named as it goes into the restore containers
+ * (the layout already applied): a local file the engine reads (`bacpac`, `storage`), or a blob of a remote
+ * container the storage service copies (`remote`).
+ */
+export type SourceEntry = PayloadFile | RemoteFile;
+
+/**
+ * What a source yields, in a deterministic order: its entries, what the rules said about them, and (remote
+ * sources) how many blobs no --map covers, just before the UNMAPPED warning that names a few.
+ */
+export type SourceEvent<Entry extends SourceEntry = SourceEntry> = { type: 'file'; file: Entry } | { type: 'finding'; finding: Finding } | { type: 'unmapped'; source: number; count: number };
+
+/** What every kind of source is handed for one pass over it. */
+export interface PassContext {
+  signal?: AbortSignal;
+  /** A path as the user sees it (relative to the working directory when below it). */
+  show: (absolute: string) => string;
+}
+
+/**
+ * One part of a payload: a migration folder (with --bacpac and --storage), a project folder read through its
+ * layout, or a remote container. Each pass walks or lists it again, streamed; nothing is held per file.
+ */
+export interface Source {
+  readonly kind: 'folder' | 'project' | 'remote';
+  events(context: PassContext): AsyncIterable<SourceEvent>;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBacpac } from '../../src/bacpac/index.js';
 import { checkEnvironment, rehearse, type RehearseEvent } from '../../src/operations/rehearse.js';
-import { payloadFiles } from '../../src/operations/payload-files.js';
+import { openPayload } from '../../src/source/payload.js';
 import { startPortalEmulator } from '../../src/portal/emulator/start.js';
 import { writeTree } from '../support/tree.js';
 import { createHash } from 'node:crypto';
@@ -125,7 +125,7 @@ describe('rehearse (in process)', () => {
       await put('default', 'changed.txt', 'other');
       await put('default', 'stray.txt', 'x');
       await put('media', 'missing.txt/', 'a name with a slash after it is another blob');
-      const check = await checkEnvironment(running, 'qa', payloadFiles({ dir }, {}));
+      const check = await checkEnvironment(running, 'qa', (await openPayload({ dir })).entries());
       expect(check).toEqual({ ok: false, checked: 3, missing: ['media/missing.txt'], extra: ['default/stray.txt', 'media/missing.txt/'], mismatched: ['default/changed.txt'] });
     } finally {
       await running.stop();

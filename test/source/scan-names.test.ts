@@ -3,7 +3,7 @@ import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPayload } from '../../src/operations/plan.js';
-import { scanPayload } from '../../src/source/scan.js';
+import { scanPayload } from '../../src/source/payload.js';
 import type { PayloadSource } from '../../src/source/types.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
 

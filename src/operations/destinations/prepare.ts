@@ -7,7 +7,7 @@ import type { SasPurpose } from '../../azure/sas.js';
 import type { PayloadSource } from '../../source/types.js';
 import { DEFAULT_CONCURRENCY } from '../../transfer/engine.js';
 import { planPayload } from '../plan.js';
-import { openRemoteSources, type RemoteSourceOptions } from '../remote.js';
+import { openSourcePayload, type RemoteSourceOptions } from '../remote.js';
 import { destination, resolveAccess } from './access.js';
 import { checkUnusedDestinations } from './unused.js';
 import { defaultStateDir, refuseStateDirInPayload } from './state-dir.js';
@@ -16,8 +16,9 @@ import type { Destinations, SetupOptions } from './types.js';
 export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
   const stateDir = defaultStateDir(source, options);
   await refuseStateDirInPayload(source, stateDir, options);
-  const remote = openRemoteSources(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1 });
-  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, remote, ...sourceListing(options) });
+  // Opened once: the plan and the run after it read the same sources, listed the same way.
+  const payload = await openSourcePayload(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1, ...sourceListing(options) });
+  const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, payload });
   options.onEvent?.({ type: 'planned', plan });
   if (!plan.ok) {
     const count = plan.errors.length;
@@ -40,7 +41,7 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
     }
   }
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
-  return { plan, db, storage, stateDir, remote };
+  return { plan, db, storage, stateDir, payload };
 }
 
 /** How a run lists its --storage-from sources: each page paced, retries and progress told as the same events as a destination's. */

@@ -2,7 +2,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../../errors.js';
-import { displayPath, hasLocalPart, STATE_DIR_NAME } from '../../source/scan.js';
+import { displayPath, hasLocalPart, STATE_DIR_NAME } from '../../source/payload.js';
 import type { PayloadSource } from '../../source/types.js';
 
 /** The journal folder: `--state-dir`, else `.kxp-restore` in the migration folder (or beside --storage / --bacpac). */

@@ -6,7 +6,7 @@ import type { ContainerShape } from '../../rules/container-role.js';
 import type { ContainerTarget } from '../../transfer/target.js';
 import type { RetryPolicy } from '../../transfer/pacer.js';
 import type { PlanReport } from '../plan.js';
-import type { RemoteSources } from '../remote.js';
+import type { Payload } from '../../source/payload.js';
 
 /** The options the setup steps (plan, SAS checks, locks, listing) share between upload and verify. */
 export interface SetupOptions {
@@ -88,8 +88,8 @@ export interface Destinations {
   db: ContainerSas | null;
   storage: ContainerSas | null;
   stateDir: string;
-  /** The --storage-from sources, opened; null without any. */
-  remote: RemoteSources | null;
+  /** What the run reads: every source of the payload, opened (--storage-from parsed, the layout resolved). */
+  payload: Payload;
 }
 
 /** A container ready for a run, with the (parsed, redactable) SAS it was opened with and what its listing says about its role. */

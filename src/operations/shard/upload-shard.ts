@@ -18,7 +18,7 @@ import { assertContainerRoles } from '../destinations/roles.js';
 import { defaultStateDir, refuseStateDirInPayload } from '../destinations/state-dir.js';
 import { openTargets } from '../destinations/targets.js';
 import type { Targets } from '../destinations/types.js';
-import { openRemoteSources, type RemoteSources } from '../remote.js';
+import { openContainerSources, type ContainerSource } from '../../source/remote.js';
 import { uploadResult, type UploadEvent, type UploadOptions, type UploadResult } from '../upload.js';
 import { partRoots } from './roots.js';
 import { localFiles, shardShare, type ShardShare } from './shard-files.js';
@@ -63,7 +63,7 @@ export async function uploadShard(source: PayloadSource, options: ShardUploadOpt
   const needs = { database: share.pieces.some(({ entry }) => entry.role === 'database'), storage: share.pieces.some(({ entry }) => entry.role === 'storage') };
   const stateDir = shardStateDir(defaultStateDir(source, options), options.shard);
   await refuseStateDirInPayload(source, stateDir, options);
-  const remote = share.pieces.some(({ entry }) => entry.kind === 'remote') ? openRemoteSources(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1 }) : null;
+  const remote = share.pieces.some(({ entry }) => entry.kind === 'remote') ? openContainerSources(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1 }) : [];
   const { db, storage, grantedBy } = await resolveAccess(needs, options, 'upload');
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   const destinations = { db, storage, stateDir };
@@ -98,7 +98,7 @@ export async function uploadShard(source: PayloadSource, options: ShardUploadOpt
   }
 }
 
-function* shardJobs(share: ShardShare, files: Map<number, PayloadFile>, remote: RemoteSources | null, targets: Targets): Generator<TransferJob> {
+function* shardJobs(share: ShardShare, files: Map<number, PayloadFile>, remote: readonly ContainerSource[], targets: Targets): Generator<TransferJob> {
   for (const { piece, entry } of share.pieces) {
     const target = entry.role === 'database' ? targets.db : targets.storage;
     if (!target) throw new KxpError('INTERNAL', `No container for ${entry.blob}.`);
@@ -108,7 +108,7 @@ function* shardJobs(share: ShardShare, files: Map<number, PayloadFile>, remote: 
       yield { file, target, blocks: piece.blocks && { first: piece.blocks.first, count: piece.blocks.count, blockSize: piece.blocks.blockSize } };
       continue;
     }
-    const reader = remote?.readers[entry.source];
+    const reader = remote[entry.source]?.reader;
     if (!reader) throw new KxpError('USAGE', `The manifest copies from --storage-from number ${entry.source + 1}, which this run does not name.`, { hint: 'Give every shard the same --storage-from URLs, in the same order, as the plan.' });
     yield {
       copy: { blobName: entry.blob, displayPath: `${reader.source.label}/${entry.sourceName}`, size: entry.size, md5: null, etag: entry.etag, readUrl: (signal?: AbortSignal) => reader.readUrl(entry.sourceName, signal) },

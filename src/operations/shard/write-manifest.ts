@@ -7,21 +7,20 @@ import type { PayloadSource } from '../../source/types.js';
 import { sampleFingerprint } from '../../fs/sample-fingerprint.js';
 import { writeManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import type { PlanReport } from '../plan.js';
-import { payloadFiles } from '../payload-files.js';
-import { NameClaims, scanRemoteSources, type RemoteSources } from '../remote.js';
+import type { Payload } from '../../source/payload.js';
+import { openSourcePayload } from '../remote.js';
 import { manifestPath, partRoots } from './roots.js';
 import { inOrder } from './in-order.js';
 import type { RetryPolicy } from '../../transfer/pacer.js';
 import { DEFAULT_BLOCK_SIZE } from '../../transfer/blocks.js';
-import { hasLocalPart } from '../../source/scan.js';
 import { KxpError } from '../../errors.js';
 
 export interface WriteManifestOptions {
   cwd?: string;
   /** Requested block size in bytes; every shard cuts large files by it. Default 8 MiB. */
   blockSize?: number;
-  /** The opened --storage-from sources, if any. */
-  remote?: RemoteSources | null;
+  /** The payload, opened (with its --storage-from sources); else opened from `source`. */
+  payload?: Payload;
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
 }
@@ -35,26 +34,19 @@ export async function writePayloadManifest(file: string, source: PayloadSource, 
   const roots = await partRoots(source, cwd);
   let files = 0;
   let bytes = 0;
+  const payload = options.payload ?? (await openSourcePayload(source, { cwd, retry: options.retry, signal: options.signal }));
   async function* entries(): AsyncGenerator<ManifestEntry> {
-    if (hasLocalPart(source)) {
-      const local = inOrder(payloadFiles(source, { signal: options.signal, cwd }), FINGERPRINTS_IN_FLIGHT, async (payloadFile): Promise<ManifestEntry> => {
-        const role = payloadFile.kind === 'bacpac' ? 'database' : 'storage';
-        const { size, fingerprint } = await sampleFingerprint(payloadFile.absolutePath);
-        return { kind: 'local', role, blob: payloadFile.blobName, size, path: manifestPath(roots, role, payloadFile.absolutePath), fingerprint };
-      });
-      for await (const entry of local) {
-        files += 1;
-        bytes += entry.size;
-        yield entry;
-      }
-    }
-    if (!options.remote) return;
-    for await (const event of scanRemoteSources(options.remote, new NameClaims(), { signal: options.signal, retry: options.retry })) {
-      if (event.type !== 'remote-file') continue;
-      const { file: blob } = event;
+    // Read again under the plan's rules (a source changed since stops here); local files fingerprinted a few at a time, in order.
+    const listed = inOrder(payload.entries({ signal: options.signal }), FINGERPRINTS_IN_FLIGHT, async (entry): Promise<ManifestEntry> => {
+      if (entry.kind === 'remote') return { kind: 'remote', role: 'storage', blob: entry.blobName, size: entry.size, source: entry.source, sourceName: entry.name, etag: entry.etag };
+      const role = entry.kind === 'bacpac' ? 'database' : 'storage';
+      const { size, fingerprint } = await sampleFingerprint(entry.absolutePath);
+      return { kind: 'local', role, blob: entry.blobName, size, path: manifestPath(roots, role, entry.absolutePath), fingerprint };
+    });
+    for await (const entry of listed) {
       files += 1;
-      bytes += blob.size;
-      yield { kind: 'remote', role: 'storage', blob: blob.blobName, size: blob.size, source: blob.source, sourceName: blob.name, etag: blob.etag };
+      bytes += entry.size;
+      yield entry;
     }
   }
   await writeManifest(

@@ -1,0 +1,233 @@
+/**
+ * The local walk, shared by the migration folder and the project folder, streaming, in a deterministic order.
+ *
+ * Case collisions are found without remembering every path: sibling names that are one name once
+ * normalised and case-folded (collisionKey) are grouped, and sibling folders of one group are walked as
+ * one merged folder, so two files collide exactly when they meet in the same group. Memory stays bounded by
+ * the largest single folder listing, whatever the size of the tree.
+ */
+import { constants, type Dirent } from 'node:fs';
+import { access, lstat, readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { error, warning } from '../rules/finding.js';
+import { blobNameLimitsProblem, collisionKey, containerNameProblem, hasUppercase, isNfc, isSystemFile, mapName, segmentProblem } from '../rules/names.js';
+import { finding, notLowercase, notNfc, notUtf8, otherEntryFinding, systemFileFinding, unreadableFinding, type Entry, type Located, type Show } from './local-entry.js';
+import type { PayloadFile, SourceEvent } from './types.js';
+
+type LocalEvent = SourceEvent<PayloadFile>;
+
+/** How many lstat calls run at once inside one folder. */
+const STAT_CONCURRENCY = 64;
+
+/** How storage names are mapped on the way, and whether OS clutter is sent: from the PayloadSource. */
+export interface Naming {
+  lowercase: boolean;
+  nfc: boolean;
+  includeSystemFiles: boolean;
+}
+
+/** The storage root: one folder per container, files below. */
+export async function* walkStorage(root: string, naming: Naming, show: Show, signal?: AbortSignal): AsyncGenerator<LocalEvent> {
+  const rootReal = await realpath(root);
+  const top = await listFolders([{ absolute: root, relative: '' }], rootReal, show);
+  yield* top.findings;
+  if (top.groups.length === 0) {
+    yield finding(warning('EMPTY_FOLDER', show(root), 'The storage folder is empty; no storage files will be uploaded.'));
+    return;
+  }
+  for (const group of top.groups) {
+    signal?.throwIfAborted();
+    const folders: Entry[] = [];
+    for (const entry of group) {
+      if (leftOut(entry, naming)) {
+        yield finding(systemFileFinding(entry, show));
+      } else if (entry.stats?.isFile()) {
+        yield finding(
+          error(
+            'OUTSIDE_CONTAINER',
+            show(entry.absolute),
+            `Files must sit inside a container folder (storage/<container>/…); move ${entry.name} into one, for example storage/default/${entry.name}.`,
+          ),
+        );
+      } else if (entry.stats?.isDirectory()) {
+        folders.push(entry);
+      } else {
+        const other = await otherEntryFinding(entry, rootReal, show);
+        if (other) yield finding(other);
+      }
+    }
+    if (folders.length === 0) continue;
+    for (const folder of folders) yield* containerNameFindings(folder, naming.lowercase, show);
+    yield* walkFolder(folders, rootReal, naming, show, signal);
+  }
+}
+
+function* containerNameFindings(folder: Entry, lowercase: boolean, show: Show): Generator<LocalEvent> {
+  const mapped = mapName(folder.name, lowercase);
+  if (hasUppercase(mapped)) {
+    yield finding(notLowercase(folder, show, 'folder'));
+    if (containerNameProblem(mapped.toLowerCase()) === null) return;
+  }
+  const problem = containerNameProblem(mapped.toLowerCase());
+  if (problem) {
+    yield finding(
+      error(
+        'CONTAINER_NAME',
+        show(folder.absolute),
+        `"${folder.name}" is not a valid container name: it ${problem}. Each top-level storage folder becomes a storage container; rename it to the container name of your Blob storage mapping (for example "default").`,
+      ),
+    );
+  }
+}
+
+/** Walks one (possibly merged) folder below a container, depth first, in name order. */
+export async function* walkFolder(folders: Entry[], rootReal: string, naming: Naming, show: Show, signal?: AbortSignal, skip?: (folder: Entry) => boolean): AsyncGenerator<LocalEvent> {
+  signal?.throwIfAborted();
+  const listing = await listFolders(folders, rootReal, show);
+  yield* listing.findings;
+  if (listing.groups.length === 0) {
+    for (const folder of folders) {
+      if (!listing.unreadable.has(folder.absolute)) {
+        yield finding(warning('EMPTY_FOLDER', show(folder.absolute), 'Empty folder: ignored (blob storage has no folders, only files).'));
+      }
+    }
+    return;
+  }
+  for (const group of listing.groups) {
+    yield* collisionFindings(group, show);
+    const subfolders: Entry[] = [];
+    for (const entry of group) {
+      if (leftOut(entry, naming)) {
+        yield finding(systemFileFinding(entry, show));
+        continue;
+      }
+      const segment = segmentProblem(entry.name);
+      if (segment) {
+        yield finding(error('BLOB_NAME', show(entry.absolute), `"${entry.name}" ${segment}; it cannot be part of a blob name. Rename it.`));
+      } else if (hasUppercase(entry.name) && !naming.lowercase) {
+        yield finding(notLowercase(entry, show, entry.stats?.isDirectory() ? 'folder' : 'file'));
+      }
+      if (!naming.nfc && !isNfc(entry.name)) yield finding(notNfc(entry, show));
+      if (entry.stats?.isDirectory()) {
+        if (!skip?.(entry)) subfolders.push(entry);
+      } else if (entry.stats?.isFile()) {
+        const file = storageFile(entry, naming, show);
+        // Segments were checked one by one on the way down; what is left are the limits of the whole name.
+        const problem = blobNameLimitsProblem(file.blobName);
+        if (problem) yield finding(error('BLOB_NAME', file.displayPath, `The blob name "${file.blobName}" ${problem}. Shorten the path.`));
+        yield { type: 'file', file };
+      } else {
+        const other = await otherEntryFinding(entry, rootReal, show);
+        if (other) yield finding(other);
+      }
+    }
+    if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, naming, show, signal, skip);
+  }
+}
+
+interface Listing {
+  /** Entries grouped by collision key (NFC, case-folded), groups in key order. */
+  groups: Entry[][];
+  findings: LocalEvent[];
+  unreadable: Set<string>;
+}
+
+/**
+ * Lists several folders as one, stats every entry (not following links) and groups names that are one name (collisionKey).
+ * Each folder must still resolve inside the payload: one swapped for a link since it was found is not listed.
+ */
+async function listFolders(folders: Located[], rootReal: string, show: Show): Promise<Listing> {
+  const findings: LocalEvent[] = [];
+  const unreadable = new Set<string>();
+  const entries: Entry[] = [];
+  for (const folder of folders) {
+    let dirents: Dirent[];
+    try {
+      const real = await realpath(folder.absolute);
+      if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+        unreadable.add(folder.absolute);
+        findings.push(finding(error('SYMLINK', show(folder.absolute), `This folder now leads to ${real}, outside the payload (it or a folder above it was swapped for a symbolic link); links are not followed. Put the real folder back.`)));
+        continue;
+      }
+      dirents = await readdir(folder.absolute, { withFileTypes: true });
+    } catch (cause) {
+      unreadable.add(folder.absolute);
+      findings.push(finding(unreadableFinding(show(folder.absolute), cause, 'folder')));
+      continue;
+    }
+    for (const dirent of dirents) {
+      const absolute = path.join(folder.absolute, dirent.name);
+      entries.push({ name: dirent.name, absolute, relative: folder.relative ? `${folder.relative}/${dirent.name}` : dirent.name, stats: null, statError: null });
+    }
+  }
+  for (let start = 0; start < entries.length; start += STAT_CONCURRENCY) {
+    await Promise.all(
+      entries.slice(start, start + STAT_CONCURRENCY).map(async (entry) => {
+        try {
+          entry.stats = await lstat(entry.absolute);
+          // lstat succeeds on files the process may not open; find those now rather than mid-upload.
+          if (entry.stats.isFile()) await access(entry.absolute, constants.R_OK);
+        } catch (cause) {
+          entry.statError = cause as NodeJS.ErrnoException;
+        }
+      }),
+    );
+  }
+  const byKey = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    if (entry.statError) {
+      findings.push(finding(notUtf8(entry, show) ?? unreadableFinding(show(entry.absolute), entry.statError, 'file')));
+      continue;
+    }
+    const key = collisionKey(entry.name);
+    const group = byKey.get(key);
+    if (group) group.push(entry);
+    else byKey.set(key, [entry]);
+  }
+  const groups = [...byKey.entries()].sort(([a], [b]) => compare(a, b)).map(([, group]) => group.sort((a, b) => compare(a.relative, b.relative)));
+  return { groups, findings, unreadable };
+}
+
+/** Entries of one group share a lowercased name; any file among them collides with the others. */
+function* collisionFindings(group: Entry[], show: Show): Generator<LocalEvent> {
+  if (group.length < 2) return;
+  const files = group.filter((entry) => !entry.stats?.isDirectory());
+  if (files.length === 0) return; // folders only: merged and walked as one, their files checked below
+  const names = group.map((entry) => show(entry.absolute));
+  yield finding(
+    error(
+      'CASE_COLLISION',
+      names[0] ?? '',
+      `${names.join(' and ')} are one name once Unicode-normalised (NFC) and case-folded, so one would overwrite the other (or be unreachable on a case-insensitive system). Rename or remove one of them (this is an error even with --lowercase).`,
+    ),
+  );
+}
+
+
+/** OS clutter (Thumbs.db, desktop.ini, .DS_Store, ._*) is left out unless --include-system-files. */
+function leftOut(entry: Entry, naming: Naming): boolean {
+  return !naming.includeSystemFiles && entry.stats?.isFile() === true && isSystemFile(entry.name);
+}
+
+function storageFile(entry: Entry, naming: Naming, show: Show): PayloadFile {
+  const blobName = mapName(entry.relative, naming.lowercase, naming.nfc);
+  const container = blobName.slice(0, blobName.indexOf('/'));
+  return {
+    kind: 'storage',
+    absolutePath: entry.absolute,
+    displayPath: show(entry.absolute),
+    sourceName: entry.relative,
+    blobName,
+    container,
+    size: entry.stats?.size ?? 0,
+    mtimeMs: entry.stats?.mtimeMs ?? 0,
+    dev: entry.stats?.dev ?? 0,
+    ino: entry.stats?.ino ?? 0,
+  };
+}
+
+/** Code-unit order: stable across locales, like blob listings. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
