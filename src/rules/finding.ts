@@ -24,6 +24,8 @@ export type FindingCode =
   | 'SPECIAL_FILE'
   /** A remote source blob that no --map prefix covers: skipped, counted, with examples. */
   | 'UNMAPPED'
+  /** A --map whose source prefix starts no blob of any --storage-from (often the case differs). */
+  | 'MAP_UNMATCHED'
   /** The bacpac is not an Xperience database (no CMSDBVersion), so its version cannot be compared with anything. */
   | 'NOT_XPERIENCE'
   // deployment package (`package check`, `--package`)

@@ -17,7 +17,7 @@ import { FolderSource } from './folder.js';
 import { displayPath } from './local-entry.js';
 import { ProjectSource } from './project.js';
 import { openContainerSources, type ContainerSource, type OpenRemoteOptions } from './remote.js';
-import type { PayloadFile, PayloadSource, Source, SourceEntry, SourceEvent } from './types.js';
+import type { MapUsage, PayloadFile, PayloadSource, Source, SourceEntry, SourceEvent } from './types.js';
 
 export { displayPath } from './local-entry.js';
 export { STATE_DIR_NAME } from './folder.js';
@@ -97,18 +97,19 @@ export class Payload {
     const remote = this.remotes.length > 0;
     // Local and remote names share one set of claims, so a source blob cannot overwrite a local file.
     const claims = remote ? new NameClaims() : null;
-    let files = 0;
+    // Per --map source prefix: starts no blob in the sources listed so far (and a near match).
+    let unmatchedMaps: Map<string, { to: string; near: string | null }> | null = null;
     // A misnamed database file or storage folder makes a payload with a problem, not an empty one.
     let localFiles = 0;
     for (const source of this.sources) {
       for await (const event of source.events({ signal: options.signal, show })) {
+        if (event.type === 'unmapped') unmatchedMaps = stillUnmatched(unmatchedMaps, event);
         if (event.type !== 'file') {
           if (event.type === 'finding' && source.kind !== 'remote' && (event.finding.code === 'BACPAC_NAME' || event.finding.code === 'STORAGE_NAME')) localFiles++;
           yield event;
           continue;
         }
         const file = event.file;
-        files++;
         if (file.kind !== 'remote') localFiles++;
         if (file.kind === 'bacpac') {
           yield event;
@@ -122,10 +123,7 @@ export class Payload {
     }
     if (!remote && localFiles === 0) yield { type: 'finding', finding: emptyLocal(show(this.emptyAt)) };
     for (const found of check?.finish() ?? []) yield { type: 'finding', finding: found };
-    if (remote && files === 0) {
-      const labels = this.remotes.map((source) => source.reader.source.label).join(', ');
-      yield { type: 'finding', finding: error('EMPTY', labels, 'Nothing to copy: the sources list no blob that a --map covers. Check the URLs and the --map prefixes.') };
-    }
+    for (const [from, { to, near }] of unmatchedMaps ?? []) yield { type: 'finding', finding: mapUnmatched(from, to, near, this.remotes) };
   }
 
   /**
@@ -141,8 +139,22 @@ export class Payload {
   }
 }
 
+/** The maps that start no blob of any source listed so far: those of every source before, less those this one matched. */
+function stillUnmatched(before: Map<string, { to: string; near: string | null }> | null, usage: MapUsage): Map<string, { to: string; near: string | null }> {
+  const now = new Map(usage.unmatched.map(({ from, to, near }) => [from, { to, near: near ?? before?.get(from)?.near ?? null }]));
+  if (before !== null) for (const from of now.keys()) if (!before.has(from)) now.delete(from);
+  return now;
+}
+
+function mapUnmatched(from: string, to: string, near: string | null, remotes: readonly ContainerSource[]): Finding {
+  const labels = remotes.map((source) => source.reader.source.label).join(', ');
+  const suggestion = near === null ? 'Check the prefix against the source blob names (a listing shows them).' : `Blob names start with "${near}": did you mean --map '${near}=${to}'?`;
+  return error('MAP_UNMATCHED', labels, `--map '${from}=${to}' matches no blob of ${labels} (prefixes are case-sensitive). ${suggestion}`);
+}
+
+/** A finding at transfer time: the run stops, with the finding's code named. */
 function sourceChanged(finding: Finding): KxpError {
-  return new KxpError('SOURCE_CHANGED', `The payload changed after the check: ${finding.message}`, {
+  return new KxpError('SOURCE_CHANGED', `The payload changed after the check: ${finding.message} (${finding.code})`, {
     path: finding.path,
     hint: 'The run stopped there. Fix it (`kxp-restore plan` lists every problem) and run the same command again: what was sent is kept.',
     exitCode: 1,

@@ -80,7 +80,14 @@ export class ContainerSource implements Source {
     const containersSeen = new Set<string>();
     const unmapped: string[] = [];
     let unmappedCount = 0;
+    let mappedCount = 0;
+    // Each --map prefix that starts no blob yet, with a blob name that starts with it in another case.
+    const unmatched = new Map(maps.map((map) => [map, { lower: map.from.toLowerCase(), near: null as string | null }]));
     for await (const blob of listBlobs(this.reader, listing, context.signal)) {
+      for (const [map, usage] of unmatched) {
+        if (blob.name.startsWith(map.from)) unmatched.delete(map);
+        else if (usage.near === null && blob.name.slice(0, map.from.length).toLowerCase() === usage.lower) usage.near = blob.name.slice(0, map.from.length);
+      }
       const mapped = mapSourceName(blob.name, maps);
       if (mapped === null) {
         if (unmapped.length < UNMAPPED_EXAMPLES) unmapped.push(blob.name);
@@ -93,11 +100,12 @@ export class ContainerSource implements Source {
       const slash = blobName.indexOf('/');
       const container = slash < 0 ? '' : blobName.slice(0, slash);
       for (const finding of nameFindings(blob.name, blobName, container, displayPath, containersSeen)) yield { type: 'finding', finding };
+      mappedCount++;
       yield { type: 'file', file: { ...blob, kind: 'remote', source: this.index, displayPath, blobName, container, reader: this.reader } };
     }
+    yield { type: 'unmapped', source: this.index, count: unmappedCount, unmatched: [...unmatched].map(([map, usage]) => ({ from: map.from, to: map.to, near: usage.near })) };
     if (unmappedCount > 0) {
       const more = unmappedCount > unmapped.length ? `, … (${unmappedCount - unmapped.length} more)` : '';
-      yield { type: 'unmapped', source: this.index, count: unmappedCount };
       yield {
         type: 'finding',
         finding: warning(
@@ -106,6 +114,11 @@ export class ContainerSource implements Source {
           `${unmappedCount} source blob${unmappedCount === 1 ? '' : 's'} match no --map prefix and are skipped: ${unmapped.map((name) => `"${name}"`).join(', ')}${more}. Add a --map for them if they belong to the restore.`,
         ),
       };
+    }
+    // A source that adds nothing to the restore is a wrong URL, prefix or --map, never what was meant.
+    if (mappedCount === 0) {
+      const why = unmappedCount > 0 ? `none of its ${unmappedCount} blob${unmappedCount === 1 ? '' : 's'} matches a --map prefix` : `it lists no blob${this.reader.source.prefix ? ` under "${this.reader.source.prefix}"` : ''}`;
+      yield { type: 'finding', finding: error('EMPTY', label, `Nothing to copy from ${label}: ${why}. Check the URL and the --map prefixes.`) };
     }
   }
 }

@@ -88,10 +88,21 @@ export interface RemotePayload {
 export type SourceEntry = PayloadFile | RemoteFile;
 
 /**
- * What a source yields, in a deterministic order: its entries, what the rules said about them, and (remote
- * sources) how many blobs no --map covers, just before the UNMAPPED warning that names a few.
+ * What a source yields, in a deterministic order: its entries and what the rules said about them; a remote
+ * source ends with how its names met --map: blobs no prefix covers, prefixes that start no blob.
  */
-export type SourceEvent<Entry extends SourceEntry = SourceEntry> = { type: 'file'; file: Entry } | { type: 'finding'; finding: Finding } | { type: 'unmapped'; source: number; count: number };
+export type SourceEvent<Entry extends SourceEntry = SourceEntry> = { type: 'file'; file: Entry } | { type: 'finding'; finding: Finding } | MapUsage;
+
+/** How one remote source's listing met the --map prefixes. */
+export interface MapUsage {
+  type: 'unmapped';
+  /** The source's place in the order given. */
+  source: number;
+  /** Blobs no --map covers (skipped). */
+  count: number;
+  /** The --map source prefixes that start none of its blobs, each with the case-insensitive near match found, if any. */
+  unmatched: Array<{ from: string; to: string; near: string | null }>;
+}
 
 /** What every kind of source is handed for one pass over it. */
 export interface PassContext {

@@ -70,7 +70,9 @@ describe('one source model: each kind yields the same entries', () => {
     for (const [name, body] of Object.entries(FILES)) await container.getBlockBlobClient(`MySite/${name}`).upload(body, Buffer.byteLength(body));
     const remote: PayloadSource = { storageFrom: [sourceUrl], map: ['MySite/=default/'], bacpac, layoutFile, lowercase: true };
 
-    const [a, b, c] = await Promise.all([folder, fromProject, remote].map(async (source) => pass(await openPayload(source, { cwd: root }))));
+    const a = await pass(await openPayload(folder, { cwd: root }));
+    const b = await pass(await openPayload(fromProject, { cwd: root }));
+    const c = await pass(await openPayload(remote, { cwd: root }));
     expect(a.entries).toEqual([
       { kind: 'bacpac', blobName: 'db.bacpac', container: null, size: BACPAC.length, bytes: BACPAC },
       { kind: 'storage', blobName: 'default/assets/contentitems/ab/photo.png', container: 'default', size: 7, bytes: 'a photo' },
