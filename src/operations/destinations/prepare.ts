@@ -31,7 +31,7 @@ export async function prepareDestinations(source: PayloadSource, options: SetupO
   await checkUnusedDestinations({ database: needsDb, storage: needsStorage }, options);
   const { db, storage, grantedBy } = await resolveAccess({ database: needsDb, storage: needsStorage }, options, purpose);
   // Copying a container onto itself (or the database container into the storage one) is a mix-up of URLs.
-  for (const reader of remote?.readers ?? []) {
+  for (const { reader } of payload.remotes) {
     const same = [storage, db].find((sas) => sas && sas.endpoint.toLowerCase() === reader.source.endpoint.toLowerCase() && sas.container === reader.source.container);
     if (same) {
       throw new KxpError('USAGE', `The --storage-from source ${reader.source.label} is the restore's own ${same === storage ? 'storage' : 'database'} container; nothing was sent.`, {
