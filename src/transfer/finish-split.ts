@@ -10,7 +10,7 @@ import { statusOf } from '../azure/errors.js';
 import { compositeMd5 } from '../fs/file-hash.js';
 import { KxpError } from '../errors.js';
 import { BLOCK_ID_BYTES, layoutFor } from './blocks.js';
-import { contentTypeOf } from './engine.js';
+import { contentTypeOf } from './file-upload.js';
 import { paced, type RetryPolicy } from './pacer.js';
 
 export const COMPOSITE_MD5_KEY = 'kxpblockmd5';
