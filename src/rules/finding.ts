@@ -13,6 +13,8 @@ export type FindingCode =
   /** Thumbs.db, desktop.ini, .DS_Store, ._*: left out unless --include-system-files. */
   | 'SYSTEM_FILE'
   | 'CONTAINER_NAME'
+  /** kxp-restore's own state folder (.kxp-restore) at the top of a storage folder: never uploaded, never a container. */
+  | 'STATE_FOLDER'
   | 'OUTSIDE_CONTAINER'
   | 'BLOB_NAME'
   | 'SYMLINK'

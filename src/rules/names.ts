@@ -7,6 +7,8 @@ export const MAX_BLOB_NAME_LENGTH = 1024;
 /** Azure's limit on path segments in a blob name. */
 export const MAX_BLOB_SEGMENTS = 254;
 export const DATABASE_BLOB_NAME = 'db.bacpac';
+/** kxp-restore's own folder (journals, locks) by default; never part of the payload, never a container. */
+export const STATE_DIR_NAME = '.kxp-restore';
 
 const containerPattern = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
 const storageAccountPattern = /^[a-z0-9]{3,24}$/;

@@ -6,13 +6,12 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { error, warning } from '../rules/finding.js';
-import { DATABASE_BLOB_NAME } from '../rules/names.js';
+import { DATABASE_BLOB_NAME, STATE_DIR_NAME } from '../rules/names.js';
 import { finding, quotedPath, requireKind, shownName, symlinkFinding, type Show } from './local-entry.js';
 import type { PassContext, PayloadFile, Source, SourceEvent } from './types.js';
 import { compare, walkStorage, type Naming } from './walk.js';
 
-/** The folder the journal lives in by default; never part of the payload. */
-export const STATE_DIR_NAME = '.kxp-restore';
+export { STATE_DIR_NAME };
 const STORAGE_DIR_NAME = 'storage';
 
 type LocalEvent = SourceEvent<PayloadFile>;

@@ -9,8 +9,8 @@
 import { constants, type Dirent } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { error, warning } from '../rules/finding.js';
-import { blobNameLimitsProblem, collisionKey, containerNameProblem, hasUppercase, isNfc, isSystemFile, mapName, segmentProblem } from '../rules/names.js';
+import { error, warning, type Finding } from '../rules/finding.js';
+import { blobNameLimitsProblem, collisionKey, containerNameProblem, hasUppercase, isNfc, isSystemFile, mapName, segmentProblem, STATE_DIR_NAME } from '../rules/names.js';
 import { finding, notLowercase, notNfc, notUtf8, otherEntryFinding, systemFileFinding, unreadableFinding, type Entry, type Located, type Show } from './local-entry.js';
 import type { PayloadFile, SourceEvent } from './types.js';
 
@@ -41,6 +41,8 @@ export async function* walkStorage(root: string, naming: Naming, show: Show, sig
     for (const entry of group) {
       if (leftOut(entry, naming)) {
         yield finding(systemFileFinding(entry, show));
+      } else if (entry.name === STATE_DIR_NAME && entry.stats?.isDirectory()) {
+        yield finding(stateFolderFinding(entry, root, show));
       } else if (entry.stats?.isFile()) {
         yield finding(
           error(
@@ -60,6 +62,16 @@ export async function* walkStorage(root: string, naming: Naming, show: Show, sig
     for (const folder of folders) yield* containerNameFindings(folder, naming.lowercase, show);
     yield* walkFolder(folders, rootReal, naming, show, signal);
   }
+}
+
+/** The journal of an earlier run given `--storage …/storage/<container>`: its local paths and lock must not become blobs. */
+function stateFolderFinding(folder: Entry, root: string, show: Show): Finding {
+  const beside = path.join(path.dirname(root), STATE_DIR_NAME);
+  return error(
+    'STATE_FOLDER',
+    show(folder.absolute),
+    `${STATE_DIR_NAME} is kxp-restore's own state folder (resume journals and locks of an earlier run, left there by a --storage that named a container folder), not a container; it is never uploaded. Move it out of the storage folder, to ${show(beside)} where runs keep it now, or delete it once no run uses it.`,
+  );
 }
 
 function* containerNameFindings(folder: Entry, lowercase: boolean, show: Show): Generator<LocalEvent> {

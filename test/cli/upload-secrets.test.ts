@@ -19,7 +19,7 @@ describe('SAS signatures never leak', () => {
     const url = await remote.containerUrl();
     const signature = new URL(url).searchParams.get('sig') ?? '';
     expect(signature.length).toBeGreaterThan(20);
-    const state = path.join(dir, 'state');
+    const state = path.join(await tempDir(), 'state');
     const common = ['--storage-sas-url', url, '--state-dir', state, '--block-size', '0.25', '--concurrency', '2'];
     const outputs: CliResult[] = [];
 

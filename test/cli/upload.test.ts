@@ -132,7 +132,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
   it('refuses a state folder it cannot make with exit 2, naming it, before any request', async () => {
     const dir = await payload();
     const url = await container();
-    const notAFolder = path.join(dir, 'files.url');
+    const notAFolder = path.join(await tempDir(), 'files.url');
     await writeFile(notAFolder, 'a file where the state folder would go');
     const before = remote.proxy.bytesUp;
     const result = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', path.join(notAFolder, 'state'), '--no-progress']);

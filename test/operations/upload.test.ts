@@ -76,20 +76,20 @@ describe('uploadPayload and verifyPayload against Azurite', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/big.bin': randomBytes(2 * 1024 * 1024), 'storage/default/small.txt': 'small' });
     const urls = await containers();
-    const options = { storageSasUrl: urls.storageSasUrl, blockSizeMiB: 0.25, stateDir: path.join(dir, 'state') };
+    const options = { storageSasUrl: urls.storageSasUrl, blockSizeMiB: 0.25, stateDir: path.join(dir, '.kxp-restore', 'elsewhere') };
     expect(await uploadPayload({ dir }, options)).toMatchObject({ ok: true, bytes: { sent: 2 * 1024 * 1024 + 5 } });
-    await rm(path.join(dir, 'state'), { recursive: true });
+    await rm(path.join(dir, '.kxp-restore', 'elsewhere'), { recursive: true });
     expect(await uploadPayload({ dir }, options)).toMatchObject({ ok: true, files: { skipped: 2, uploaded: 0 }, bytes: { sent: 0 } });
 
     // Blocks staged but never committed (a run stopped before Put Block List), journal lost: only the rest is sent.
     const client = new ContainerClient(urls.storageSasUrl);
     await client.getBlockBlobClient('default/big.bin').delete();
     const controller = new AbortController();
-    await rm(path.join(dir, 'state'), { recursive: true });
+    await rm(path.join(dir, '.kxp-restore', 'elsewhere'), { recursive: true });
     await expect(
       uploadPayload({ dir }, { ...options, concurrency: 1, signal: controller.signal, onEvent: (event) => event.type === 'file-progress' && event.bytesDone >= 1024 * 1024 && controller.abort() }),
     ).rejects.toMatchObject({ code: 'ABORTED' });
-    await rm(path.join(dir, 'state'), { recursive: true });
+    await rm(path.join(dir, '.kxp-restore', 'elsewhere'), { recursive: true });
     const resumed = await uploadPayload({ dir }, options);
     expect(resumed).toMatchObject({ ok: true, files: { uploaded: 1, skipped: 1 } });
     expect(resumed.bytes.sent).toBeLessThanOrEqual(1024 * 1024);
