@@ -7,21 +7,19 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { openManifest } from '../transfer/manifest.js';
 import { entryKey, shardShare } from '../operations/shard/shard-files.js';
-import { ExitCode, KxpError, toKxpError } from '../errors.js';
+import { ExitCode, KxpError } from '../errors.js';
 import { finishShards } from '../operations/shard/finish.js';
 import { shardStatus } from '../operations/shard/status.js';
-import { uploadShard } from '../operations/shard/upload-shard.js';
+import { uploadShard, type ShardUploadEvent } from '../operations/shard/upload-shard.js';
+import { runWithUploadDisplay } from './upload-display.js';
 import { jsonText } from '../report/escape.js';
-import { errorJson, formatError } from '../report/errors.js';
-import { createTransferProgress } from '../report/progress.js';
 import { renderFinishResult, renderShardShare, renderShardStatus } from '../report/shard.js';
-import { renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
+import { renderDestinations } from '../report/upload.js';
 import { shardFromEnvironment, type ShardSpec } from '../transfer/shard-assign.js';
 import { resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber } from './parse.js';
 import { payloadSourceFromArgs, remoteResumeEnvironment, type SourceArgs } from './source-options.js';
-import type { ProgressSnapshot } from '../transfer/events.js';
 
 export interface ShardSliceArgs {
   manifest?: string;
@@ -90,38 +88,21 @@ export async function runShardedUpload(args: UploadLikeArgs, ctx: CliContext, re
     return;
   }
   const shard = shardOf(args, ctx);
-  const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
-  let last: ProgressSnapshot | undefined;
-  const started = Date.now();
-  try {
-    const result = await uploadShard(source, {
-      ...common,
-      manifest,
-      shard,
-      concurrency: args.concurrency,
-      maxConcurrency: args['max-concurrency'],
-      onEvent: (event) => {
-        if (event.type === 'shard') {
-          if (!args.quiet) ctx.stderr.write(renderShardShare(event));
-          return;
-        }
-        if (event.type === 'progress') last = event.progress;
-        if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
-        if (event.type === 'lock-taken-over') ctx.stderr.write(renderLockTakenOver(event));
-        progress.handle(event);
-      },
-    });
-    progress.stop();
-    ctx.stdout.write(args.json ? jsonText(result) + '\n' : renderUploadResult(result));
-    ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
-  } catch (thrown) {
-    progress.stop();
-    const error = toKxpError(thrown);
-    if (args.json) ctx.stdout.write(jsonText(stoppedUploadJson(last, [errorJson(error)], Date.now() - started)) + '\n');
-    if (error.exitCode !== ExitCode.resumable) throw error;
-    ctx.stderr.write(formatError(error) + renderResumeCommand(resumeWords(args, urls), [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)]));
-    ctx.setExitCode(error.exitCode);
-  }
+  await runWithUploadDisplay<ShardUploadEvent>(
+    ctx,
+    {
+      json: args.json,
+      progress: args.progress,
+      quiet: args.quiet,
+      resume: () => ({ words: resumeWords(args, urls), environment: [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)] }),
+    },
+    (onEvent) => uploadShard(source, { ...common, manifest, shard, concurrency: args.concurrency, maxConcurrency: args['max-concurrency'], onEvent }),
+    (event) => {
+      if (event.type !== 'shard') return false;
+      if (!args.quiet) ctx.stderr.write(renderShardShare(event));
+      return true;
+    },
+  );
 }
 
 /** The shard words of a resume command. */

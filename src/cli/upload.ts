@@ -1,12 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { ExitCode, toKxpError } from '../errors.js';
 import type { PlanReport } from '../operations/plan.js';
-import { uploadPayload, type UploadEvent } from '../operations/upload.js';
+import { uploadPayload } from '../operations/upload.js';
 import { jsonText } from '../report/escape.js';
-import { errorJson, formatError } from '../report/errors.js';
 import { findingJson, renderFindings } from '../report/findings.js';
-import { createTransferProgress } from '../report/progress.js';
-import { renderUnusedDestination, renderDestinations, renderLockTakenOver, renderResumeCommand, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
+import { stoppedUploadJson } from '../report/upload.js';
+import { runWithUploadDisplay } from './upload-display.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
 import type { CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
@@ -89,52 +87,42 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
       }
       const source = await payloadSourceFromArgs(args, ctx);
       const urls = await resolveAccess(args, ctx);
-      const progress = createTransferProgress(ctx.stderr, { progress: args.progress, quiet: args.quiet });
-      let last: Extract<UploadEvent, { type: 'progress' }>['progress'] | undefined;
       let planWarnings: PlanReport['warnings'] = [];
       const started = Date.now();
-      try {
-        const result = await uploadPayload(source, {
-          dbSasUrl: urls.dbSasUrl,
-          storageSasUrl: urls.storageSasUrl,
-          getAccess: urls.getAccess,
-          allowMixedDestinations: args['allow-mixed-destinations'],
-          packagePath: args.package,
-          concurrency: args.concurrency,
-          maxConcurrency: args['max-concurrency'],
-          blockSizeMiB: args['block-size'],
-          deep: args.deep,
-          stateDir: args['state-dir'],
-          tenantId: args['tenant-id'],
-          cwd: ctx.cwd,
-          env: ctx.env,
-          signal: ctx.signal,
-          onEvent: (event) => {
-            if (event.type === 'progress') last = event.progress;
-            if (event.type === 'planned') {
-              planWarnings = event.plan.warnings;
-              reportPlan(ctx, event.plan, { json: args.json, quiet: args.quiet }, started);
-            }
-            if (event.type === 'unused-destination') ctx.stderr.write(renderUnusedDestination(event));
-            if (event.type === 'destinations') ctx.stderr.write(renderDestinations(event, 'Uploading to'));
-            if (event.type === 'lock-taken-over') ctx.stderr.write(renderLockTakenOver(event));
-            progress.handle(event);
-          },
-        });
-        progress.stop();
-        ctx.stdout.write(args.json ? jsonText(result) + '\n' : renderUploadResult(result));
-        ctx.setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
-      } catch (thrown) {
-        progress.stop();
-        const error = toKxpError(thrown);
-        if (args.json && error.code !== 'VALIDATION_FAILED') {
-          ctx.stdout.write(jsonText(stoppedUploadJson(last, [errorJson(error)], Date.now() - started, planWarnings)) + '\n');
-        }
-        if (error.exitCode !== ExitCode.resumable) throw error;
-        // The error first, then how to resume: the last thing on screen is what to do next.
-        ctx.stderr.write(formatError(error) + renderResumeCommand(resumeArgs(args, urls), [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)]));
-        ctx.setExitCode(error.exitCode);
-      }
+      await runWithUploadDisplay(
+        ctx,
+        {
+          json: args.json,
+          progress: args.progress,
+          quiet: args.quiet,
+          planWarnings: () => planWarnings,
+          resume: () => ({ words: resumeArgs(args, urls), environment: [...resumeEnvironment(urls), ...remoteResumeEnvironment(args)] }),
+        },
+        (onEvent) =>
+          uploadPayload(source, {
+            dbSasUrl: urls.dbSasUrl,
+            storageSasUrl: urls.storageSasUrl,
+            getAccess: urls.getAccess,
+            allowMixedDestinations: args['allow-mixed-destinations'],
+            packagePath: args.package,
+            concurrency: args.concurrency,
+            maxConcurrency: args['max-concurrency'],
+            blockSizeMiB: args['block-size'],
+            deep: args.deep,
+            stateDir: args['state-dir'],
+            tenantId: args['tenant-id'],
+            cwd: ctx.cwd,
+            env: ctx.env,
+            signal: ctx.signal,
+            onEvent,
+          }),
+        (event) => {
+          if (event.type !== 'planned') return false;
+          planWarnings = event.plan.warnings;
+          reportPlan(ctx, event.plan, { json: args.json, quiet: args.quiet }, started);
+          return false;
+        },
+      );
     },
   };
 }

@@ -9,14 +9,11 @@ import type { Payload } from '../source/payload.js';
 import type { PayloadSource } from '../source/types.js';
 import { blockSizeFromMiB } from '../transfer/blocks.js';
 import type { ConcurrencyRange } from '../transfer/concurrency.js';
-import { runTransfer, type TransferJob } from '../transfer/engine.js';
+import type { TransferJob } from '../transfer/engine.js';
+import { sendToDestinations } from './destinations/send.js';
 import type { ContainerTarget } from '../transfer/target.js';
 import type { ProgressSnapshot, TransferEvent } from '../transfer/events.js';
-import { explainRefusal } from './destinations/access.js';
-import { lockDestinations } from './destinations/locks.js';
 import { prepareDestinations } from './destinations/prepare.js';
-import { assertContainerRoles } from './destinations/roles.js';
-import { openTargets } from './destinations/targets.js';
 import type { SetupEvent, SetupOptions } from './destinations/types.js';
 
 export interface UploadOptions extends Omit<SetupOptions, 'onEvent'> {
@@ -61,42 +58,19 @@ export async function uploadPayload(source: PayloadSource, options: UploadOption
   checkConcurrency(options);
   const destinations = await prepareDestinations(source, options, 'upload');
   const { plan } = destinations;
-  // One run per container: a second run of the same folder would send the same data again and interleave the journal.
-  const locks = await lockDestinations(destinations, options);
-  let sending = false;
-  try {
-    const targets = await openTargets(destinations, options);
-    try {
-      assertContainerRoles(targets);
-      await Promise.all([targets.db?.journal.recordRole('database'), targets.storage?.journal.recordRole('storage')]);
-      const copies = plan.remote.reduce((sum, part) => ({ files: sum.files + part.files, bytes: sum.bytes + part.bytes }), { files: 0, bytes: 0 });
-      if (copies.files > 0) options.onEvent?.({ type: 'copying', sources: plan.remote.map((part) => part.label), ...copies });
-      const items = transferItems(destinations.payload, targets, options);
-      sending = true;
-      const result = await runTransfer(items, {
-        totals: { files: plan.totals.files, bytes: plan.totals.bytes },
-        largestFile: plan.largest[0]?.bytes ?? 0,
-        concurrency: options.concurrency,
-        maxConcurrency: options.maxConcurrency,
-        blockSize,
-        deep: options.deep,
-        retry: options.retry,
-        signal: options.signal,
-        onEvent: (event) => {
-          // The connection pools follow the number of requests in flight.
-          if (event.type === 'concurrency') for (const target of [targets.db, targets.storage]) target?.pool.resize(event.new);
-          options.onEvent?.(event);
-        },
-      });
-      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, plan.warnings), ...unlistedOf(plan.omitted), concurrency: result.concurrency };
-    } finally {
-      await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
-    }
-  } catch (thrown) {
-    throw explainRefusal(thrown, destinations, sending);
-  } finally {
-    await Promise.all(locks.map((lock) => lock.release()));
-  }
+  const result = await sendToDestinations(destinations, options, async (targets) => {
+    await Promise.all([targets.db?.journal.recordRole('database'), targets.storage?.journal.recordRole('storage')]);
+    const copies = plan.remote.reduce((sum, part) => ({ files: sum.files + part.files, bytes: sum.bytes + part.bytes }), { files: 0, bytes: 0 });
+    if (copies.files > 0) options.onEvent?.({ type: 'copying', sources: plan.remote.map((part) => part.label), ...copies });
+    return {
+      items: transferItems(destinations.payload, targets, options),
+      totals: { files: plan.totals.files, bytes: plan.totals.bytes },
+      largestFile: plan.largest[0]?.bytes ?? 0,
+      blockSize,
+      deep: options.deep,
+    };
+  });
+  return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started, plan.warnings), ...unlistedOf(plan.omitted), concurrency: result.concurrency };
 }
 
 function checkConcurrency(options: Pick<UploadOptions, 'concurrency' | 'maxConcurrency'>): void {

@@ -9,14 +9,12 @@ import path from 'node:path';
 import { errorJson, KxpError } from '../../errors.js';
 import type { PayloadSource } from '../../source/types.js';
 import { blockSizeFromMiB } from '../../transfer/blocks.js';
-import { runTransfer, type TransferJob } from '../../transfer/engine.js';
+import type { TransferJob } from '../../transfer/engine.js';
+import { sendToDestinations } from '../destinations/send.js';
 import { openManifest } from '../../transfer/manifest.js';
 import type { ShardSpec } from '../../transfer/shard-assign.js';
-import { destination, explainRefusal, resolveAccess } from '../destinations/access.js';
-import { lockDestinations } from '../destinations/locks.js';
-import { assertContainerRoles } from '../destinations/roles.js';
+import { destination, resolveAccess } from '../destinations/access.js';
 import { defaultStateDir, refuseStateDirInPayload } from '../destinations/state-dir.js';
-import { openTargets } from '../destinations/targets.js';
 import type { Targets } from '../destinations/types.js';
 import { openContainerSources, type ContainerSource } from '../../source/remote.js';
 import { uploadResult, type UploadEvent, type UploadOptions, type UploadResult } from '../upload.js';
@@ -67,35 +65,14 @@ export async function uploadShard(source: PayloadSource, options: ShardUploadOpt
   const { db, storage, grantedBy } = await resolveAccess(needs, options, 'upload');
   options.onEvent?.({ type: 'destinations', db: db && destination(db), storage: storage && destination(storage), grantedBy });
   const destinations = { db, storage, stateDir };
-  const locks = await lockDestinations(destinations, options, `shard-${options.shard.index}-of-${options.shard.count}`);
-  let sending = false;
-  try {
-    const targets = await openTargets(destinations, options);
-    try {
-      assertContainerRoles(targets);
-      sending = true;
-      const result = await runTransfer(shardJobs(share, files, remote, targets), {
-        totals: { files: summary.files, bytes: summary.bytes },
-        largestFile: share.pieces.reduce((largest, { entry }) => Math.max(largest, entry.kind === 'local' ? entry.size : 0), 0),
-        concurrency: options.concurrency,
-        maxConcurrency: options.maxConcurrency,
-        blockSize: manifest.header.blockSize,
-        retry: options.retry,
-        signal: options.signal,
-        onEvent: (event) => {
-          if (event.type === 'concurrency') for (const target of [targets.db, targets.storage]) target?.pool.resize(event.new);
-          options.onEvent?.(event);
-        },
-      });
-      return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started), concurrency: result.concurrency, shard: summary };
-    } finally {
-      await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
-    }
-  } catch (thrown) {
-    throw explainRefusal(thrown, destinations, sending);
-  } finally {
-    await Promise.all(locks.map((lock) => lock.release()));
-  }
+  const lockScope = `shard-${options.shard.index}-of-${options.shard.count}`;
+  const result = await sendToDestinations(destinations, { ...options, lockScope }, (targets) => ({
+    items: shardJobs(share, files, remote, targets),
+    totals: { files: summary.files, bytes: summary.bytes },
+    largestFile: share.pieces.reduce((largest, { entry }) => Math.max(largest, entry.kind === 'local' ? entry.size : 0), 0),
+    blockSize: manifest.header.blockSize,
+  }));
+  return { ...uploadResult(result.progress, result.errors.map(errorJson), Date.now() - started), concurrency: result.concurrency, shard: summary };
 }
 
 function* shardJobs(share: ShardShare, files: Map<number, PayloadFile>, remote: readonly ContainerSource[], targets: Targets): Generator<TransferJob> {
