@@ -13,10 +13,11 @@ import type { ContainerTarget } from '../transfer/target.js';
 import { md5OfHandle } from '../fs/file-hash.js';
 import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
 import type { PayloadFile } from '../source/types.js';
+import { lockJournalsForReading } from './destinations/locks.js';
 import { prepareDestinations } from './destinations/prepare.js';
 import { containerShapeProblems } from './destinations/roles.js';
 import { destinationListing, openTargets } from './destinations/targets.js';
-import type { OpenedTarget, SetupEvent, SetupOptions } from './destinations/types.js';
+import type { Destinations, OpenedTarget, SetupEvent, SetupOptions, Targets } from './destinations/types.js';
 import { compareCopy } from './verify-remote.js';
 import { md5OfBlobBytes } from '../azure/blob-hash.js';
 import { compositeClaim, localComposite } from './verify-composite.js';
@@ -91,7 +92,15 @@ export interface VerifyResult {
 export async function verifyPayload(source: PayloadSource, options: VerifyOptions = {}): Promise<VerifyResult> {
   const started = Date.now();
   const destinations = await prepareDestinations(source, options, 'verify');
-  const targets = await openTargets(destinations, options);
+  const journals = await lockJournalsForReading(destinations, options);
+  try {
+    return await verifyDestinations(destinations, await openTargets(destinations, options, journals.readOnly), options, started);
+  } finally {
+    await Promise.all(journals.locks.map((lock) => lock.release()));
+  }
+}
+
+async function verifyDestinations(destinations: Destinations, targets: Targets, options: VerifyOptions, started: number): Promise<VerifyResult> {
   const wrongContainer = containerShapeProblems(targets);
   const copies = destinations.plan.remote.reduce((sum, part) => sum + part.files, 0);
   options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes, copies, hash: (options.hash || options.deep) ?? false });

@@ -5,6 +5,12 @@ import { escapeName, escapeText } from './escape.js';
 
 const SHOWN = 20;
 
+/** The note when another run (an upload) holds a container's journal: verify reads it and leaves it as it is. */
+export function renderJournalReadOnly(event: Extract<VerifyEvent, { type: 'journal-read-only' }>): string {
+  const who = event.holder ? `process ${event.holder.pid} on ${event.holder.host}` : 'another run';
+  return `Note: ${who} is using the journal of ${event.container}, so verify reads it and writes nothing to it (the MD5s it computes now are not kept for the next run).\n`;
+}
+
 export function renderVerifyResult(result: VerifyResult): string {
   if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and MD5 (${formatDuration(result.durationMs / 1000)}).\n${proofLine(result.proof)}\n`;
   const lines = [`Different: ${formatCount(result.missing.length)} missing, ${formatCount(result.extra.length)} extra, ${formatCount(result.mismatched.length)} mismatched (of ${plural(result.checked, 'file')}).`];

@@ -83,6 +83,11 @@ export interface JournalOptions {
   racyWindowMs?: number;
   /** How many files the run will likely record (the plan's count): the table is sized once for it. */
   expectedFiles?: number;
+  /**
+   * Read what the journal holds and never write it (no header, no record, no compaction, no conversion):
+   * for a reader (verify) while another run holds the journal's lock and appends to it.
+   */
+  readOnly?: boolean;
 }
 
 export class Journal {
@@ -100,9 +105,11 @@ export class Journal {
   private readonly racyWindowMs: number;
   private readonly expectedFiles: number | undefined;
   private roleRemembered: ContainerRole | null = null;
+  readonly readOnly: boolean;
 
   private constructor(file: string, options: JournalOptions) {
     this.file = file;
+    this.readOnly = options.readOnly ?? false;
     this.racyWindowMs = options.racyWindowMs ?? RACY_WINDOW_MS;
     this.expectedFiles = options.expectedFiles;
     this.byBlob = new DigestTable(VALUE.bytes, options.expectedFiles);
@@ -118,8 +125,12 @@ export class Journal {
   }
 
   private static async openOrThrow(stateDir: string, identity: string, options: JournalOptions): Promise<Journal> {
-    await makeDirectory(stateDir);
     const journal = new Journal(path.join(stateDir, journalFileName(identity)), options);
+    if (journal.readOnly) {
+      await journal.load();
+      return journal;
+    }
+    await makeDirectory(stateDir);
     await convertVersion2(path.join(stateDir, `${journalBaseName(identity)}.jsonl`), journal.file);
     // Opened for appending first: creates the file, and fails early on a folder we cannot write to.
     journal.handle = await open(journal.file, 'a');
@@ -136,7 +147,9 @@ export class Journal {
 
   /** Checks the header (writing it, or the rest of a torn one) and reads every whole record. */
   private async load(): Promise<void> {
-    const { size } = await stat(this.file);
+    const size = this.readOnly && !(await exists(this.file)) ? 0 : (await stat(this.file)).size;
+    // Read-only, a journal not there yet (or its header half written by its owner) holds nothing.
+    if (this.readOnly && size < HEADER.length) return;
     const head = Buffer.alloc(HEADER.length);
     const reader = await open(this.file, 'r');
     try {
@@ -225,7 +238,7 @@ export class Journal {
 
   /** Records the container's role, durably, unless the journal already holds it. */
   async recordRole(role: ContainerRole): Promise<void> {
-    if (this.roleRemembered === role) return;
+    if (this.roleRemembered === role || this.readOnly) return;
     this.roleRemembered = role;
     this.push(encodeEntry({ kind: 'role', role }, Buffer.allocUnsafe(RECORD_BYTES)));
     await this.flush();
@@ -261,6 +274,7 @@ export class Journal {
   }
 
   private append(kind: RecordKind, blob: string, state: FileState, md5: string): boolean {
+    if (this.readOnly) return false;
     if (!isMd5(md5)) throw new KxpError('INTERNAL', `Not an MD5 for the journal: ${JSON.stringify(md5)}.`, { path: state.path });
     const entry: FileEntry = { kind, digest: DigestTable.digest(blob), fingerprint: fingerprintOf(state), md5: Buffer.from(md5, 'base64'), marginMs: hashingMarginMs(state) };
     if (!this.remember(entry, this.records)) return false;

@@ -59,6 +59,20 @@ export async function lockJournal(stateDir: string, identity: string, options: O
   }
 }
 
+/**
+ * The journal's lock when no live run holds it; else who holds it (null: its lock file cannot be read yet).
+ * For a reader (verify): it may write the journal only while holding the lock, and reads it otherwise.
+ */
+export async function lockJournalIfFree(stateDir: string, identity: string, options: Omit<LockOptions, 'what'> = {}): Promise<{ lock: HeldLock } | { heldBy: LockOwner | null }> {
+  try {
+    return { lock: await lockJournal(stateDir, identity, options) };
+  } catch (error) {
+    if (!(error instanceof KxpError) || error.code !== 'LOCKED') throw error;
+    const owner = await readOwner(journalLockFile(stateDir, identity));
+    return { heldBy: owner === 'gone' ? null : owner };
+  }
+}
+
 /** Creates `file` exclusively, or throws LOCKED naming the run that holds it. */
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<HeldLock> {
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };

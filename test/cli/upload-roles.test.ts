@@ -1,5 +1,5 @@
 /** Swapped or wrong containers are refused before anything is sent (WRONG_CONTAINER), and verify reports their shape. */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,28 @@ describe('upload: wrong containers (Azurite)', () => {
     expect(await blobNames(urls.storage)).toEqual([]);
     // The right way round it resumes as usual.
     expect((await upload(dir, urls.db, urls.storage, '--state-dir', stateDir)).exitCode).toBe(0);
+  });
+
+  it('a first run that used the containers the wrong way round: following the refusal\'s hint literally clears it', async () => {
+    const dir = await migration();
+    const stateDir = await tempDir();
+    const urls = await pair();
+    // The first run had the URLs swapped: the database went into the container meant for storage, and the other way round.
+    expect((await upload(dir, urls.storage, urls.db, '--state-dir', stateDir)).exitCode).toBe(0);
+    const refused = await upload(dir, urls.db, urls.storage, '--state-dir', stateDir);
+    expect(refused.exitCode).toBe(2);
+    const hint = /fix: +(.*)/.exec(refused.stderr)?.[1] ?? '';
+    expect(hint).toContain('If an earlier run put files in the wrong container, delete them there');
+    // The hint, step by step: delete the files in the wrong containers, delete the journals it names, run again.
+    for (const url of [urls.db, urls.storage]) for (const name of await blobNames(url)) await new ContainerClient(url).deleteBlob(name);
+    const named = /delete the journals that remember the old roles \((.*); they only save re-reading files\)/.exec(hint)?.[1]?.split(' and ') ?? [];
+    expect(named.map((file) => path.dirname(file))).toEqual([stateDir, stateDir]);
+    for (const file of named) await rm(file);
+    const again = await upload(dir, urls.db, urls.storage, '--state-dir', stateDir);
+    expect(again.stderr).not.toContain('WRONG_CONTAINER');
+    expect(again.exitCode).toBe(0);
+    expect(await blobNames(urls.db)).toEqual(['db.bacpac']);
+    expect(await blobNames(urls.storage)).toEqual(['default/a.txt', 'default/sub/b.txt']);
   });
 });
 

@@ -4,7 +4,7 @@
  * before anything is listed or sent.
  */
 import { lockContainer } from '../../transfer/container-lock.js';
-import { lockJournal, type HeldLock } from '../../transfer/lock.js';
+import { lockJournal, lockJournalIfFree, type HeldLock } from '../../transfer/lock.js';
 import type { Destinations, SetupOptions } from './types.js';
 
 /**
@@ -30,6 +30,34 @@ export async function lockDestinations(destinations: Pick<Destinations, 'db' | '
       locks.push(await lockContainer(sas, { onTakeOver, scope, env: { ...process.env, ...options.env } }));
     }
     return locks;
+  } catch (error) {
+    await Promise.all(locks.map((lock) => lock.release()));
+    throw error;
+  }
+}
+
+/**
+ * verify's locks: the journal of each destination when it is free (verify then writes the MD5s it reads and
+ * may compact it), else none, and that journal is read only (`readOnly`, identities): an upload holding it
+ * appends to it, and two writers would interleave records or compact it under the other. No container lock:
+ * verify sends nothing.
+ */
+export async function lockJournalsForReading(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'>, options: Pick<SetupOptions, 'onEvent'>): Promise<{ locks: HeldLock[]; readOnly: Set<string> }> {
+  const locks: HeldLock[] = [];
+  const readOnly = new Set<string>();
+  try {
+    for (const sas of [destinations.db, destinations.storage]) {
+      if (!sas) continue;
+      const onTakeOver = (stale: { pid: number; host: string; startedAt: string }) => options.onEvent?.({ type: 'lock-taken-over', container: sas.identity, pid: stale.pid, host: stale.host, startedAt: stale.startedAt });
+      const taken = await lockJournalIfFree(destinations.stateDir, sas.identity, { onTakeOver });
+      if ('lock' in taken) {
+        locks.push(taken.lock);
+        continue;
+      }
+      readOnly.add(sas.identity);
+      options.onEvent?.({ type: 'journal-read-only', container: sas.identity, holder: taken.heldBy && { pid: taken.heldBy.pid, host: taken.heldBy.host } });
+    }
+    return { locks, readOnly };
   } catch (error) {
     await Promise.all(locks.map((lock) => lock.release()));
     throw error;

@@ -13,12 +13,13 @@ import { Journal } from '../../transfer/journal.js';
 import { pacePages } from '../../transfer/pacer.js';
 import type { Destinations, OpenedTarget, SetupOptions, Targets } from './types.js';
 
-export async function openTargets(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'> & Partial<Pick<Destinations, 'plan'>>, options: SetupOptions): Promise<Targets> {
+/** `readOnlyJournals`: the containers (identities) whose journal another run holds: read, never written. */
+export async function openTargets(destinations: Pick<Destinations, 'db' | 'storage' | 'stateDir'> & Partial<Pick<Destinations, 'plan'>>, options: SetupOptions, readOnlyJournals?: ReadonlySet<string>): Promise<Targets> {
   // The journal and the listing index are sized once for the plan's files rather than grown step by step.
-  const at = { ...options, stateDir: destinations.stateDir, expectedFiles: destinations.plan?.totals.files };
-  const db = destinations.db && (await openTarget(destinations.db, at));
+  const at = (sas: ContainerSas) => ({ ...options, stateDir: destinations.stateDir, expectedFiles: destinations.plan?.totals.files, readOnlyJournal: readOnlyJournals?.has(sas.identity) });
+  const db = destinations.db && (await openTarget(destinations.db, at(destinations.db)));
   try {
-    return { db, storage: destinations.storage && (await openTarget(destinations.storage, at)) };
+    return { db, storage: destinations.storage && (await openTarget(destinations.storage, at(destinations.storage))) };
   } catch (error) {
     await db?.journal.close();
     throw error;
@@ -26,10 +27,10 @@ export async function openTargets(destinations: Pick<Destinations, 'db' | 'stora
 }
 
 /** The listing is read-only and doubles as the access probe: a revoked or foreign SAS fails here, before any write. */
-export async function openTarget(sas: ContainerSas, options: SetupOptions & { stateDir: string; expectedFiles?: number }): Promise<OpenedTarget> {
+export async function openTarget(sas: ContainerSas, options: SetupOptions & { stateDir: string; expectedFiles?: number; readOnlyJournal?: boolean }): Promise<OpenedTarget> {
   const proxy = proxyFor(new URL(sas.url), options.env);
   // The journal first: a state folder that cannot be written is a local mistake, reported without a request.
-  const journal = await Journal.open(options.stateDir, sas.identity, { expectedFiles: options.expectedFiles });
+  const journal = await Journal.open(options.stateDir, sas.identity, { expectedFiles: options.expectedFiles, readOnly: options.readOnlyJournal });
   try {
     // The pool starts at the run's first concurrency and follows later changes (pool.resize).
     const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxConcurrency ?? Infinity);

@@ -57,7 +57,9 @@ export type DestinationEvent =
   /** The container's journal was locked by a run that is gone (same host, pid no longer running); this run took the lock over. */
   /** A SAS URL given for a part the payload lacks; its container is empty, so nothing of it will be restored. */
   | { type: 'unused-destination'; role: 'database' | 'storage'; container: string }
-  | { type: 'lock-taken-over'; container: string; pid: number; host: string; startedAt: string };
+  | { type: 'lock-taken-over'; container: string; pid: number; host: string; startedAt: string }
+  /** verify: another run (null: unknown yet) holds this container's journal, so verify reads it and writes nothing to it. */
+  | { type: 'journal-read-only'; container: string; holder: { pid: number; host: string } | null };
 
 /** What upload and verify report before the first byte moves. */
 export type SetupEvent =
