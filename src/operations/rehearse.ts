@@ -12,7 +12,8 @@ import { listBlobPages, RemoteIndex, type ListOptions } from '../azure/listing.j
 import { readXperienceVersion } from '../bacpac/index.js';
 import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
 import type { Finding } from '../rules/finding.js';
-import type { PayloadSource, SourceEntry } from '../source/types.js';
+import type { PayloadFile, PayloadSource, SourceEntry } from '../source/types.js';
+import { hasLocalPart } from '../source/payload.js';
 import { md5OfFile } from '../fs/file-hash.js';
 import { pacePages } from '../transfer/pacer.js';
 import { DEFAULT_ENVIRONMENT_VERSION, startPortalEmulator, type RunningPortalEmulator } from '../portal/emulator/start.js';
@@ -138,6 +139,13 @@ async function* payloadEntries(source: PayloadSource, cwd: string | undefined, s
   yield* payload.entries({ signal });
 }
 
+/** The payload's database file, read without walking its storage (a local database file comes first); none for remote sources alone. */
+async function payloadBacpac(source: PayloadSource, cwd: string | undefined, signal: AbortSignal | undefined): Promise<PayloadFile | undefined> {
+  if (!hasLocalPart(source)) return undefined;
+  for await (const file of payloadEntries({ ...source, storageFrom: undefined, map: undefined }, cwd, signal)) return file.kind === 'bacpac' ? file : undefined;
+  return undefined;
+}
+
 /** Runs one rehearsal; never throws for a failed step: the report says which step failed and why. */
 export async function rehearse(source: PayloadSource, options: RehearseOptions = {}): Promise<RehearseReport> {
   const started = Date.now();
@@ -259,11 +267,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 
 /** The package's own checks and its version against the payload's bacpac; stops before anything is sent. */
 async function checkPackageWithPayload(packagePath: string, source: PayloadSource, options: RehearseOptions, warn: (finding: Finding) => void): Promise<DeploymentPackageCheck> {
-  let bacpac: string | undefined;
-  for await (const file of payloadEntries({ ...source, storageFrom: undefined, map: undefined }, options.cwd, options.signal)) {
-    if (file.kind === 'bacpac') bacpac = file.absolutePath;
-    break;
-  }
+  const bacpac = (await payloadBacpac(source, options.cwd, options.signal))?.absolutePath;
   const env = options.env ?? 'qa';
   const check = await checkDeploymentPackage(packagePath, { bacpac, environmentVersion: options.envVersions?.[env], cwd: options.cwd, signal: options.signal });
   // The plan step reported the bacpac's own version findings already.
@@ -289,8 +293,8 @@ async function checkVersion(
   signal: AbortSignal | undefined,
 ): Promise<VersionCheckFacts> {
   const facts = { kind: 'version', env, environmentVersion } as const;
-  for await (const file of payloadEntries({ ...source, storageFrom: undefined, map: undefined }, cwd, signal)) {
-    if (file.kind !== 'bacpac') continue;
+  const file = await payloadBacpac(source, cwd, signal);
+  if (file !== undefined) {
     const version = await readXperienceVersion(file.absolutePath, { signal });
     if (version !== null && version !== environmentVersion) {
       throw new KxpError('VERSION_MISMATCH', `${file.displayPath} is an Xperience ${version} database but the ${env} environment runs ${environmentVersion}; the restore would fail, so nothing was sent.`, {

@@ -45,6 +45,16 @@ describe('rehearse --storage-from: media already in Azure', () => {
     expect(report.findings).toContainEqual(expect.objectContaining({ code: 'UNMAPPED', path: `${SOURCE_ACCOUNT}/media` }));
   }, 300_000);
 
+  it('with no local folder at all (media only, from Azure): no usage error on the way, and the rehearsal cannot pass, since a restore needs db.bacpac', async () => {
+    const result = await runCli(['rehearse', '--storage-from', sourceUrl, '--map', MEDIA_MAP, '--lowercase', '--json', '--no-progress']);
+    const report = JSON.parse(result.stdout);
+    expect(report.error?.code).not.toBe('USAGE');
+    expect(report.steps.find((step: { name: string }) => step.name === 'check version')).toMatchObject({ ok: true, facts: { bacpac: null } });
+    expect(report.ok).toBe(false);
+    expect(result.exitCode).not.toBe(0);
+    expect(report.error.message).toContain('db.bacpac');
+  }, 300_000);
+
   it('a name rule failure (not lowercased, or a collision) exits 2 before the emulator starts: nothing sent, the source untouched', async () => {
     const before = await blobsOf(sourceAccount(`http://127.0.0.1:${azurite.port}`).service.getContainerClient('media'));
     const upper = await runCli(['rehearse', sample, '--storage-from', sourceUrl, '--map', MEDIA_MAP, '--json', '--no-progress']);
