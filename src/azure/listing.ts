@@ -2,8 +2,11 @@
  * The remote side of resume and verify: every blob of a container with its size and Content-MD5, held in
  * a compact index (about 100 bytes per blob, names not kept) so a container of millions of blobs fits.
  */
-import type { BlobItem, ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { DigestTable, valueLayout } from '../digest-table.js';
+import { requestPage, type ListedItem } from './list-page.js';
+
+export type { ListedItem };
 
 export interface RemoteBlob {
   size: number;
@@ -77,24 +80,21 @@ export class RemoteIndex {
     return this.listed;
   }
 
-  add(name: string, size: number, md5: Uint8Array | undefined, copy: { sourceEtag?: string; unfinished?: boolean } = {}): void {
+  /** `md5`: base64, as listed. */
+  add(name: string, size: number, md5: string | undefined, copy: { sourceEtag?: string; unfinished?: boolean } = {}): void {
     const { value } = this.table.upsert(DigestTable.digest(name));
     if (!(flagsOf(value) & LISTED)) this.listed++;
     value.writeDoubleLE(size, VALUE.at.size);
-    const hasMd5 = md5 !== undefined && md5.length === 16;
-    if (hasMd5) value.set(md5, VALUE.at.md5);
+    const hasMd5 = md5 !== undefined && value.write(md5, VALUE.at.md5, 16, 'base64') === 16;
     if (copy.sourceEtag) value.write(etagDigest(copy.sourceEtag), VALUE.at.origin, 'hex');
     const flags = LISTED | (hasMd5 ? HAS_MD5 : 0) | (copy.sourceEtag ? HAS_ORIGIN : 0) | (copy.unfinished ? COPY_UNFINISHED : 0);
     value.writeUInt8((flagsOf(value) & CLAIMED) | flags, VALUE.at.flags);
   }
 
   /** Adds a listed blob, with what its metadata and copy status say. */
-  addItem(item: BlobItem, name = item.name): void {
-    const status = item.properties.copyStatus;
-    this.add(name, item.properties.contentLength ?? 0, item.properties.contentMD5, {
-      sourceEtag: item.metadata?.[SOURCE_ETAG_KEY],
-      unfinished: status !== undefined && status !== 'success',
-    });
+  addItem(item: ListedItem, name = item.name): void {
+    const status = item.copyStatus;
+    this.add(name, item.size, item.md5, { sourceEtag: item.sourceEtag, unfinished: status !== undefined && status !== 'success' });
   }
 
   get(name: string): RemoteBlob | undefined {
@@ -134,18 +134,14 @@ function blobOf(value: Buffer | undefined): RemoteBlob | undefined {
  * is retried (with its continuation token) by `retryPage`, there is no timeout on the listing as a whole.
  * The one listing of the code base: destinations, verify's second pass, remote sources and rehearse use it.
  */
-export async function* listBlobPages(container: ContainerClient, options: ListOptions): AsyncGenerator<BlobItem[]> {
+export async function* listBlobPages(container: ContainerClient, options: ListOptions): AsyncGenerator<ListedItem[]> {
   const { prefix, details = false } = options;
   const maxPageSize = Math.min(MAX_PAGE_SIZE, options.maxPageSize ?? MAX_PAGE_SIZE);
   const progress: ListingProgress = { pages: 0, blobs: 0 };
   let continuationToken: string | undefined;
   do {
     const marker = continuationToken;
-    const page = await options.retryPage(async (signal) => {
-      const pages = container.listBlobsFlat({ abortSignal: signal, prefix: prefix || undefined, includeMetadata: details, includeCopy: details }).byPage({ maxPageSize, continuationToken: marker });
-      const step = await pages.next();
-      return step.done ? { items: [], next: undefined } : { items: step.value.segment.blobItems, next: step.value.continuationToken || undefined };
-    });
+    const page = await options.retryPage((signal) => requestPage(container, { prefix, maxPageSize, marker, details, sourceEtagKey: SOURCE_ETAG_KEY, signal }));
     progress.pages++;
     progress.blobs += page.items.length;
     options.onPage?.({ ...progress });

@@ -4,12 +4,12 @@
  * (one page of 5,000 blobs at a time, through the one paged listing) and hands out the URL the storage service copies each blob from.
  */
 import type { TokenCredential } from '@azure/identity';
-import { BlobServiceClient, ContainerClient, type BlobItem } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
 import { createContainerClient, createPipeline, type ClientOptions } from './client.js';
 import { asSourceFailure } from './errors.js';
 import { DelegatedReader } from './credentials.js';
-import { listBlobPages, type ListOptions, type PageRetry } from './listing.js';
+import { listBlobPages, type ListedItem, type ListOptions, type PageRetry } from './listing.js';
 import { isContainerName, isStorageAccountName } from '../rules/names.js';
 import { checkContainerSas, isLoopbackHost, locateAccount, parseContainerSasUrl, redactUrl, type ContainerSas } from './sas.js';
 
@@ -187,13 +187,13 @@ export class RemoteSourceReader {
   }
 }
 
-function listedBlob(item: BlobItem): ListedBlob {
-  const md5 = item.properties.contentMD5;
+function listedBlob(item: ListedItem): ListedBlob {
   return {
     name: item.name,
-    size: item.properties.contentLength ?? 0,
-    md5: md5 && md5.length === 16 ? Buffer.from(md5).toString('base64') : null,
-    etag: item.properties.etag ?? '',
-    ...(item.properties.contentType ? { contentType: item.properties.contentType } : {}),
+    size: item.size,
+    // 16 bytes in base64: 24 characters.
+    md5: item.md5 && item.md5.length === 24 ? item.md5 : null,
+    etag: item.etag,
+    ...(item.contentType ? { contentType: item.contentType } : {}),
   };
 }

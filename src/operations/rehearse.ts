@@ -320,7 +320,7 @@ export async function checkEnvironment(running: RunningPortalEmulator, env: Envi
   const remote = new RemoteIndex();
   for (const container of containers) {
     for await (const page of listBlobPages(container, environmentListing(container, signal))) {
-      for (const blob of page) remote.add(`${container.containerName}/${blob.name}`, blob.properties.contentLength ?? -1, blob.properties.contentMD5);
+      for (const blob of page) remote.add(`${container.containerName}/${blob.name}`, blob.size, blob.md5);
     }
   }
   const database = await running.emulator.environmentDatabase(env).getBlobClient('db.bacpac').getProperties({ abortSignal: signal }).catch(() => null);
