@@ -69,6 +69,7 @@ export function etagDigest(etag: string): string {
 export class RemoteIndex {
   private readonly table: DigestTable;
   private listed = 0;
+  private listedAndClaimed = 0;
 
   /** `expected`: how many blobs the listing will likely hold (the plan's file count), to size the index once. */
   constructor(expected = 0) {
@@ -80,10 +81,18 @@ export class RemoteIndex {
     return this.listed;
   }
 
+  /** Listed blobs no name of the source has claimed (yet): 0 when the source has every blob listed. */
+  get unclaimed(): number {
+    return this.listed - this.listedAndClaimed;
+  }
+
   /** `md5`: base64, as listed. */
   add(name: string, size: number, md5: string | undefined, copy: { sourceEtag?: string; unfinished?: boolean } = {}): void {
     const { value } = this.table.upsert(DigestTable.digest(name));
-    if (!(flagsOf(value) & LISTED)) this.listed++;
+    if (!(flagsOf(value) & LISTED)) {
+      this.listed++;
+      if (flagsOf(value) & CLAIMED) this.listedAndClaimed++;
+    }
     value.writeDoubleLE(size, VALUE.at.size);
     const hasMd5 = md5 !== undefined && value.write(md5, VALUE.at.md5, 16, 'base64') === 16;
     if (copy.sourceEtag) value.write(etagDigest(copy.sourceEtag), VALUE.at.origin, 'hex');
@@ -104,7 +113,9 @@ export class RemoteIndex {
   /** Marks the name as one the source has (so it is not "extra") and returns what the container held under it. */
   claim(name: string): RemoteBlob | undefined {
     const { value } = this.table.upsert(DigestTable.digest(name));
-    value.writeUInt8(flagsOf(value) | CLAIMED, VALUE.at.flags);
+    const flags = flagsOf(value);
+    if ((flags & (LISTED | CLAIMED)) === LISTED) this.listedAndClaimed++;
+    value.writeUInt8(flags | CLAIMED, VALUE.at.flags);
     return blobOf(value);
   }
 

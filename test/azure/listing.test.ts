@@ -41,8 +41,11 @@ describe('remote listing', () => {
     // verify claims every name the source has, present or not; the rest are "extra".
     expect(index.claim('default/a.txt')).toEqual({ size: 5, md5: md5.toString('base64'), sourceEtag: null, copyUnfinished: false });
     expect(index.claim('default/only-local.txt')).toBeUndefined();
+    expect(index.unclaimed).toBe(41); // a claimed name that was not listed does not count
     for (let i = 0; i < 40; i++) index.claim(`default/many/f${i}.txt`);
+    index.claim('default/a.txt'); // twice: counted once
     expect(index.size).toBe(42);
+    expect(index.unclaimed).toBe(1);
     await container.getBlockBlobClient('DB.bacpac').upload('stray', 5);
     const extra: string[] = [];
     for await (const page of listBlobPages(container, { retryPage: once, maxPageSize: 5 })) for (const item of page) if (!index.isClaimed(item.name)) extra.push(item.name);

@@ -39,6 +39,12 @@ describe('destination listings, page by page', () => {
     expect(verified).toMatchObject({ ok: false, missing: [], mismatched: [], extra: ['default/zz-extra.txt'], checked: FILES });
     // The listing before the comparison, then the second pass for names the source lacks: 13 blobs, 3 pages each.
     expect(progressOf(seen)).toEqual([[1, 5], [2, 10], [3, 13], [1, 5], [2, 10], [3, 13]]);
+
+    // Without the stray blob the source claims every listed blob: no second pass is needed, none is made.
+    await new ContainerClient(storageSasUrl).getBlobClient('default/zz-extra.txt').delete();
+    const identical: VerifyEvent[] = [];
+    expect(await verifyPayload({ dir }, { storageSasUrl, ...fast, onEvent: (event) => identical.push(event) })).toMatchObject({ ok: true, checked: FILES });
+    expect(progressOf(identical)).toEqual([[1, 5], [2, 10], [3, 12]]);
   });
 
   it('a listing page that fails in transit is asked again from that page, in upload and in verify, and the run ends well', async () => {
@@ -58,10 +64,11 @@ describe('destination listings, page by page', () => {
     expect(requests.map((request) => marker(request.target)).filter((value) => value === '')).toHaveLength(1);
     expect(marker(requests[2]?.target ?? '')).toBe(marker(requests[1]?.target ?? ''));
 
-    // Verify: the fifth listing request is the second page of the second pass (names the source lacks).
+    // Verify: the fifth listing request is the second page of the second pass (names the source lacks; a stray blob makes it needed).
+    await new ContainerClient(storageSasUrl).getBlockBlobClient('default/zz-extra.txt').upload('stray', 5);
     from = remote.proxy.requests.length;
     remote.proxy.failRequest(/comp=list/, 5);
-    expect(await verifyPayload({ dir }, { storageSasUrl, ...fast })).toMatchObject({ ok: true, checked: FILES });
+    expect(await verifyPayload({ dir }, { storageSasUrl, ...fast })).toMatchObject({ ok: false, extra: ['default/zz-extra.txt'], missing: [], mismatched: [], checked: FILES });
     requests = listings(from);
     expect(requests.map((request) => request.failed)).toEqual([false, false, false, false, true, false, false]);
     const markers = requests.map((request) => marker(request.target));
