@@ -226,7 +226,7 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 
     const verified = await step('verify', async () => {
       const result = await verifyPayload(payload, { ...uploadOptions, onEvent: (event) => options.onEvent?.({ type: 'verify', event }) });
-      if (!result.ok) throw new KxpError('VERIFY_MISMATCH', `The restore containers differ from the source: ${result.missing.length} missing, ${result.extra.length} extra, ${result.mismatched.length} mismatched.`);
+      if (!result.ok) throw new KxpError('VERIFY_MISMATCH', `The restore containers differ from the source: ${result.counts.missing} missing, ${result.counts.extra} extra, ${result.counts.mismatched} mismatched.`);
       return result;
     }, (result) => ({ kind: 'verify', identicalFiles: result.checked }));
     report.verify = { ok: verified.ok, missing: verified.missing, extra: verified.extra, mismatched: verified.mismatched };

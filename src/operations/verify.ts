@@ -67,8 +67,23 @@ export interface Mismatch {
   reason: string;
 }
 
+/** Names each list of a result keeps (the first found); past it they are only counted, so memory stays bounded whatever verify finds. */
+export const KEPT_PER_LIST = 1000;
+
+/** The first KEPT_PER_LIST items, and how many there were. */
+class KeptList<T> {
+  readonly kept: T[] = [];
+  count = 0;
+
+  add(item: T): void {
+    if (this.count++ < KEPT_PER_LIST) this.kept.push(item);
+  }
+}
+
 export interface VerifyResult {
   ok: boolean;
+  /** How many blobs were missing, extra and mismatched: each list below keeps only the first KEPT_PER_LIST found (sorted). */
+  counts: { missing: number; extra: number; mismatched: number };
   /** Blob names the source has and the containers lack. */
   missing: string[];
   /** Blob names the containers hold and the source does not have (e.g. a stray `DB.bacpac`). */
@@ -104,10 +119,9 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
   const wrongContainer = containerShapeProblems(targets);
   const copies = destinations.plan.remote.reduce((sum, part) => sum + part.files, 0);
   options.onEvent?.({ type: 'verify-start', files: destinations.plan.totals.files, bytes: destinations.plan.totals.bytes, copies, hash: (options.hash || options.deep) ?? false });
-  const missing: string[] = [];
-  const extra: string[] = [];
-  const extraDetails: VerifyResult['extraDetails'] = [];
-  const details: Mismatch[] = [];
+  const missing = new KeptList<string>();
+  const extraFound = new KeptList<VerifyResult['extraDetails'][number]>();
+  const mismatches = new KeptList<Mismatch>();
   const limit = pLimit(options.concurrency ?? 4);
   const pending = new Set<Promise<void>>();
   let checked = 0;
@@ -136,7 +150,7 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
     checked++;
     const remote = target.remote.claim(file.blobName);
     if (!remote) {
-      missing.push(file.blobName);
+      missing.add(file.blobName);
       options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: 'missing', hashed: false, downloaded: false, size: file.size });
     }
     return remote;
@@ -150,7 +164,7 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
         if (!remote) continue;
         await schedule(async () => {
           const outcome = await compareCopy(file, remote, { source: file.reader.client, destination: target.client, hash: (options.hash || options.deep) ?? false, retry: options.retry, signal: options.signal });
-          if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
+          if (outcome.reason) mismatches.add({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
           options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, downloaded: outcome.hashed, size: file.size });
         });
         continue;
@@ -161,7 +175,7 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
       await schedule(async () => {
         const outcome = await compare(file, remote, target as OpenedTarget, options);
         if (outcome.fromJournal) proof.filesFromJournal++;
-        if (outcome.reason) details.push({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
+        if (outcome.reason) mismatches.add({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
         options.onEvent?.({
           type: 'verify-file',
           blobName: file.blobName,
@@ -176,20 +190,30 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
     await Promise.all(pending);
     if (failure) throw failure.error;
     if (!options.only) {
-      await unclaimed(targets.db, extraDetails, options);
-      await unclaimed(targets.storage, extraDetails, options);
+      await unclaimed(targets.db, extraFound, options);
+      await unclaimed(targets.storage, extraFound, options);
     }
   } finally {
     await Promise.allSettled(pending);
     await Promise.all([targets.db?.journal.close(), targets.storage?.journal.close()]);
   }
-  extraDetails.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : a.container < b.container ? -1 : 1));
-  extra.push(...extraDetails.map((detail) => detail.blobName));
-  details.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : 0));
-  const mismatched = details.map((detail) => detail.blobName);
-  missing.sort();
-  const ok = missing.length === 0 && extra.length === 0 && mismatched.length === 0 && wrongContainer.length === 0;
-  return { ok, missing, extra, extraDetails, mismatched, details, wrongContainer, checked, proof, durationMs: Date.now() - started };
+  const extraDetails = extraFound.kept.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : a.container < b.container ? -1 : 1));
+  const details = mismatches.kept.sort((a, b) => (a.blobName < b.blobName ? -1 : a.blobName > b.blobName ? 1 : 0));
+  const counts = { missing: missing.count, extra: extraFound.count, mismatched: mismatches.count };
+  const ok = counts.missing === 0 && counts.extra === 0 && counts.mismatched === 0 && wrongContainer.length === 0;
+  return {
+    ok,
+    counts,
+    missing: missing.kept.sort(),
+    extra: extraDetails.map((detail) => detail.blobName),
+    extraDetails,
+    mismatched: details.map((detail) => detail.blobName),
+    details,
+    wrongContainer,
+    checked,
+    proof,
+    durationMs: Date.now() - started,
+  };
 }
 
 /**
@@ -197,11 +221,11 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
  * needed when the source claimed every blob the first listing found (the common, identical case: at a million
  * blobs that is a second listing saved). Blobs added while verify runs are then not seen: verify after uploads end.
  */
-async function unclaimed(target: OpenedTarget | null, into: VerifyResult['extraDetails'], options: VerifyOptions): Promise<void> {
+async function unclaimed(target: OpenedTarget | null, into: KeptList<VerifyResult['extraDetails'][number]>, options: VerifyOptions): Promise<void> {
   if (!target || target.remote.unclaimed === 0) return;
   for await (const page of listBlobPages(target.client, destinationListing(target.sas, options))) {
     // One by one: a container can hold more names than a function call takes arguments.
-    for (const item of page) if (!target.remote.isClaimed(item.name)) into.push({ blobName: item.name, container: target.sas.container });
+    for (const item of page) if (!target.remote.isClaimed(item.name)) into.add({ blobName: item.name, container: target.sas.container });
   }
 }
 

@@ -1,5 +1,5 @@
 /** Text for the end of `verify`; `--json` prints the core's result fields directly. */
-import type { VerifyEvent, VerifyProof, VerifyResult } from '../operations/verify.js';
+import { KEPT_PER_LIST, type VerifyEvent, type VerifyProof, type VerifyResult } from '../operations/verify.js';
 import { formatCount, formatDuration, plural } from './format.js';
 import { escapeName, escapeText } from './escape.js';
 
@@ -13,17 +13,18 @@ export function renderJournalReadOnly(event: Extract<VerifyEvent, { type: 'journ
 
 export function renderVerifyResult(result: VerifyResult): string {
   if (result.ok) return `Identical: ${plural(result.checked, 'file')} match the remote containers by name, size and MD5 (${formatDuration(result.durationMs / 1000)}).\n${proofLine(result.proof)}\n`;
-  const lines = [`Different: ${formatCount(result.missing.length)} missing, ${formatCount(result.extra.length)} extra, ${formatCount(result.mismatched.length)} mismatched (of ${plural(result.checked, 'file')}).`];
+  const { counts } = result;
+  const lines = [`Different: ${formatCount(counts.missing)} missing, ${formatCount(counts.extra)} extra, ${formatCount(counts.mismatched)} mismatched (of ${plural(result.checked, 'file')}).`];
   for (const wrong of result.wrongContainer) lines.push(`  wrong container  ${escapeText(wrong.message)} Were the database and storage URLs swapped?`);
-  const list = <T>(label: string, items: T[], line: (item: T) => string) => {
+  const list = <T>(label: string, items: T[], count: number, line: (item: T) => string) => {
     for (const item of items.slice(0, SHOWN)) lines.push(`  ${label.padEnd(10)} ${line(item)}`);
-    if (items.length > SHOWN) lines.push(`  ${label.padEnd(10)} … and ${formatCount(items.length - SHOWN)} more (--json lists them all)`);
+    if (count > SHOWN) lines.push(`  ${label.padEnd(10)} … and ${formatCount(count - SHOWN)} more (${count > items.length ? `--json lists the first ${formatCount(KEPT_PER_LIST)} found` : '--json lists them all'})`);
   };
   const reasons = new Map(result.details.map((detail) => [detail.blobName, detail.reason]));
-  list('missing', result.missing, (name) => `${escapeName(name)}  (not uploaded yet: run upload again)`);
-  list('extra', result.extraDetails, ({ blobName, container }) => `${escapeName(blobName)}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
-  list('mismatched', result.mismatched, (name) => `${escapeName(name)}  (${escapeText(reasons.get(name) ?? 'differs')})`);
-  if (result.mismatched.length > 0) lines.push('  To send the mismatched files again: the same upload command with --deep (it reads each blob in place and re-sends those whose bytes differ).');
+  list('missing', result.missing, counts.missing, (name) => `${escapeName(name)}  (not uploaded yet: run upload again)`);
+  list('extra', result.extraDetails, counts.extra, ({ blobName, container }) => `${escapeName(blobName)}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
+  list('mismatched', result.mismatched, counts.mismatched, (name) => `${escapeName(name)}  (${escapeText(reasons.get(name) ?? 'differs')})`);
+  if (counts.mismatched > 0) lines.push('  To send the mismatched files again: the same upload command with --deep (it reads each blob in place and re-sends those whose bytes differ).');
   lines.push(proofLine(result.proof));
   return lines.join('\n') + '\n';
 }
@@ -38,10 +39,22 @@ export function proofLine(proof: VerifyProof): string {
   return `Checked: ${local}; ${remote}.`;
 }
 
-export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[]; proof: VerifyProof; wrongContainer?: VerifyResult['wrongContainer'] } {
-  const json = { ok: result.ok, missing: result.missing, extra: result.extra, mismatched: result.mismatched, proof: result.proof };
+type Counts = VerifyResult['counts'];
+
+/** `counts` is there when a list was cut at KEPT_PER_LIST: then the lists hold the first found, and `counts` how many there were. */
+export function verifyJson(result: VerifyResult): { ok: boolean; missing: string[]; extra: string[]; mismatched: string[]; counts?: Counts; proof: VerifyProof; wrongContainer?: VerifyResult['wrongContainer'] } {
+  const { counts } = result;
+  const cut = counts.missing > result.missing.length || counts.extra > result.extra.length || counts.mismatched > result.mismatched.length;
   // Present only when there is something to say, so the common shape stays as it was.
-  return result.wrongContainer.length > 0 ? { ...json, wrongContainer: result.wrongContainer } : json;
+  return {
+    ok: result.ok,
+    missing: result.missing,
+    extra: result.extra,
+    mismatched: result.mismatched,
+    ...(cut ? { counts } : {}),
+    proof: result.proof,
+    ...(result.wrongContainer.length > 0 ? { wrongContainer: result.wrongContainer } : {}),
+  };
 }
 
 /** Before verify compares: what it can prove about blobs copied from remote sources, and whether bytes will move. */

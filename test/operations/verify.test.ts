@@ -5,8 +5,8 @@ import path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { uploadPayload } from '../../src/operations/upload.js';
-import { verifyPayload, type VerifyEvent } from '../../src/operations/verify.js';
-import { renderVerifyResult } from '../../src/report/verify.js';
+import { KEPT_PER_LIST, verifyPayload, type VerifyEvent } from '../../src/operations/verify.js';
+import { renderVerifyResult, verifyJson } from '../../src/report/verify.js';
 import { useAzurite } from '../support/azurite.js';
 import { repoRoot } from '../support/cli.js';
 import { useTempDirs, writeTree } from '../support/tree.js';
@@ -110,5 +110,25 @@ describe('verifyPayload', () => {
       code: 'SAS_PERMISSION',
       exitCode: 2,
     });
+  });
+
+  it('keeps the first KEPT_PER_LIST missing and extra names and counts them all, and says so in text and JSON', async () => {
+    const over = KEPT_PER_LIST + 5;
+    const dir = await tempDir();
+    await writeTree(dir, Object.fromEntries(Array.from({ length: over }, (_, i) => [`storage/default/local-${String(i).padStart(4, '0')}.txt`, 'x'])));
+    const storageSasUrl = await storage.containerSasUrl('verify-kept');
+    const container = new ContainerClient(storageSasUrl);
+    for (let i = 0; i < over; i += 50) await Promise.all(Array.from({ length: Math.min(50, over - i) }, (_, j) => container.getBlockBlobClient(`default/stray-${String(i + j).padStart(4, '0')}.txt`).upload('y', 1)));
+
+    const result = await verifyPayload({ dir }, { storageSasUrl });
+    expect(result).toMatchObject({ ok: false, checked: over, counts: { missing: over, extra: over, mismatched: 0 } });
+    expect(result.missing).toHaveLength(KEPT_PER_LIST);
+    expect(result.extra).toHaveLength(KEPT_PER_LIST);
+    expect(result.missing).toEqual([...result.missing].sort());
+    expect(result.missing[0]).toBe('default/local-0000.txt');
+    const text = renderVerifyResult(result);
+    expect(text).toContain(`Different: ${over.toLocaleString('en-US')} missing, ${over.toLocaleString('en-US')} extra, 0 mismatched`);
+    expect(text).toContain(`… and ${(over - 20).toLocaleString('en-US')} more (--json lists the first ${KEPT_PER_LIST.toLocaleString('en-US')} found)`);
+    expect(verifyJson(result)).toMatchObject({ ok: false, counts: { missing: over, extra: over, mismatched: 0 } });
   });
 });
