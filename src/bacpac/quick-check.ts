@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { runCheapChecks } from './cheap-checks.js';
 import { ArchiveError, BacpacArchive } from './zip.js';
 
@@ -28,3 +29,34 @@ export async function quickCheckBacpac(file: string, options: { signal?: AbortSi
     archive.close();
   }
 }
+
+/**
+ * Whether a file is a readable BACPAC, cheaply: a zip signature, then the zip's directory holding model.xml and
+ * Origin.xml. Nothing is decompressed; any failure (not a zip, damaged, unreadable) is a no.
+ */
+export async function looksLikeBacpac(file: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return false;
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead < 4 || head.readUInt32LE(0) !== ZIP_LOCAL_HEADER) return false;
+  } finally {
+    await handle.close();
+  }
+  let archive: BacpacArchive;
+  try {
+    archive = await BacpacArchive.open(file, options);
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return false;
+  }
+  try {
+    return archive.entry('model.xml') !== undefined && archive.entry('Origin.xml') !== undefined;
+  } finally {
+    archive.close();
+  }
+}
+
+/** `PK\x03\x04`, the first bytes of a zip holding at least one file. */
+const ZIP_LOCAL_HEADER = 0x04034b50;

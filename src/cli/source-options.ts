@@ -21,6 +21,7 @@ export interface SourceArgs {
   'check-layout'?: boolean;
   nfc?: boolean;
   'include-system-files'?: boolean;
+  ignore?: string[];
   'storage-from'?: string[];
   'storage-from-file'?: string[];
   map?: string[];
@@ -58,6 +59,12 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
       type: 'boolean',
       default: false,
       describe: 'Also upload Thumbs.db, desktop.ini, .DS_Store and ._* files (left out, with a warning, by default)',
+    })
+    .option('ignore', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'Leave this entry at the top of the migration folder out on purpose (exact name; repeatable). Anything there but db.bacpac, storage/ and operating-system files is otherwise an error (UNEXPECTED_ENTRY)',
     })
     .option('project', {
       type: 'string',
@@ -115,6 +122,7 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   const source: PayloadSource = { lowercase: args.lowercase ?? false };
   if (args.nfc) source.nfc = true;
   if (args['include-system-files']) source.includeSystemFiles = true;
+  if (args.ignore?.length) source.ignore = args.ignore;
   if (args.dir !== undefined) source.dir = args.dir;
   if (args.bacpac !== undefined) source.bacpac = args.bacpac;
   if (args.storage !== undefined) source.storage = args.storage;
@@ -164,10 +172,16 @@ export async function resolveStorageFrom(args: SourceArgs, ctx: Pick<CliContext,
   return [...new Set(urls)];
 }
 
+/** Options naming a file or folder the command itself reads or writes: one that sits in the migration folder is not part of the payload. */
+const COMMAND_FILE_OPTIONS = ['db-sas-url-file', 'storage-sas-url-file', 'storage-from-file', 'token-file', 'state-dir', 'manifest', 'package', 'layout'] as const;
+
 /** The payload source of a data command, --storage-from URLs resolved (files, environment) and signed-in hosts announced. */
 export async function payloadSourceFromArgs(args: SourceArgs, ctx: Pick<CliContext, 'cwd' | 'env' | 'stderr'>): Promise<PayloadSource> {
   const storageFrom = await resolveStorageFrom(args, ctx);
   const source = sourceFromArgs({ ...args, 'storage-from': storageFrom });
+  const named = args as Partial<Record<(typeof COMMAND_FILE_OPTIONS)[number], string | string[]>>;
+  const commandFiles = COMMAND_FILE_OPTIONS.flatMap((option) => [named[option] ?? []].flat()).map((file) => path.resolve(ctx.cwd, file));
+  if (commandFiles.length > 0) source.commandFiles = commandFiles;
   announceSignedInSources(source, ctx.stderr);
   return source;
 }

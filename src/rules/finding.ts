@@ -3,6 +3,12 @@ export type FindingCode =
   | 'BACPAC_NAME'
   /** A folder in the migration folder that is almost `storage/` (`Storage/`, `storage /`). */
   | 'STORAGE_NAME'
+  /**
+   * An entry where the payload's shape has no place for it: at the top of a migration folder anything but
+   * db.bacpac, storage/, the state folder and OS clutter; a first-level storage folder named like a path prefix
+   * (`assets`); `--storage` one level too deep. Named with what it looks like and the fix (rename, --bacpac/--storage, --ignore).
+   */
+  | 'UNEXPECTED_ENTRY'
   | 'BACPAC_INVALID'
   /** The database's Xperience version is one the SaaS can never take: Kentico 13 or older, or below 30.1.0. */
   | 'BACPAC_VERSION'

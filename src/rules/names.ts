@@ -66,6 +66,31 @@ export function isSystemFile(name: string): boolean {
   return lower === 'thumbs.db' || lower === 'desktop.ini' || name === '.DS_Store' || name.startsWith('._');
 }
 
+/**
+ * Folders and files an operating system or a file manager puts at the top of a folder or drive: the recycle bin,
+ * volume information, Finder and Spotlight data, KDE's folder settings. Never part of a payload.
+ */
+export function isFolderClutter(name: string): boolean {
+  return isSystemFile(name) || FOLDER_CLUTTER.has(name.toLowerCase()) || name === 'Icon\r';
+}
+
+const FOLDER_CLUTTER = new Set([
+  '$recycle.bin',
+  'recycler',
+  'system volume information',
+  '.trashes',
+  '.trash',
+  '.spotlight-v100',
+  '.fseventsd',
+  '.temporaryitems',
+  '.documentrevisions-v100',
+  '.apdisk',
+  '.localized',
+  '.directory',
+  'ehthumbs.db',
+  'ehthumbs_vista.db',
+]);
+
 /** Whether a name is in Unicode Normalization Form C (what Windows and most tools produce; macOS may give NFD). */
 export function isNfc(name: string): boolean {
   return asciiOnly.test(name) || name === name.normalize('NFC');

@@ -1,18 +1,19 @@
 /**
  * A migration folder as a source: `<dir>/db.bacpac` and `<dir>/storage/<container>/…`, or the files named by
- * `--bacpac` and `--storage` instead. Anything else at the top of the folder is reported, never uploaded.
+ * `--bacpac` and `--storage` instead. Anything else at the top of the folder is an error unless left out with --ignore.
  */
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { error, warning } from '../rules/finding.js';
-import { DATABASE_BLOB_NAME, STATE_DIR_NAME } from '../rules/names.js';
-import { finding, quotedPath, requireKind, shownName, symlinkFinding, type Show } from './local-entry.js';
+import type { Layout } from '../rules/layout-model.js';
+import { DATABASE_BLOB_NAME, isFolderClutter, STATE_DIR_NAME } from '../rules/names.js';
+import { finding, quotedPath, requireKind, shownName, symlinkFinding, type Entry, type Show } from './local-entry.js';
 import type { PassContext, PayloadFile, Source, SourceEvent } from './types.js';
+import { isStateFolder, prefixFolderFinding, STORAGE_DIR_NAME, tooDeepStorageFinding, unexpectedTopEntry } from './unexpected.js';
 import { compare, walkStorage, type Naming } from './walk.js';
 
 export { STATE_DIR_NAME };
-const STORAGE_DIR_NAME = 'storage';
 
 type LocalEvent = SourceEvent<PayloadFile>;
 
@@ -21,6 +22,9 @@ export interface FolderParts {
   dir?: string;
   bacpac?: string;
   storage?: string;
+  /** Names at the top of the migration folder left out on purpose (--ignore). */
+  ignore?: string[];  /** Files the command itself reads or writes (absolute): left out where they sit. */
+  commandFiles?: string[];
 }
 
 export class FolderSource implements Source {
@@ -29,6 +33,8 @@ export class FolderSource implements Source {
   constructor(
     readonly parts: FolderParts,
     private readonly naming: Naming,
+    /** The layout storage is checked against, or null: then only the template's prefixes are known (see prefixFolderFinding). */
+    private readonly layout: Layout | null = null,
   ) {}
 
   async *events(context: PassContext): AsyncGenerator<LocalEvent> {
@@ -44,21 +50,32 @@ export class FolderSource implements Source {
       yield { type: 'file', file: { ...bacpacFile(bacpac, show(bacpac), stats), absolutePath: await realpath(bacpac) } };
     }
     if (dir !== undefined) {
-      for await (const event of scanMigrationFolder(dir, this.parts, show)) {
+      for await (const event of scanMigrationFolder(dir, this.parts, show, signal)) {
         if (event.type === 'storage-root') storageRoot = event.path;
         else yield event;
       }
     }
-    if (storageRoot !== undefined) yield* walkStorage(storageRoot, this.naming, show, signal);
+    if (this.parts.storage !== undefined) {
+      const tooDeep = tooDeepStorageFinding(this.parts.storage, this.layout, show);
+      if (tooDeep) yield finding(tooDeep);
+    }
+    const layout = this.layout;
+    const containerCheck = (folder: Entry) => prefixFolderFinding(folder.name, folder.absolute, layout, show);
+    if (storageRoot !== undefined) yield* walkStorage(storageRoot, this.naming, show, signal, containerCheck);
   }
 }
 
 type FolderEvent = LocalEvent | { type: 'storage-root'; path: string };
 
-/** The top level of a migration folder: `db.bacpac`, `storage/`, and anything that does not belong. */
-async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show): AsyncGenerator<FolderEvent> {
+/**
+ * The top level of a migration folder, an accept-list: `db.bacpac`, `storage/`, the state folder and
+ * operating-system clutter; a near miss of either name is BACPAC_NAME or STORAGE_NAME, anything else UNEXPECTED_ENTRY.
+ */
+async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show, signal?: AbortSignal): AsyncGenerator<FolderEvent> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort(byName);
-  const databaseFiles = entries.filter((entry) => isDatabaseLike(entry.name));
+  const ignored = new Set(source.ignore ?? []);
+  const commandFiles = source.commandFiles ?? [];
+  const databaseFiles = entries.filter((entry) => !ignored.has(entry.name) && isDatabaseLike(entry.name));
   for (const entry of databaseFiles) {
     const absolute = path.join(dir, entry.name);
     if (source.bacpac !== undefined) {
@@ -84,12 +101,24 @@ async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show
   for (const entry of entries) {
     if (databaseFiles.includes(entry) || entry.name === STATE_DIR_NAME) continue;
     const absolute = path.join(dir, entry.name);
+    if (ignored.has(entry.name)) {
+      yield finding(warning('IGNORED', show(absolute), 'Left out on purpose (--ignore).'));
+      continue;
+    }
+    if (commandFiles.some((file) => file === absolute || file.startsWith(absolute + path.sep))) {
+      yield finding(warning('IGNORED', show(absolute), 'Ignored: this command reads or writes it (named by one of its options); not part of the payload.'));
+      continue;
+    }
+    if (isFolderClutter(entry.name)) {
+      yield finding(warning('IGNORED', show(absolute), 'Ignored: operating-system clutter, never part of the payload.'));
+      continue;
+    }
+    if ((entry.name === STORAGE_DIR_NAME || isStorageLike(entry.name)) && entry.isDirectory() && source.storage !== undefined) {
+      yield finding(warning('IGNORED', show(absolute), 'Ignored: --storage names the storage folder to upload, so this one is not used.'));
+      continue;
+    }
     if (entry.name === STORAGE_DIR_NAME && entry.isDirectory()) {
-      if (source.storage !== undefined) {
-        yield finding(warning('IGNORED', show(absolute), 'Ignored: --storage names the storage folder to upload, so this one is not used.'));
-      } else {
-        yield { type: 'storage-root', path: absolute };
-      }
+      yield { type: 'storage-root', path: absolute };
       continue;
     }
     if (entry.name === STORAGE_DIR_NAME && entry.isSymbolicLink() && source.storage === undefined) {
@@ -106,7 +135,7 @@ async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show
       continue;
     }
     // A folder that is almost `storage` is the storage folder misnamed: leaving it out would upload half the payload.
-    if (entry.isDirectory() && isStorageLike(entry.name) && source.storage === undefined) {
+    if (entry.isDirectory() && isStorageLike(entry.name)) {
       yield finding(
         error(
           'STORAGE_NAME',
@@ -116,11 +145,11 @@ async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show
       );
       continue;
     }
-    const hint =
-      entry.name === STORAGE_DIR_NAME
-        ? 'storage here is not a folder; the storage files go in a folder named storage/<container>/…, or pass --storage DIR.'
-        : 'Only db.bacpac and storage/ are uploaded from a migration folder; move it elsewhere or ignore this warning.';
-    yield finding(warning('IGNORED', show(absolute), `Ignored: ${hint}`));
+    if (await isStateFolder(absolute, entry)) {
+      yield finding(warning('IGNORED', show(absolute), 'Ignored: a kxp-restore state folder (journals and locks of an earlier run), not part of the payload.'));
+      continue;
+    }
+    yield finding(await unexpectedTopEntry(absolute, entry, show, signal));
   }
 }
 
@@ -138,7 +167,6 @@ function isDatabaseLike(name: string): boolean {
 function isStorageLike(name: string): boolean {
   return name !== STORAGE_DIR_NAME && withoutTrailingClutter(name) === STORAGE_DIR_NAME;
 }
-
 
 function bacpacFile(absolute: string, shown: string, stats: Stats): PayloadFile {
   return {

@@ -25,15 +25,32 @@ export interface Entry extends Located {
 /** A path as the user sees it. */
 export type Show = (absolute: string) => string;
 
-/** A name as the user must see it: quoted when spaces or odd characters would otherwise hide. */
+/** A name as the user must see it: quoted when spaces or odd characters would otherwise hide, a character no terminal shows as `\uXXXX`. */
 export function shownName(name: string): string {
-  return /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+  if (/^[\w.-]+$/.test(name)) return name;
+  return JSON.stringify(name).replace(hiddenEverywhere, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
 }
 
-/** A path as the user would type it in a shell. */
+/**
+ * A path as the user would type it in a shell. One holding a character a terminal does not show (a zero-width
+ * space, a combining mark, a control) is written `$'…'` with `\uXXXX` escapes, which bash and zsh read back.
+ */
 export function quotedPath(shown: string): string {
-  return /^[\w./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w./-]+$/.test(shown)) return shown;
+  if (!hidden.test(shown)) return `'${shown.replace(/'/g, `'\\''`)}'`;
+  let escaped = '';
+  for (const character of shown) {
+    const code = character.codePointAt(0) ?? 0;
+    if (character === "'" || character === '\\') escaped += `\\${character}`;
+    else if (code >= 0x20 && code < 0x7f) escaped += character;
+    else escaped += code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return `$'${escaped}'`;
 }
+
+// Invisible, combining, control and unassigned characters.
+const hidden = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{M}\p{Cc}\p{Cn}]/u;
+const hiddenEverywhere = new RegExp(hidden.source, 'gu');
 
 export async function otherEntryFinding(entry: Entry, rootReal: string, show: Show): Promise<Finding | null> {
   if (entry.stats?.isSymbolicLink()) return symlinkFinding(entry.absolute, rootReal, show, 'Copy the file or folder in place if it must be uploaded.');

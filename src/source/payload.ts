@@ -64,7 +64,8 @@ function localSources(source: PayloadSource, cwd: string, layout: Layout | null)
   const resolve = (value: string | undefined) => (value === undefined ? undefined : path.resolve(cwd, value));
   const sources: Source[] = [];
   if (source.dir !== undefined || source.bacpac !== undefined || source.storage !== undefined) {
-    sources.push(new FolderSource({ dir: resolve(source.dir), bacpac: resolve(source.bacpac), storage: resolve(source.storage) }, naming));
+    const parts = { dir: resolve(source.dir), bacpac: resolve(source.bacpac), storage: resolve(source.storage), ignore: source.ignore, commandFiles: source.commandFiles };
+    sources.push(new FolderSource(parts, naming, layout));
   }
   if (source.project !== undefined && layout !== null) sources.push(new ProjectSource(path.resolve(cwd, source.project), layout, naming));
   return sources;

@@ -50,6 +50,13 @@ export interface PayloadSource extends RemotePayload {
   nfc?: boolean;
   /** Upload Thumbs.db, desktop.ini, .DS_Store and ._* files too (left out, with a warning, by default). */
   includeSystemFiles?: boolean;
+  /**
+   * Names at the top of the migration folder to leave out on purpose (`--ignore NAME`, exact names): anything
+   * there but db.bacpac, storage/, the state folder and operating-system clutter is otherwise an error (UNEXPECTED_ENTRY).
+   */
+  ignore?: string[];
+  /** Absolute paths of the files the command itself reads or writes (a SAS URL file, the state folder): not part of the payload where they sit. */
+  commandFiles?: string[];
 }
 
 /** A blob of a remote source, mapped to its restore name: copied by the storage service, never through this machine. */

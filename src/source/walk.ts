@@ -26,8 +26,8 @@ export interface Naming {
   includeSystemFiles: boolean;
 }
 
-/** The storage root: one folder per container, files below. */
-export async function* walkStorage(root: string, naming: Naming, show: Show, signal?: AbortSignal): AsyncGenerator<LocalEvent> {
+/** The storage root: one folder per container, files below; `checkContainer` may refuse a first-level folder (named like a path, not a container). */
+export async function* walkStorage(root: string, naming: Naming, show: Show, signal?: AbortSignal, checkContainer?: (folder: Entry) => Finding | null): AsyncGenerator<LocalEvent> {
   const rootReal = await realpath(root);
   const top = await listFolders([{ absolute: root, relative: '' }], rootReal, show);
   yield* top.findings;
@@ -59,7 +59,11 @@ export async function* walkStorage(root: string, naming: Naming, show: Show, sig
       }
     }
     if (folders.length === 0) continue;
-    for (const folder of folders) yield* containerNameFindings(folder, naming.lowercase, show);
+    for (const folder of folders) {
+      yield* containerNameFindings(folder, naming.lowercase, show);
+      const found = checkContainer?.(folder);
+      if (found) yield finding(found);
+    }
     yield* walkFolder(folders, rootReal, naming, show, signal);
   }
 }

@@ -77,14 +77,15 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
       // The plan's warnings reach verify's JSON too: files.url, written into the folder above, is not part of the payload.
       warnings: [expect.objectContaining({ code: 'IGNORED', path: urlFile })],
     });
-    const text = await runCli(['verify', dir, '--storage-sas-url', url]);
+    // files.url sits in the migration folder: a file the command reads is left out, one it does not read would be UNEXPECTED_ENTRY.
+    const text = await runCli(['verify', dir, '--storage-sas-url-file', urlFile]);
     expect(text.stdout).toMatch(/^Identical: 2 files match/);
     expect(text.stdout).toContain("Checked: every local file read and hashed; compared with each blob's Content-MD5, not its bytes (--deep reads them).");
     // Each mode says what it rested on, in text and in --json.
-    const trusting = await runCli(['verify', dir, '--storage-sas-url', url, '--trust-journal', '--json']);
+    const trusting = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--trust-journal', '--json']);
     expect(JSON.parse(trusting.stdout)).toMatchObject({ ok: true, proof: { local: 'journal', remote: 'content-md5' } });
-    expect((await runCli(['verify', dir, '--storage-sas-url', url, '--trust-journal'])).stdout).toMatch(/Checked: --trust-journal: \d+ local MD5s? taken from the journal without reading/);
-    const deep = await runCli(['verify', dir, '--storage-sas-url', url, '--deep']);
+    expect((await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--trust-journal'])).stdout).toMatch(/Checked: --trust-journal: \d+ local MD5s? taken from the journal without reading/);
+    const deep = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--deep']);
     expect(deep.stdout).toContain('Checked: every local file read and hashed; every blob downloaded and hashed (--deep).');
   });
 
@@ -108,13 +109,18 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const clean = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
     expect(clean.stdout).toContain('Not uploaded: nothing was left out of the payload.');
     await writeTree(dir, { 'notes.txt': 'n', 'backup/db.bacpac.bak': 'b' });
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress', '--json'], { cwd: dir });
+    // Entries besides db.bacpac and storage/ are refused (UNEXPECTED_ENTRY) unless --ignore leaves them out on purpose.
+    const refused = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { cwd: dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/UNEXPECTED_ENTRY +backup\n[\s\S]*UNEXPECTED_ENTRY +notes\.txt\n/);
+    const ignore = ['--ignore', 'notes.txt', '--ignore', 'backup'];
+    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress', '--json', ...ignore], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).notUploaded).toEqual([
       { code: 'IGNORED', path: 'backup' },
       { code: 'IGNORED', path: 'notes.txt' },
     ]);
-    const text = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { cwd: dir });
+    const text = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress', ...ignore], { cwd: dir });
     expect(text.stdout).toMatch(/Not uploaded: 2 entries of the migration folder besides db\.bacpac and storage\/ \(see the IGNORED warnings\):\n {2}ignored {2}backup\n {2}ignored {2}notes\.txt\n/);
   });
 

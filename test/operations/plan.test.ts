@@ -208,8 +208,8 @@ describe('planPayload', () => {
     const plain = await tempDir();
     await writeTree(plain, { storage: 'not a folder' });
     const asFile = await plan({ dir: plain });
-    expect(asFile.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', 'storage']]);
-    expect(asFile.warnings[0]?.message).toContain('not a folder');
+    expect(asFile.errors.map((f) => [f.code, f.path])).toEqual([['UNEXPECTED_ENTRY', 'storage'], ['EMPTY', '.']]);
+    expect(asFile.errors[0]?.message).toContain('not a folder');
   });
 
   it('reports a folder it cannot read (UNREADABLE)', async () => {
@@ -259,11 +259,20 @@ describe('planPayload', () => {
     expect(report.totals).toMatchObject({ files: 1, bytes: 0 });
   });
 
-  it('warns about what a migration folder does not upload', async () => {
-    const dir = await migration({ 'notes.txt': 'n', 'db.bacpac.bak': 'b', '.kxp-restore/journal': 'j' });
+  it('refuses anything at the top of a migration folder but db.bacpac, storage/, its state folder and OS clutter (UNEXPECTED_ENTRY), unless --ignore names it', async () => {
+    const dir = await migration({ 'notes.txt': 'n', 'db.bacpac.bak': 'b', '.kxp-restore/journal': 'j', '.DS_Store': 'd', 'Thumbs.db': 't', '$RECYCLE.BIN/x': 'x', 'storage/default/a.txt': 'a' });
     const report = await plan({ dir });
-    expect(report.ok).toBe(true);
-    expect(report.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', 'db.bacpac.bak'], ['IGNORED', 'notes.txt'], ['NOT_XPERIENCE', 'db.bacpac']]);
+    expect(report.ok).toBe(false);
+    expect(report.errors.map((f) => [f.code, f.path])).toEqual([['UNEXPECTED_ENTRY', 'db.bacpac.bak'], ['UNEXPECTED_ENTRY', 'notes.txt']]);
+    expect(report.errors[1]?.message).toBe(
+      'notes.txt is not part of a migration folder, which holds only db.bacpac, storage/ and operating-system files, so it would not be uploaded. Move it out of the migration folder, or leave it out on purpose with --ignore notes.txt.',
+    );
+    expect(report.errors[0]?.message).toContain('Its name is close to db.bacpac.');
+    expect(report.warnings.map((f) => [f.code, f.path])).toEqual([['IGNORED', '$RECYCLE.BIN'], ['IGNORED', '.DS_Store'], ['IGNORED', 'Thumbs.db'], ['NOT_XPERIENCE', 'db.bacpac']]);
+
+    const ignoring = await plan({ dir, ignore: ['notes.txt', 'db.bacpac.bak'] });
+    expect(ignoring.ok).toBe(true);
+    expect(ignoring.warnings.filter((f) => f.message.includes('--ignore')).map((f) => f.path)).toEqual(['db.bacpac.bak', 'notes.txt']);
   });
 
   it.each([['db.bacpac '], ['DB.bacpac'], ['db.bacpac.bacpac'], ['db.BACPAC'], [' db.bacpac'], ['db.bacpac.']])(
@@ -285,7 +294,7 @@ describe('planPayload', () => {
   it.each([['Storage'], ['storage '], ['STORAGE'], [' storage']])(
     'a folder almost named storage (%j) is an error (STORAGE_NAME) naming it and the fix, also with --lowercase',
     async (name) => {
-      const dir = await migration({ [`${name}/default/a.txt`]: 'a', 'notes.txt': 'n' });
+      const dir = await migration({ [`${name}/default/a.txt`]: 'a' });
       for (const lowercase of [false, true]) {
         const report = await plan({ dir, lowercase });
         expect(report.errors.map((f) => [f.code, f.path])).toEqual([['STORAGE_NAME', name]]);
@@ -297,7 +306,7 @@ describe('planPayload', () => {
       await writeTree(elsewhere, { 'default/b.txt': 'b' });
       const overridden = await plan({ dir, storage: elsewhere });
       expect(overridden.ok).toBe(true);
-      expect(overridden.warnings.map((f) => f.code)).toEqual(['IGNORED', 'IGNORED', 'NOT_XPERIENCE']);
+      expect(overridden.warnings.map((f) => f.code)).toEqual(['IGNORED', 'NOT_XPERIENCE']);
     },
   );
 

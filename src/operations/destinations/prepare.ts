@@ -13,9 +13,11 @@ import { checkUnusedDestinations } from './unused.js';
 import { defaultStateDir, refuseStateDirInPayload } from './state-dir.js';
 import type { Destinations, SetupOptions } from './types.js';
 
-export async function prepareDestinations(source: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
-  const stateDir = defaultStateDir(source, options);
-  await refuseStateDirInPayload(source, stateDir, options);
+export async function prepareDestinations(given: PayloadSource, options: SetupOptions, purpose: SasPurpose): Promise<Destinations> {
+  const stateDir = defaultStateDir(given, options);
+  await refuseStateDirInPayload(given, stateDir, options);
+  // The state folder, wherever it is, is the run's own: not an unexpected entry of the migration folder.
+  const source: PayloadSource = { ...given, commandFiles: [...(given.commandFiles ?? []), stateDir] };
   // Opened once: the plan and the run after it read the same sources, listed the same way.
   const payload = await openSourcePayload(source, { ...options, maxSockets: (options.concurrency ?? DEFAULT_CONCURRENCY) + 1, ...sourceListing(options) });
   const plan = await planPayload(source, { signal: options.signal, cwd: options.cwd, packagePath: options.packagePath, payload });
