@@ -53,14 +53,15 @@ describe('the state folder is never inside the payload', () => {
     expect(await blobNames(url)).toEqual(['default/a.txt']);
   });
 
-  it('--storage naming a container folder (…/storage/default): the default state folder goes beside storage/, never into it', async () => {
+  it('--storage naming a container folder (…/storage/default): refused as one level too deep (issue 18 point 2), and no state folder goes into storage/', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/assets/a.txt': 'alpha' });
     const url = await storage.containerSasUrl('state-storage-default');
     const result = await runCli(['upload', '--storage', path.join(dir, 'storage/default'), '--storage-sas-url', url, '--no-progress']);
-    expect(result.exitCode).toBe(0);
-    expect(await exists(path.join(dir, '.kxp-restore'))).toBe(true);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/UNEXPECTED_ENTRY[\s\S]*one level too deep/);
     expect(await exists(path.join(dir, 'storage/.kxp-restore'))).toBe(false);
+    expect(await blobNames(url)).toEqual([]);
     // The corrected run sees only the container.
     const plan = await runCli(['plan', dir]);
     expect(plan.stdout + plan.stderr).not.toContain('.kxp-restore');
