@@ -24,7 +24,15 @@ export class CSharpSyntaxError extends Error {
   }
 }
 
-export function tokenize(source: string, firstLine = 1): Token[] {
+/**
+ * How deep blocks, statements and interpolated strings may nest. Real code stays far below; a file past it
+ * is refused as unreadable instead of running the recursive reader out of stack (a RangeError).
+ */
+export const MAX_NESTING = 200;
+
+/** `nesting`: how many interpolated strings this source sits in (a hole's code is tokenized on its own). */
+export function tokenize(source: string, firstLine = 1, nesting = 0): Token[] {
+  if (nesting > MAX_NESTING) throw new CSharpSyntaxError(`interpolated strings nest more than ${MAX_NESTING} levels deep`, firstLine);
   const tokens: Token[] = [];
   let i = 0;
   let line = firstLine;
@@ -68,7 +76,7 @@ export function tokenize(source: string, firstLine = 1): Token[] {
     const stringStart = /^(\$@|@\$|\$|@)?"/.exec(source.slice(i, i + 3));
     if (stringStart) {
       const prefix = stringStart[1] ?? '';
-      const token = readString(source, i + prefix.length, prefix.includes('$'), prefix.includes('@'), line);
+      const token = readString(source, i + prefix.length, prefix.includes('$'), prefix.includes('@'), line, nesting);
       tokens.push(token.token);
       line = token.line;
       i = token.end;
@@ -103,7 +111,7 @@ export function tokenize(source: string, firstLine = 1): Token[] {
   return tokens;
 }
 
-function readString(source: string, quote: number, interpolated: boolean, verbatim: boolean, startLine: number): { token: Token; end: number; line: number } {
+function readString(source: string, quote: number, interpolated: boolean, verbatim: boolean, startLine: number, nesting: number): { token: Token; end: number; line: number } {
   let line = startLine;
   // Raw string literal: three or more quotes.
   let quotes = 0;
@@ -165,7 +173,7 @@ function readString(source: string, quote: number, interpolated: boolean, verbat
       const close = holeEnd(source, i + 1, line);
       const holeSource = source.slice(i + 1, close.end);
       // A format or alignment (`{x:N2}`, `{x,5}`) makes the value depend on run-time formatting.
-      const hole = tokenize(holeSource, line);
+      const hole = tokenize(holeSource, line, nesting + 1);
       parts.push({ hole: close.formatted ? [] : hole });
       for (const ch of holeSource) if (ch === '\n') line++;
       i = close.end + 1;

@@ -4,7 +4,7 @@
  * conditions that must hold for it to run (enclosing `if`s, and the guards of earlier early returns in the
  * same block). It does not type-check or resolve overloads; the mapping reader refuses what it cannot place.
  */
-import { CSharpSyntaxError, isIdent, isPunct, matchBrackets, splitArgs, tokenize, type Token } from './csharp-tokens.js';
+import { CSharpSyntaxError, isIdent, MAX_NESTING, isPunct, matchBrackets, splitArgs, tokenize, type Token } from './csharp-tokens.js';
 import type { Condition, Context, CSharpFile, MethodInfo, Param, TypeInfo } from './csharp-model.js';
 
 export { CSharpSyntaxError, isIdent, isPunct, sourceText, splitArgs, splitTop, stripParens, type Token } from './csharp-tokens.js';
@@ -49,6 +49,7 @@ class Walker {
   readonly #file: CSharpFile;
   readonly #tokens: Token[];
   readonly #matching: Map<number, number>;
+  #nesting = 0;
 
   constructor(file: CSharpFile) {
     this.#file = file;
@@ -71,6 +72,16 @@ class Walker {
   }
 
   statement(i: number, end: number, context: Context): Step {
+    // Every nested block, branch, loop body and lambda passes here: the one place to bound the recursion.
+    if (++this.#nesting > MAX_NESTING) throw new CSharpSyntaxError(`blocks and statements nest more than ${MAX_NESTING} levels deep`, this.#tokens[i]?.line ?? 1);
+    try {
+      return this.statementAt(i, end, context);
+    } finally {
+      this.#nesting--;
+    }
+  }
+
+  statementAt(i: number, end: number, context: Context): Step {
     const tokens = this.#tokens;
     const token = tokens[i];
     const plain = (to: number, exits = false): Step => ({ end: to, exits, guard: null });
