@@ -1,9 +1,10 @@
 /** ContainerClients for a SAS URL, set up so that our own pacer (src/transfer/pacer.ts) owns retries. */
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, ContainerClient, newPipeline, Pipeline, type RequestPolicyFactory } from '@azure/storage-blob';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { HttpsProxyAgent, type HttpsProxyAgentOptions } from 'https-proxy-agent';
 import type { ProxyChoice } from './proxy.js';
 import type { ContainerSas } from './sas.js';
 
@@ -14,23 +15,78 @@ export interface ClientOptions {
   maxSockets?: number;
   /** Send through this proxy (see proxyFor); the SDK's own proxy handling is bypassed by our agent. */
   proxy?: ProxyChoice;
+  /** The run's signal: aborting it closes every tunnel to the proxy, answered or not. */
+  signal?: AbortSignal;
+  /** How long a proxy may take to answer a CONNECT before its socket is closed and the request fails (retried by the pacer). Default 30 s. */
+  connectTimeoutMs?: number;
 }
+
+/** A CONNECT unanswered this long is given up: well inside the pacer's 60 s attempt timeout. */
+export const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Only https targets are proxied (proxyFor). agent-base otherwise guesses https from the call stack, and
  * guesses differently when a socket is released than when it is looked up, so tunnels were never reused.
+ * Each socket to the proxy gets a signal of its own (net.connect takes it from the agent's options):
+ * aborted by the run's signal, or when the CONNECT goes unanswered for `connectTimeoutMs`. Destroying the
+ * request alone never reaches a socket still waiting for the CONNECT's answer, which stayed open for good.
  */
 class HttpsTunnelAgent extends HttpsProxyAgent<string> {
+  readonly #signal: AbortSignal | undefined;
+  readonly #connectTimeoutMs: number;
+
+  constructor(proxy: string, options: HttpsProxyAgentOptions<string> & { signal?: AbortSignal; connectTimeoutMs?: number }) {
+    const { signal, connectTimeoutMs, ...rest } = options;
+    super(proxy, rest);
+    this.#signal = signal;
+    this.#connectTimeoutMs = connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  }
+
   override isSecureEndpoint(): boolean {
     return true;
+  }
+
+  override connect(...args: Parameters<HttpsProxyAgent<string>['connect']>): Promise<net.Socket> {
+    const tunnel = new AbortController();
+    const run = this.#signal;
+    const stop = () => tunnel.abort(run?.reason);
+    run?.addEventListener('abort', stop, { once: true });
+    // The base class calls net.connect with these options before its first await: the signal is this socket's alone.
+    const shared = this.connectOpts;
+    this.connectOpts = { ...shared, signal: tunnel.signal };
+    let connecting: Promise<net.Socket>;
+    try {
+      connecting = super.connect(...args);
+    } finally {
+      this.connectOpts = shared;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        // A network timeout for the pacer to retry; aborting the tunnel's signal closes the socket.
+        reject(Object.assign(new Error(`the proxy did not answer the CONNECT within ${this.#connectTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+        tunnel.abort();
+      }, this.#connectTimeoutMs);
+    });
+    connecting.catch(() => undefined); // after a timeout, its own rejection (the aborted socket) is of no interest
+    return Promise.race([connecting, unanswered]).then(
+      (socket) => {
+        clearTimeout(timer);
+        socket.once('close', () => run?.removeEventListener('abort', stop));
+        return socket;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        run?.removeEventListener('abort', stop);
+        throw error;
+      },
+    );
   }
 }
 
 /** The proxy agent: the login goes in a header of our own, never in the URL the library may print. */
-export function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number; signal?: AbortSignal }): HttpsTunnelAgent {
+export function tunnelAgent(proxy: ProxyChoice, options: { keepAlive: boolean; maxSockets: number; signal?: AbortSignal; connectTimeoutMs?: number }): HttpsTunnelAgent {
   const headers: Record<string, string> = proxy.login ? { 'Proxy-Authorization': `Basic ${Buffer.from(proxy.login).toString('base64')}` } : {};
-  // `signal` reaches the socket to the proxy (the agent passes its options to net.connect): aborting it closes
-  // a tunnel whose CONNECT is never answered, which destroying the request alone does not.
   return new HttpsTunnelAgent(proxy.url.href, { ...options, headers });
 }
 
@@ -81,7 +137,7 @@ function pooledPipeline(url: string, credential: AnonymousCredential | TokenCred
   const agentOptions = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
   // Setting our own agent switches off the SDK's HTTPS_PROXY handling, so the proxy is honoured here.
   const agent = options.proxy
-    ? tunnelAgent(options.proxy, agentOptions)
+    ? tunnelAgent(options.proxy, { ...agentOptions, signal: options.signal, connectTimeoutMs: options.connectTimeoutMs })
     : url.startsWith('https:')
       ? new https.Agent(agentOptions)
       : new http.Agent(agentOptions);

@@ -34,7 +34,7 @@ export async function openTarget(sas: ContainerSas, options: SetupOptions & { st
   try {
     // The pool starts at the run's first concurrency and follows later changes (pool.resize).
     const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxConcurrency ?? Infinity);
-    const { client, pool } = createPooledContainerClient(sas, { concurrency, proxy });
+    const { client, pool } = createPooledContainerClient(sas, { concurrency, proxy, signal: options.signal });
     const listed = await listTarget(client, sas, options);
     options.onEvent?.({ type: 'listed', container: sas.identity, blobs: listed.remote.size, proxy: proxy ? { url: proxy.display, variable: proxy.variable } : null });
     return { sas, client, journal, pool, ...listed };

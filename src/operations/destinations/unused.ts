@@ -19,7 +19,7 @@ export async function checkUnusedDestinations(needs: AccessNeeds, options: Setup
   for (const { role, url, needed, part } of given) {
     if (url === undefined || needed) continue;
     const sas = parseContainerSasUrl(url, `${role} SAS URL`);
-    const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env) });
+    const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env), signal: options.signal });
     let first: string | undefined;
     for await (const page of listBlobPages(client, { ...destinationListing(sas, options), maxPageSize: 1 })) {
       first = page[0]?.name;

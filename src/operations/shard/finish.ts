@@ -48,7 +48,7 @@ export async function finishShards(source: PayloadSource, options: FinishShardsO
     for (const entry of split) {
       const sas = entry.role === 'database' ? db : storage;
       if (!sas) continue;
-      const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env) });
+      const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env), signal: options.signal });
       const shown = entry.kind === 'local' ? entry.path : entry.sourceName;
       try {
         const done = await finishSplit(client, { blobName: entry.blob, size: entry.size, blockSize: manifest.header.blockSize, displayPath: shown }, { signal: options.signal, retry: options.retry });

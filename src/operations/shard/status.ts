@@ -72,7 +72,7 @@ export async function shardStatus(options: ShardStatusOptions): Promise<ShardSta
 }
 
 async function listed(sas: ContainerSas, options: ShardStatusOptions): Promise<RemoteIndex> {
-  const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env) });
+  const { client } = createPooledContainerClient(sas, { concurrency: 1, proxy: proxyFor(new URL(sas.url), options.env), signal: options.signal });
   const index = new RemoteIndex();
   for await (const page of listBlobPages(client, destinationListing(sas, options))) for (const item of page) index.addItem(item);
   return index;
