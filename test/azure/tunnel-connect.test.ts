@@ -3,42 +3,18 @@
  * CONNECT (issue 21 point 5): the socket is closed after the CONNECT timeout (the request fails, for the pacer
  * to retry), or at once when the run's signal is aborted. A real TCP server on loopback plays the proxy.
  */
-import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPooledContainerClient } from '../../src/azure/client.js';
 import { proxyFor } from '../../src/azure/proxy.js';
 import { parseContainerSasUrl } from '../../src/azure/sas.js';
+import { useSilentServers } from '../support/silent-server.js';
 
-const servers: net.Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-});
+const silentServer = useSilentServers();
 
-/** A "proxy" that reads every CONNECT and never answers; tells when a client closes its socket. */
-async function silentProxy(): Promise<{ url: string; connections: () => number; connected: Promise<void>; closedByClient: Promise<void> }> {
-  let connections = 0;
-  let closedByClient = () => {};
-  const closed = new Promise<void>((resolve) => (closedByClient = resolve));
-  let connectedNow = () => {};
-  const connected = new Promise<void>((resolve) => (connectedNow = resolve));
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.once('data', () => connectedNow());
-    socket.resume();
-    socket.on('error', () => undefined);
-    socket.on('end', () => closedByClient());
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const close = server.close.bind(server);
-  server.close = ((callback?: (error?: Error) => void) => {
-    for (const socket of sockets) socket.destroy();
-    return close(callback);
-  }) as typeof server.close;
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, connections: () => connections, connected, closedByClient: closed };
+/** A "proxy" that reads every CONNECT and never answers. */
+async function silentProxy() {
+  const server = await silentServer((socket) => socket.resume());
+  return { ...server, url: `http://127.0.0.1:${server.port}` };
 }
 
 const SAS_URL = 'https://contoso.blob.core.windows.net/media?sv=2024-11-04&sr=c&sp=rl&se=2099-01-01T00%3A00%3A00Z&sig=c2lnbmF0dXJl';

@@ -3,41 +3,14 @@
  * reading, read everything and never answer, or (as an HTTPS proxy) never answer the CONNECT.
  */
 import { open } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uploadDeploymentPackage } from '../../src/portal/deployment-upload.js';
+import { useSilentServers } from '../support/silent-server.js';
 import { useTempDirs } from '../support/tree.js';
 
 const tempDir = useTempDirs();
-const servers: net.Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-});
-
-/** A server that accepts each connection and hands it to `onSocket`; counts the connections. */
-async function silentServer(onSocket: (socket: net.Socket) => void): Promise<{ port: number; connections: () => number; closedByClient: Promise<void> }> {
-  let connections = 0;
-  let closedByClient = () => {};
-  const closed = new Promise<void>((resolve) => (closedByClient = resolve));
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('end', () => closedByClient());
-    socket.on('close', () => sockets.delete(socket));
-    onSocket(socket);
-  });
-  const close = server.close.bind(server);
-  server.close = ((callback?: (error?: Error) => void) => {
-    for (const socket of sockets) socket.destroy();
-    return close(callback);
-  }) as typeof server.close;
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, connections: () => connections, closedByClient: closed };
-}
+const silentServer = useSilentServers();
 
 /** A sparse file of `bytes` zeros (larger than every socket buffer on the way). */
 async function packageOf(bytes: number): Promise<string> {
