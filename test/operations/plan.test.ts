@@ -225,6 +225,14 @@ describe('planPayload', () => {
     }
   });
 
+  it('reports a file its owner may not read (UNREADABLE): the owner read bit is trusted only when it is set', async () => {
+    if (process.getuid?.() === 0) return expect(await unreadableWithoutReadOverride('storage/default/locked.txt')).toBe('UNREADABLE storage/default/locked.txt');
+    const dir = await migration({ 'storage/default/locked.txt': 'a', 'storage/default/ok.txt': 'o' }, null);
+    await chmod(path.join(dir, 'storage/default/locked.txt'), 0o200);
+    const report = await plan({ dir });
+    expect(report.errors.map((f) => [f.code, f.path])).toEqual([['UNREADABLE', 'storage/default/locked.txt']]);
+  });
+
   it('reports a name that is not valid UTF-8 as BLOB_NAME, not as unreadable', async () => {
     const dir = await migration({ 'storage/default/ok.txt': 'o' }, null);
     // "caf\xe9.txt": Latin-1 bytes, as a copy from an old file system leaves them.
@@ -337,11 +345,11 @@ describe('planPayload', () => {
 });
 
 /** Runs plan as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH on a tree with a folder it may not read; returns the error codes. */
-async function unreadableWithoutReadOverride(): Promise<string> {
+async function unreadableWithoutReadOverride(locked = 'storage/default/locked'): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'kxp-unreadable-'));
   try {
-    await writeTree(dir, { 'storage/default/locked/a.txt': 'a', 'storage/default/ok.txt': 'o' });
-    await chmod(path.join(dir, 'storage/default/locked'), 0o000);
+    await writeTree(dir, { 'storage/default/locked/a.txt': 'a', 'storage/default/ok.txt': 'o', 'storage/default/locked.txt': 'a' });
+    await chmod(path.join(dir, locked), locked.endsWith('.txt') ? 0o200 : 0o000);
     const result = await spawnCli(['plan', dir, '--json'], { cwd: dir, withoutReadOverride: true }).done;
     const parsed = JSON.parse(result.stdout) as { errors: Array<{ code: string; path: string }> };
     return parsed.errors.map((e) => `${e.code} ${e.path}`).join(',');
