@@ -131,13 +131,18 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+const SOURCE_ACCESS_HINT =
+  'Give a new SAS for the source container (read and list), or sign in with an identity that has "Storage Blob Data Reader" (and, for copies, "Storage Blob Delegator") on it, then re-run the same command; what was copied is kept.';
+
 /** A remote source (--storage-from) refused: said so, so nobody renews the restore container's SAS instead. */
-export function sourceAccessDenied(where: string, cause: unknown): KxpError {
-  return new KxpError('SOURCE_ACCESS_DENIED', 'The remote SOURCE refused access (not the restore container): its SAS has expired or was revoked, or the signed-in identity may not read it.', {
-    path: where,
-    hint: 'Give a new SAS for the source container (read and list), or sign in with an identity that has "Storage Blob Data Reader" (and, for copies, "Storage Blob Delegator") on it, then re-run the same command; what was copied is kept.',
-    cause,
-  });
+export function sourceAccessDenied(where: string, cause: unknown, why = 'its SAS has expired or was revoked, or the signed-in identity may not read it'): KxpError {
+  return new KxpError('SOURCE_ACCESS_DENIED', `The remote SOURCE refused access (not the restore container): ${why}.`, { path: where, hint: SOURCE_ACCESS_HINT, cause });
+}
+
+/** How a --storage-from source is named in messages: `<account>/<container>` and its redacted URL. */
+export interface SourceName {
+  label: string;
+  redacted: string;
 }
 
 /** @azure/identity could not get a token (no sign-in available, or the directory refused it). */
@@ -146,9 +151,22 @@ export function isSignInFailure(thrown: unknown): boolean {
   return name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError';
 }
 
-/** Sign-in failures and refusals while reading a source account become SOURCE_ACCESS_DENIED (no retry); the rest is left to the pacer. */
-export function asSourceFailure(thrown: unknown, where: string): unknown {
-  if (isSignInFailure(thrown)) return sourceAccessDenied(where, thrown);
+/**
+ * Failures while listing or reading a source account, in the source's words (never the restore session's
+ * "Get access"): sign-in failures and refusals become SOURCE_ACCESS_DENIED, a missing container NOT_FOUND (no
+ * retry); the rest is left to the pacer.
+ */
+export function asSourceFailure(thrown: unknown, source: SourceName): unknown {
+  if (isSignInFailure(thrown)) return sourceAccessDenied(source.redacted, thrown);
   const classified = classifyAzureError(thrown);
-  return classified.kind === 'access' ? sourceAccessDenied(where, thrown) : thrown;
+  if (classified.kind === 'access') return sourceAccessDenied(source.redacted, thrown);
+  if (classified.kind === 'permission') return sourceAccessDenied(source.redacted, thrown, `its SAS (or the stored access policy it names) does not grant list and read (${classified.reason})`);
+  if (classified.status === 404) {
+    return new KxpError('NOT_FOUND', `The --storage-from source container ${source.label} was not found (${classified.reason}).`, {
+      path: source.redacted,
+      hint: "Check the account and container in the --storage-from URL: they name the old site's storage, not the restore session's.",
+      cause: thrown,
+    });
+  }
+  return thrown;
 }

@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
 import { createContainerClient, createPipeline, type ClientOptions } from './client.js';
-import { asSourceFailure } from './errors.js';
+import { asSourceFailure, isSignInFailure, statusOf } from './errors.js';
 import { DelegatedReader } from './credentials.js';
 import { listBlobPages, type ListedItem, type ListOptions, type PageRetry } from './listing.js';
 import { isContainerName, isStorageAccountName } from '../rules/names.js';
@@ -92,12 +92,7 @@ export function parseRemoteSourceUrl(raw: string, options: ParseSourceOptions = 
   if (hasSas) {
     sas = parseContainerSasUrl(`${endpoint}/${container}${url.search}`, `source SAS URL`);
     // Listing needs "l"; the service reads each blob for the copy with "r".
-    checkContainerSas(sas, 'source SAS URL', 'verify');
-    if (sas.permissions !== null && !sas.permissions.includes('r')) {
-      throw new KxpError('SAS_PERMISSION', `The source SAS URL does not allow read (it grants "${sas.permissions}"; copying needs "rl"): ${sas.redacted}`, {
-        hint: 'Make a SAS for the source container with read and list permissions.',
-      });
-    }
+    checkContainerSas(sas, 'source SAS URL', 'source');
   } else {
     if (!account || !isContainerName(container)) {
       throw new KxpError('USAGE', `The ${label} ${redactUrl(raw)} does not name a container (https://<account>.blob.core.windows.net/<container>[/<prefix>]).`, {
@@ -143,6 +138,9 @@ export interface OpenSourceOptions extends ClientOptions {
   credential?: () => TokenCredential;
 }
 
+/** What this machine finds when it reads a source blob itself: there, gone (404), refused (401/403), or null (cannot tell). */
+export type SourceReach = 'there' | 'gone' | 'refused' | null;
+
 /** An opened source: its listing, and the read URL of each blob for the copy. */
 export class RemoteSourceReader {
   readonly client: ContainerClient;
@@ -169,10 +167,24 @@ export class RemoteSourceReader {
     const retryPage: PageRetry = (request) =>
       options.retryPage((signal) =>
         request(signal).catch((error: unknown) => {
-          throw asSourceFailure(error, this.source.redacted);
+          throw asSourceFailure(error, this.source);
         }),
       );
     for await (const page of listBlobPages(this.client, { ...options, prefix: this.source.prefix, retryPage })) yield page.map(listedBlob);
+  }
+
+  /**
+   * Whether this machine can read the blob now (one HEAD): after the storage service failed to read it for a
+   * copy, this tells a blob that is gone from a source the service cannot reach. null: it cannot tell.
+   */
+  async reach(blobName: string, signal?: AbortSignal): Promise<SourceReach> {
+    try {
+      await this.client.getBlobClient(blobName).getProperties({ abortSignal: signal });
+      return 'there';
+    } catch (error) {
+      const status = statusOf(error);
+      return status === 404 ? 'gone' : status === 401 || status === 403 || isSignInFailure(error) ? 'refused' : null;
+    }
   }
 
   /** The URL the storage service reads the blob from: the source's SAS, or a user delegation SAS for this blob. */
@@ -182,7 +194,7 @@ export class RemoteSourceReader {
     try {
       return `${blob.url}?${await this.delegated.sasFor(this.source.container, signal)}`;
     } catch (error) {
-      throw asSourceFailure(error, this.source.redacted);
+      throw asSourceFailure(error, this.source);
     }
   }
 }

@@ -29,6 +29,10 @@ export interface ContainerSas {
 /** Which operation the URL is for: decides the permission it needs. */
 export type SasPurpose = 'upload' | 'verify';
 
+/** The fix for a --storage-from SAS: it comes from the old site's storage account, not from the restore session. */
+export const SOURCE_SAS_HINT =
+  'Make a new SAS for the source container (the old site\'s storage account, in the Azure portal or Storage Explorer) with read and list permissions, valid for the whole copy, then run the same command again; what was copied is kept.';
+
 /** Query parameter names whose value is a secret, compared after percent-decoding and lowercasing. */
 const SECRET_NAMES = new Set(['sig', 'signature', 'token', 'access_token', 'code', 'secret', 'password', 'key']);
 /** One `name=value` pair of a query, in running text: the value stops where a URL would. */
@@ -155,26 +159,28 @@ export function parseContainerSasUrl(raw: string, label: string): ContainerSas {
  * The checks that can be made locally: permission (when `sp` is in the URL) and validity period (when
  * `se`/`st` are). A stored-access-policy SAS (`si=`) carries neither; the first read-only request tells.
  */
-export function checkContainerSas(sas: ContainerSas, label: string, purpose: SasPurpose, now = new Date()): void {
+export function checkContainerSas(sas: ContainerSas, label: string, purpose: SasPurpose | 'source', now = new Date()): void {
+  // A --storage-from source belongs to the old site's account: no session, no upload window, no "Get access".
+  const source = purpose === 'source';
   // Past the upload window new URLs cannot help: say so before "Get access" would send the user in a circle.
   const expired = sas.expiresOn !== null && sas.expiresOn.getTime() <= now.getTime();
-  if (purpose === 'upload' || expired) {
+  if (!source && (purpose === 'upload' || expired)) {
     const closed = uploadWindowClosedError(sas, label, now);
     if (closed) throw closed;
   }
-  const needed = purpose === 'upload' ? ['w'] : ['l'];
+  const needed = purpose === 'upload' ? ['w'] : source ? ['r', 'l'] : ['l'];
   if (sas.permissions !== null) {
     const missing = needed.filter((letter) => !sas.permissions?.includes(letter));
     if (missing.length > 0) {
-      const what = purpose === 'upload' ? 'write' : 'list';
-      throw new KxpError('SAS_PERMISSION', `The ${label} does not allow ${what} (it grants "${sas.permissions}", ${purpose} needs "${needed.join('')}"): ${sas.redacted}`, {
-        hint: 'Use the URL the Portal shows for the custom-restore session ("Get access"); it grants read, add, create, write, delete and list.',
+      const what = missing.map((letter) => ({ w: 'write', r: 'read', l: 'list' })[letter]).join(' and ');
+      throw new KxpError('SAS_PERMISSION', `The ${label} does not allow ${what} (it grants "${sas.permissions}", ${source ? 'copying' : purpose} needs "${needed.join('')}"): ${sas.redacted}`, {
+        hint: source ? SOURCE_SAS_HINT : 'Use the URL the Portal shows for the custom-restore session ("Get access"); it grants read, add, create, write, delete and list.',
       });
     }
   }
   if (expired && sas.expiresOn !== null) {
     throw new KxpError('SAS_EXPIRED', `The ${label} expired at ${sas.expiresOn.toISOString()}: ${sas.redacted}`, {
-      hint: 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and run again; progress is kept.',
+      hint: source ? SOURCE_SAS_HINT : 'Get new SAS URLs with "Get access" in the Portal (custom restore session) and run again; progress is kept.',
     });
   }
   if (sas.startsOn !== null && sas.startsOn.getTime() > now.getTime() + 5 * 60_000) {

@@ -93,7 +93,7 @@ async function* transferItems(payload: Payload, targets: { db: ContainerTarget |
     const target = entry.kind === 'bacpac' ? targets.db : targets.storage;
     if (!target) throw new KxpError('INTERNAL', `No container for ${entry.displayPath}.`);
     // A remote blob is read by the service through a short-lived read URL.
-    if (entry.kind === 'remote') yield { copy: { ...entry, readUrl: (signal?: AbortSignal) => entry.reader.readUrl(entry.name, signal) }, target };
+    if (entry.kind === 'remote') yield { copy: { ...entry, readUrl: (signal?: AbortSignal) => entry.reader.readUrl(entry.name, signal), reach: (signal?: AbortSignal) => entry.reader.reach(entry.name, signal) }, target };
     else yield { file: entry, target };
   }
 }

@@ -8,12 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
+import { asSourceFailure, type SourceName } from '../azure/errors.js';
 import { etagDigest, type RemoteBlob } from '../azure/listing.js';
 import type { RemoteFile } from '../source/types.js';
 import { paced, type RetryPolicy } from '../transfer/pacer.js';
 
 export interface CompareCopyOptions {
   source: ContainerClient;
+  /** The source's name: a failure to read it is told as the source's (never the restore session's "Get access"). */
+  sourceName?: SourceName;
   destination: ContainerClient;
   /** Read the bytes (--hash, --deep). */
   hash: boolean;
@@ -28,7 +31,7 @@ export async function compareCopy(file: Omit<RemoteFile, 'reader'>, remote: Remo
   if (remote.size !== file.size) return { reason: `size differs: source ${file.size} bytes, restore container ${remote.size} bytes`, hashed: false };
   if (options.hash) {
     const read = { ...options, bytes: file.size };
-    const [source, destination] = await Promise.all([file.md5 ?? md5OfBlob(options.source, file.name, read), md5OfBlob(options.destination, file.blobName, read)]);
+    const [source, destination] = await Promise.all([file.md5 ?? md5OfBlob(options.source, file.name, read, options.sourceName), md5OfBlob(options.destination, file.blobName, read)]);
     const whose = file.md5 === null ? 'MD5 of the source (downloaded)' : 'source Content-MD5';
     return { reason: source === destination ? null : `content differs: ${whose} ${source}, the restore blob's bytes hash to ${destination} (downloaded)`, hashed: true };
   }
@@ -46,10 +49,15 @@ export async function compareCopy(file: Omit<RemoteFile, 'reader'>, remote: Remo
 }
 
 /** Downloads a blob and returns its base64 MD5; the bytes pass through this machine. */
-async function md5OfBlob(container: ContainerClient, name: string, options: CompareCopyOptions): Promise<string> {
+async function md5OfBlob(container: ContainerClient, name: string, options: CompareCopyOptions, source?: SourceName): Promise<string> {
   return paced(
     async (signal) => {
-      const response = await container.getBlobClient(name).download(0, undefined, { abortSignal: signal });
+      const response = await container
+        .getBlobClient(name)
+        .download(0, undefined, { abortSignal: signal })
+        .catch((error: unknown) => {
+          throw source ? asSourceFailure(error, source) : error;
+        });
       const hash = createHash('md5');
       for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) hash.update(chunk);
       return hash.digest('base64');

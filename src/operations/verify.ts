@@ -163,7 +163,7 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
         const remote = claim(file, target);
         if (!remote) continue;
         await schedule(async () => {
-          const outcome = await compareCopy(file, remote, { source: file.reader.client, destination: target.client, hash: (options.hash || options.deep) ?? false, retry: options.retry, signal: options.signal });
+          const outcome = await compareCopy(file, remote, { source: file.reader.client, sourceName: file.reader.source, destination: target.client, hash: (options.hash || options.deep) ?? false, retry: options.retry, signal: options.signal });
           if (outcome.reason) mismatches.add({ blobName: file.blobName, path: file.displayPath, reason: outcome.reason });
           options.onEvent?.({ type: 'verify-file', blobName: file.blobName, path: file.displayPath, status: outcome.reason ? 'mismatched' : 'ok', hashed: outcome.hashed, downloaded: outcome.hashed, size: file.size });
         });

@@ -14,6 +14,7 @@
  * The resume journal is not used for copies: the destination listing (metadata and copy status) is the
  * record, and a lost local folder costs nothing.
  */
+import type { SourceReach } from '../azure/remote-source.js';
 import type { BlobBeginCopyFromUrlPollState, BlockBlobClient } from '@azure/storage-blob';
 import { KxpError } from '../errors.js';
 import { sourceAccessDenied, statusOf } from '../azure/errors.js';
@@ -56,6 +57,8 @@ export interface CopyJob {
   contentType?: string;
   /** The URL the service reads the source blob from (with a short-lived read SAS); never printed. */
   readUrl(signal?: AbortSignal): Promise<string>;
+  /** Whether this machine reads the source blob itself, asked after the service could not (see RemoteSourceReader.reach). */
+  reach?(signal?: AbortSignal): Promise<SourceReach>;
 }
 
 export interface CopyItem {
@@ -108,7 +111,7 @@ export async function copyBlob(item: CopyItem, context: CopyContext): Promise<vo
       await largeCopy(blob, copy, metadata, context);
     }
   } catch (error) {
-    throw whichSide(error, copy, context.signal);
+    throw await whichSide(error, copy, context.signal);
   }
   context.accounting.copyDone();
   context.emit({ type: 'file-done', blobName: copy.blobName, path: copy.displayPath, size: copy.size, outcome: 'uploaded' });
@@ -291,14 +294,13 @@ function copiedSoFar(progress: string | undefined): number {
  * Copy requests involve two accounts: say which one refused. The service reports a source it could not read
  * as CannotVerifyCopySource (with the source's own status); anything else is the restore container's.
  */
-function whichSide(error: unknown, copy: CopyJob, signal: AbortSignal): unknown {
+async function whichSide(error: unknown, copy: CopyJob, signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) return abortReason(signal);
   if (!(error instanceof KxpError)) return error;
   const status = statusOf(error);
   const code = serviceCode(error);
   if (code === 'CannotVerifyCopySource' || code === 'AuthenticationFailed' || code?.startsWith('CopySource')) {
-    if (status === 404) return new KxpError('SOURCE_CHANGED', 'The source blob disappeared after it was listed; it was not copied.', { path: copy.displayPath, exitCode: 1, cause: error });
-    if (status === 401 || status === 403 || error.code === 'ACCESS_DENIED') return sourceAccessDenied(copy.displayPath, error);
+    if (status === 404 || status === 401 || status === 403 || error.code === 'ACCESS_DENIED') return sourceUnreadable(error, status, copy, signal);
   }
   if (status === 412) return sourceChanged(copy, error);
   if (error.code === 'ACCESS_DENIED') {
@@ -309,6 +311,24 @@ function whichSide(error: unknown, copy: CopyJob, signal: AbortSignal): unknown 
     });
   }
   return error;
+}
+
+/**
+ * The service could not read the source blob (404 or 403 from the source's account). Read it from here to tell
+ * which: gone since it was listed, refused to everyone (the SAS or sign-in), or readable from here only (the
+ * source account's network rules, or a read URL the service may not use).
+ */
+async function sourceUnreadable(error: KxpError, status: number | undefined, copy: CopyJob, signal: AbortSignal): Promise<KxpError> {
+  const reach = copy.reach ? await copy.reach(signal) : null;
+  if (reach === 'gone') return new KxpError('SOURCE_CHANGED', 'The source blob disappeared after it was listed; it was not copied.', { path: copy.displayPath, exitCode: 1, cause: error });
+  if (reach === 'refused' || (reach === null && status !== 404)) return sourceAccessDenied(copy.displayPath, error);
+  const answer = `HTTP ${status ?? '?'} ${serviceCode(error) ?? ''}`.trim();
+  const fromHere = reach === 'there' ? ', though this computer reads it' : '';
+  return new KxpError('SOURCE_ACCESS_DENIED', `The storage service could not read the source blob for the copy (${answer} from the source account)${fromHere}; it was not copied.`, {
+    path: copy.displayPath,
+    hint: "The source account must let the restore's storage service read it: check its networking (a firewall, selected networks or a private endpoint keep the service out) and that the --storage-from URL names it by a host the service can reach; then run the same command again; what was copied is kept.",
+    cause: error,
+  });
 }
 
 function notImplemented(error: unknown): boolean {

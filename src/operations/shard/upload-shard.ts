@@ -88,7 +88,7 @@ function* shardJobs(share: ShardShare, files: Map<number, PayloadFile>, remote: 
     const reader = remote[entry.source]?.reader;
     if (!reader) throw new KxpError('USAGE', `The manifest copies from --storage-from number ${entry.source + 1}, which this run does not name.`, { hint: 'Give every shard the same --storage-from URLs, in the same order, as the plan.' });
     yield {
-      copy: { blobName: entry.blob, displayPath: `${reader.source.label}/${entry.sourceName}`, size: entry.size, md5: null, etag: entry.etag, readUrl: (signal?: AbortSignal) => reader.readUrl(entry.sourceName, signal) },
+      copy: { blobName: entry.blob, displayPath: `${reader.source.label}/${entry.sourceName}`, size: entry.size, md5: null, etag: entry.etag, readUrl: (signal?: AbortSignal) => reader.readUrl(entry.sourceName, signal), reach: (signal?: AbortSignal) => reader.reach(entry.sourceName, signal) },
       target,
     };
   }
