@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -43,6 +44,10 @@ if (major < 22) {
       setTimeout(() => process.exit(3), 30_000).unref();
     });
   }
+  // Many small files make garbage fast, and V8 then lets the heap grow to several times what is live between
+  // full collections (peaks of 445–480 MiB at a million files for well under 200 MB live). A fixed growth
+  // factor of 1.5 keeps the peak near the live size, for a few more full collections.
+  if (!process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=50');
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(process.argv.slice(2));
 }
