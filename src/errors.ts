@@ -4,12 +4,16 @@
  * the path it concerns and the fix.
  */
 
-/** Process exit statuses (DESIGN.md): 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable. */
+/**
+ * Process exit statuses (DESIGN.md): 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable;
+ * 130 (128 + SIGINT, the shell's convention) interrupted where there is nothing to resume.
+ */
 export const ExitCode = {
   ok: 0,
   failed: 1,
   invalid: 2,
   resumable: 3,
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

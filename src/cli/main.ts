@@ -48,7 +48,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
           '  kxp-restore restore --env qa                 restore into an environment, then: kxp-restore session close',
           'Rehearse all of it locally first: kxp-restore rehearse ./migration',
           'From a project folder instead: kxp-restore layout --project ./MySite, then plan/upload --project ./MySite --bacpac FILE (docs/layout.md)',
-          'Exit status: 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable.',
+          'Exit status: 0 done, 1 failed, 2 invalid input (nothing sent), 3 stopped but resumable, 130 interrupted with nothing to resume.',
         ].join('\n'),
       )
       .help()

@@ -51,7 +51,7 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .example("$0 rehearse ./migration --storage-from 'https://oldsite.blob.core.windows.net/media?<SAS>' --map 'MySite/media/=default/assets/media/' --lowercase", 'Media already in Azure: copied into the emulator first, then copied server side as upload does (docs/remote-source.md)')
         .example('$0 rehearse ./migration --storage-from https://oldsite.blob.core.windows.net/media --tenant-id contoso.onmicrosoft.com --map MySite/media/=default/assets/media/ --lowercase', 'The same source read with Entra ID sign-in')
         .example('$0 rehearse ./migration --storage-from https://oldsite.blob.local.azurestack.external/media --storage-endpoint-suffix local.azurestack.external --map =default/ --lowercase', 'Entra ID sign-in on Azure Stack Hub: the token goes only to Azure Storage hosts and the suffix named')
-        .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 3 interrupted.') as never,
+        .epilog('Runs an in-memory Azurite and the Portal emulator, and stops them afterwards. Exit status: 0 passed; 2 the payload is invalid or its version differs (nothing sent); 1 a later step failed; 130 interrupted (everything is removed: nothing to resume).') as never,
     handler: async (args) => {
       const live = args.json ? ctx.stderr : ctx.stdout;
       let progress: TransferProgressView | undefined;

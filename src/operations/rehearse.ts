@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { listBlobPages, RemoteIndex, type ListOptions } from '../azure/listing.js';
 import { readXperienceVersion } from '../bacpac/index.js';
-import { KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
+import { ExitCode, KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
 import type { Finding } from '../rules/finding.js';
 import type { PayloadFile, PayloadSource, SourceEntry } from '../source/types.js';
 import { hasLocalPart } from '../source/payload.js';
@@ -248,9 +248,10 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
     await step('close session', () => portal.closeSession({ signal }));
     report.ok = true;
   } catch (thrown) {
-    // Whatever an interrupted step threw, the rehearsal was stopped: say so (exit 3), not "internal error".
-    const error = signal?.aborted && toKxpError(thrown).code !== 'ABORTED'
-      ? new KxpError('ABORTED', 'The rehearsal was interrupted; everything it started was stopped and removed.', { cause: thrown })
+    // Whatever an interrupted step threw, the rehearsal was stopped: say so, not "internal error"; and since
+    // it removes everything it made, nothing is resumable: exit 130 (interrupted), not 3 (resumable).
+    const error = signal?.aborted
+      ? new KxpError('ABORTED', 'The rehearsal was interrupted; everything it started was stopped and removed, so there is nothing to resume: run rehearse again to start over.', { cause: thrown, exitCode: ExitCode.interrupted })
       : toKxpError(thrown);
     report.error = { ...errorJson(error), exitCode: error.exitCode };
   } finally {
