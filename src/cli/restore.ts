@@ -66,7 +66,7 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
         if (args.json) ctx.stdout.write(jsonText({ ok: false, error: errorJson(error) }) + '\n');
         if (!following || error.code !== 'ABORTED') throw error;
         // The error first, then how to follow the restore again: the last thing on screen is what to do next.
-        ctx.stderr.write(formatError(error) + renderRestoreDetached(following.id, following.env, words));
+        ctx.stderr.write(formatError(error) + renderRestoreDetached(portal.kind === 'manual' ? null : following.id, following.env, words));
         ctx.setExitCode(error.exitCode);
       }
     },

@@ -98,7 +98,8 @@ function actionCommand(ctx: CliContext, action: Action): CommandModule<object, S
       switch (action) {
         case 'create': {
           const session = await portal.createSession({ signal });
-          print(session, renderSessionDone('create', session));
+          // Through --manual the session's id, dates and grants are placeholders: the Portal shows the real ones.
+          print(session, portal.kind === 'manual' ? renderSessionDone('create') + renderSession(null, true) : renderSessionDone('create', session));
           break;
         }
         case 'access': {

@@ -39,10 +39,13 @@ export interface ManualPrompter {
 
 const CUSTOM_RESTORE = 'In the Xperience Portal, open Data Management → Custom restore.';
 
-function validSasUrl(label: string) {
+/** `other`: the URL pasted for the other container; the same one again is a paste of the wrong clipboard. */
+function validSasUrl(label: string, other?: { label: string; url: string }) {
   return (value: string): string | true => {
     try {
-      parseContainerSasUrl(value, label);
+      const sas = parseContainerSasUrl(value, label);
+      if (other && value.trim() === other.url.trim()) return `That is the same URL as the ${other.label}; paste the ${label} (the other one "Get access" shows).`;
+      if (other && sas.container === parseContainerSasUrl(other.url, other.label).container) return `That URL names the same container (${sas.container}) as the ${other.label}; paste the ${label} (the other one "Get access" shows).`;
       return true;
     } catch (error) {
       return error instanceof KxpError ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : String(error);
@@ -79,7 +82,7 @@ export class ManualPortal implements Portal {
       : 'Select Get access without entering an allowlist.';
     this.prompter.show({ title: 'Get access', lines: [CUSTOM_RESTORE, 'Under Current session, select Get access.', allowlist, 'Copy the two SAS URLs (you cannot see them again; Get access issues new ones).'] });
     const databaseSasUrl = await this.prompter.secret('Paste the database container SAS URL (input hidden):', validSasUrl('database SAS URL'), options.signal);
-    const storageSasUrl = await this.prompter.secret('Paste the storage container SAS URL (input hidden):', validSasUrl('storage SAS URL'), options.signal);
+    const storageSasUrl = await this.prompter.secret('Paste the storage container SAS URL (input hidden):', validSasUrl('storage SAS URL', { label: 'database SAS URL', url: databaseSasUrl }), options.signal);
     const expiresOn = parseContainerSasUrl(databaseSasUrl, 'database SAS URL').expiresOn ?? new Date(this.now().getTime() + UPLOAD_WINDOW_MS);
     return { databaseSasUrl: databaseSasUrl.trim(), storageSasUrl: storageSasUrl.trim(), expiresOn: expiresOn.toISOString() };
   }

@@ -8,9 +8,10 @@ import { canRestoreTo, PROTECTED_ENVIRONMENTS, ROLE_TITLES, type EnvironmentName
 
 export type RestoreFlowEvent =
   | { type: 'restore-attached'; restore: RestoreInfo }
-  | { type: 'restore-point-created'; point: RestorePoint }
+  /** `confirmed`: the person said so (--manual): the id is kxp-restore's placeholder, not the Portal's. */
+  | { type: 'restore-point-created'; point: RestorePoint; confirmed?: boolean }
   | { type: 'restore-point-skipped'; env: EnvironmentName }
-  | { type: 'restore-started'; env: EnvironmentName; restoreId: string }
+  | { type: 'restore-started'; env: EnvironmentName; restoreId: string; confirmed?: boolean }
   | { type: 'restore-status'; restore: RestoreInfo };
 
 export interface WaitForRestoreOptions {
@@ -91,10 +92,10 @@ export async function restoreToEnvironment(portal: Portal, options: RestoreFlowO
   if (options.restorePoint === false) {
     options.onEvent?.({ type: 'restore-point-skipped', env });
   } else {
-    options.onEvent?.({ type: 'restore-point-created', point: await portal.createRestorePoint(env, { signal }) });
+    options.onEvent?.({ type: 'restore-point-created', point: await portal.createRestorePoint(env, { signal }), confirmed: portal.kind === 'manual' });
   }
   const restoreId = await portal.restore({ env, signal });
-  options.onEvent?.({ type: 'restore-started', env, restoreId });
+  options.onEvent?.({ type: 'restore-started', env, restoreId, confirmed: portal.kind === 'manual' });
   return settled(await waitForRestore(portal, restoreId, options));
 }
 

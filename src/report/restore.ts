@@ -10,10 +10,13 @@ export function renderRestoreEvent(event: RestoreFlowEvent): string {
     case 'restore-attached':
       return `Restore ${event.restore.id} to ${event.restore.env} is already running (started ${event.restore.startedAt}); following it instead of starting another.\n`;
     case 'restore-point-created':
+      // Through --manual kxp-restore knows only what the person confirmed: no id of the Portal's to show.
+      if (event.confirmed) return `Restore point of ${event.point.env}: you confirmed it is created in the Portal (go back to it if needed).\n`;
       return `Restore point ${event.point.id} of ${event.point.env} created (go back to it if needed).\n`;
     case 'restore-point-skipped':
       return `warning: no restore point of ${event.env} was created (--no-restore-point); this restore cannot be undone.\n`;
     case 'restore-started':
+      if (event.confirmed) return `Restore to ${event.env}: you confirmed it started in the Portal; ${event.env} is unavailable while it runs.\n`;
       return `Restore ${event.restoreId} to ${event.env} started; ${event.env} is unavailable while it runs.\n`;
     case 'restore-status': {
       const { restore } = event;
@@ -31,9 +34,9 @@ export function renderRestoreResult(restore: RestoreInfo, portalWords: readonly 
   return `Restore to ${restore.env} succeeded${took}${version}. Close the session when you no longer need the uploaded data: ${['kxp-restore session close', ...portalWords].join(' ')}\n`;
 }
 
-/** After Ctrl-C while waiting: the restore goes on in the Portal; how to follow it again. */
-export function renderRestoreDetached(restoreId: string, env: string, portalWords: readonly string[]): string {
-  return `The restore ${restoreId} to ${env} goes on in the Portal. Follow it again with: ${['kxp-restore restore --env', env, ...portalWords].join(' ')}\n`;
+/** After Ctrl-C while waiting: the restore goes on in the Portal; how to follow it again. `restoreId` null: none known (--manual). */
+export function renderRestoreDetached(restoreId: string | null, env: string, portalWords: readonly string[]): string {
+  return `The restore ${restoreId === null ? '' : `${restoreId} `}to ${env} goes on in the Portal. Follow it again with: ${['kxp-restore restore --env', env, ...portalWords].join(' ')}\n`;
 }
 
 export function renderConfirmationPrompt(env: string): string {

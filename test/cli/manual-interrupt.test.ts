@@ -32,7 +32,7 @@ describe('Ctrl-C at a --manual question', () => {
     const { exitCode, output } = await run.done;
     const text = screenLines(output).join('\n');
     expect(text).toContain('Interrupted (Ctrl-C) at the question');
-    expect(text).toMatch(/The restore \S+ to qa goes on in the Portal\. Follow it again with: kxp-restore restore --env qa/);
+    expect(text).toMatch(/The restore to qa goes on in the Portal\. Follow it again with: kxp-restore restore --env qa --manual/);
     expect(exitCode, text).toBe(130);
   });
 });

@@ -33,6 +33,25 @@ describe('manual driver (real Portal steps, through real stdin)', () => {
     expect(await readdir(cwd)).toEqual([]);
   });
 
+  it('re-asks when the database URL is pasted again for the storage container (never "Got access" then SAS_INVALID)', async () => {
+    const result = await runInteractive(['session', 'access', '--manual'], [
+      ['Paste the database container SAS URL', dbUrl + ENTER],
+      ['Paste the storage container SAS URL', dbUrl + ENTER],
+      ['That is the same URL as the database SAS URL; paste the storage SAS URL', ERASE.repeat(10) + storageUrl + ENTER],
+    ]);
+    expect(result.unanswered).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('restore-storage');
+  });
+
+  it('session create: the Portal\'s facts are not invented (no placeholder id, dates or grants)', async () => {
+    const result = await runInteractive(['session', 'create', '--manual'], [['Is the session created?', 'y' + ENTER]]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Session created.');
+    expect(result.stdout).toContain('The real Portal shows the session under Data Management → Custom restore → Current session.');
+    expect(result.stdout).not.toMatch(/Session portal|valid access grants|uploads until/);
+  });
+
   it('stops with NOT_CONFIRMED when a step is not done', async () => {
     const result = await runInteractive(['session', 'create', '--manual'], [['Is the session created?', 'n' + ENTER]]);
     expect(result.stderr).toContain('Select Create session');
@@ -51,6 +70,10 @@ describe('manual driver (real Portal steps, through real stdin)', () => {
     ]);
     expect(result.unanswered).toEqual([]);
     expect(result.stderr).toContain('Select the PROD environment and select Create');
+    // What the person confirmed is said as such: no placeholder id read as the Portal's.
+    expect(result.stdout).toContain('Restore point of prod: you confirmed it is created in the Portal');
+    expect(result.stdout).toContain('Restore to prod: you confirmed it started in the Portal');
+    expect(result.stdout).not.toMatch(/Restore point portal|Restore prod@/);
     expect(result.stdout).toContain('Restore to prod succeeded');
     expect(result.exitCode).toBe(0);
   });
