@@ -51,3 +51,25 @@ export function plural(count: number, singular: string, pluralForm = regularPlur
 function regularPlural(word: string): string {
   return /[^aeiou]y$/.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`;
 }
+
+/**
+ * `text` (one line, or several) broken at spaces into lines of at most `columns` characters, continuation
+ * lines indented by two spaces: never cut inside a word or number (a word longer than a line gets one of its own).
+ */
+export function wrapText(text: string, columns: number): string {
+  const width = Math.max(20, columns);
+  const out: string[] = [];
+  for (const line of text.replace(/\n$/, '').split('\n')) {
+    let current = '';
+    for (const word of line.split(' ')) {
+      const joined = current === '' ? word : `${current} ${word}`;
+      if (Array.from(joined).length <= width || current.trim() === '') current = joined;
+      else {
+        out.push(current);
+        current = `  ${word}`;
+      }
+    }
+    out.push(current);
+  }
+  return out.join('\n') + (text.endsWith('\n') ? '\n' : '');
+}

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import type { UploadEvent } from '../operations/upload.js';
 import type { ConcurrencyReason } from '../transfer/concurrency.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
-import { formatBytes, formatCount, formatDuration, formatRate, plural } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatRate, plural, wrapText } from './format.js';
 import { ListingNotices } from './listing.js';
 import { escapeName, escapeText } from './escape.js';
 
@@ -170,7 +170,7 @@ class BarsView implements ProgressDisplay {
   private readonly files = new Map<string, cliProgress.SingleBar>();
   private retries = 0;
 
-  constructor(stream: Stream) {
+  constructor(private readonly stream: Stream) {
     this.bars = new cliProgress.MultiBar(
       {
         stream,
@@ -215,9 +215,12 @@ class BarsView implements ProgressDisplay {
     }
   }
 
-  /** Notices go above the bars, so the bars are not torn. */
+  /**
+   * Notices go above the bars, so the bars are not torn. The bars switch the terminal's line wrapping off
+   * while they run, so a notice longer than the terminal would be cut at its edge (mid-number): wrapped here.
+   */
   log(line: string): void {
-    this.bars.log(line);
+    this.bars.log(wrapText(line, (this.stream.columns ?? 80) - 1));
   }
 
   stop(): void {

@@ -160,6 +160,26 @@ describe('upload progress in a real terminal of 80 columns', () => {
     expect(lines.some((line) => line.includes('Cannot list devstoreaccount1/files yet (ECONNRESET)'))).toBe(true);
   });
 
+  it('wraps a notice longer than the terminal at spaces: the bars turn line wrapping off, so it would be cut mid-number', async () => {
+    const reason = 'HTTP 503 ServerBusy: The server is busy (operation 1234567890 retried; 98765 ms elapsed, 4321 requests waiting)';
+    const script = `
+      const { createTransferProgress } = await import(${JSON.stringify(path.join(repoRoot, 'dist/report/progress.js'))});
+      const view = createTransferProgress(process.stderr);
+      view.handle({ type: 'transfer-start', files: 10, bytes: 1024 });
+      view.handle({ type: 'listing-retry', container: 'devstoreaccount1/files', attempt: 1, delayMs: 2000, reason: ${JSON.stringify(reason)} });
+      view.stop();
+    `;
+    const run = runInPty([process.execPath, '--input-type=module', '-e', script], { columns: 80 });
+    const { exitCode, output } = await run.done;
+    expect(exitCode, output).toBe(0);
+    // Line wrapping is off while the bars run (ESC [?7l): every line written must fit on its own.
+    expect(output).toContain('\x1b[?7l');
+    const notice = screenLines(output).filter((line) => !/[█░]/.test(line) && !/\d% · /.test(line));
+    for (const line of notice) expect(Array.from(line).length, line).toBeLessThanOrEqual(80);
+    const words = notice.join(' ').split(/\s+/);
+    for (const number of ['1234567890', '98765', '4321']) expect(words.some((word) => word.includes(number)), notice.join('\n')).toBe(true);
+  });
+
   it('an upload run in it ends with a total line of 80 columns or less', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/sub/b.bin': randomBytes(300_000) });
