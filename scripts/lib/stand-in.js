@@ -3,8 +3,8 @@
 // once (Azurite saturates a core long before the client does), so a benchmark measures the client and
 // the link, not the emulator. It checks no signature and little else: never use it to test correctness.
 // By default it keeps nothing and lists an empty container (`npm run bench:link`). With `keep`, it keeps
-// what it is sent (name, size, Content-MD5; not the bytes) and lists it back 5,000 a page, in name order,
-// each page after `pageDelayMs` of service time (`npm run bench:scale`).
+// what it is sent (name, size, Content-MD5; not the bytes) and lists it back 5,000 a page, in name order
+// (by folder level with a delimiter), each page after `pageDelayMs` of service time (`npm run bench:scale`).
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -59,27 +59,44 @@ class BlobStore {
     return { name, size: this.sizes[slot], md5: this.hasMd5[slot] ? this.md5s.toString('base64', slot * 16, slot * 16 + 16) : null };
   }
 
-  /** Up to PAGE blobs after `marker` under `prefix`, in name order (sorted once per change of the set). */
-  page(prefix, marker) {
+  /**
+   * Up to PAGE entries from `marker` (inclusive: it is the next name to list) under `prefix`, in name order
+   * (sorted once per change of the set). With a delimiter, the names under each subfolder are one entry
+   * (`{ folder }`), as the service lists a folder level.
+   */
+  page(prefix, marker, delimiter = '') {
     this.sorted ??= Uint32Array.from(this.names.keys()).sort((a, b) => (this.names[a] < this.names[b] ? -1 : 1));
     const { sorted, names } = this;
-    const after = marker || prefix;
+    const entries = [];
+    let at = this.firstAtLeast(marker || prefix);
+    while (at < sorted.length && entries.length < PAGE) {
+      const name = names[sorted[at]];
+      if (!name.startsWith(prefix)) break;
+      const cut = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
+      if (cut < 0) {
+        entries.push(this.get(name));
+        at++;
+      } else {
+        const folder = name.slice(0, cut + delimiter.length);
+        entries.push({ folder });
+        at = this.firstAtLeast(`${folder}\uffff`);
+      }
+    }
+    const more = at < sorted.length && names[sorted[at]].startsWith(prefix);
+    return { entries, next: more ? names[sorted[at]] : '' };
+  }
+
+  /** The position in name order of the first name not below `key`. */
+  firstAtLeast(key) {
+    const { sorted, names } = this;
     let low = 0;
     let high = sorted.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const name = names[sorted[middle]];
-      if (name < after || (marker && name === marker)) low = middle + 1;
+      if (names[sorted[middle]] < key) low = middle + 1;
       else high = middle;
     }
-    const blobs = [];
-    for (let at = low; at < sorted.length && blobs.length < PAGE; at++) {
-      const name = names[sorted[at]];
-      if (!name.startsWith(prefix)) break;
-      blobs.push(this.get(name));
-    }
-    const more = low + blobs.length < sorted.length && names[sorted[low + blobs.length]].startsWith(prefix);
-    return { blobs, next: more ? blobs.at(-1).name : '' };
+    return low;
   }
 }
 
@@ -110,7 +127,7 @@ export async function startStandIn({ keep = false, pageDelayMs = 0 } = {}) {
       if (req.method === 'GET' && comp === 'list') {
         requests.list++;
         if (!store) return answer(200, { 'content-type': 'application/xml' }, EMPTY_LISTING);
-        const page = store.page(query.get('prefix') ?? '', query.get('marker') ?? '');
+        const page = store.page(query.get('prefix') ?? '', query.get('marker') ?? '', query.get('delimiter') ?? '');
         setTimeout(() => answer(200, { 'content-type': 'application/xml' }, listingXml(page)), pageDelayMs);
         return;
       }
@@ -169,12 +186,13 @@ export async function startStandIn({ keep = false, pageDelayMs = 0 } = {}) {
   };
 }
 
-function listingXml({ blobs, next }) {
-  const items = blobs.map(
-    (blob) =>
-      `<Blob><Name>${escapeXml(blob.name)}</Name><Properties><Last-Modified>${LAST_MODIFIED}</Last-Modified><Etag>${ETAG}</Etag>` +
-      `<Content-Length>${blob.size}</Content-Length><Content-Type>application/octet-stream</Content-Type>` +
-      `${blob.md5 ? `<Content-MD5>${blob.md5}</Content-MD5>` : ''}<BlobType>BlockBlob</BlobType><ServerEncrypted>true</ServerEncrypted></Properties><Metadata /></Blob>`,
+function listingXml({ entries, next }) {
+  const items = entries.map((entry) =>
+    entry.folder !== undefined
+      ? `<BlobPrefix><Name>${escapeXml(entry.folder)}</Name></BlobPrefix>`
+      : `<Blob><Name>${escapeXml(entry.name)}</Name><Properties><Last-Modified>${LAST_MODIFIED}</Last-Modified><Etag>${ETAG}</Etag>` +
+        `<Content-Length>${entry.size}</Content-Length><Content-Type>application/octet-stream</Content-Type>` +
+        `${entry.md5 ? `<Content-MD5>${entry.md5}</Content-MD5>` : ''}<BlobType>BlockBlob</BlobType><ServerEncrypted>true</ServerEncrypted></Properties><Metadata /></Blob>`,
   );
   return `<?xml version="1.0" encoding="utf-8"?><EnumerationResults><MaxResults>${PAGE}</MaxResults><Blobs>${items.join('')}</Blobs><NextMarker>${escapeXml(next)}</NextMarker></EnumerationResults>`;
 }

@@ -27,6 +27,8 @@ export interface PageRequest {
   prefix?: string;
   maxPageSize: number;
   marker?: string;
+  /** List one folder level: blobs directly under the prefix, and its subfolders as `prefixes`. */
+  delimiter?: string;
   /** Also metadata and copy status. */
   details: boolean;
   /** The metadata key whose value becomes `sourceEtag`. */
@@ -36,6 +38,8 @@ export interface PageRequest {
 
 export interface ListedPage {
   items: ListedItem[];
+  /** With a delimiter: the subfolders of this level (each ending in the delimiter). */
+  prefixes: string[];
   next: string | undefined;
 }
 
@@ -60,6 +64,7 @@ export async function requestPage(container: ContainerClient, page: PageRequest)
   const query = [`restype=container`, `comp=list`, `maxresults=${page.maxPageSize}`];
   if (page.prefix) query.push(`prefix=${encodeURIComponent(page.prefix)}`);
   if (page.marker) query.push(`marker=${encodeURIComponent(page.marker)}`);
+  if (page.delimiter) query.push(`delimiter=${encodeURIComponent(page.delimiter)}`);
   if (page.details) query.push(`include=${encodeURIComponent('metadata,copy')}`);
   // Appended as text: re-serialising the SAS query (URLSearchParams) could change how its values are encoded.
   const url = `${container.url}${container.url.includes('?') ? '&' : '?'}${query.join('&')}`;
@@ -97,6 +102,7 @@ const enum At {
   CopyStatus,
   SourceEtag,
   NextMarker,
+  PrefixName,
 }
 
 const PROPERTY: Record<string, At> = {
@@ -110,7 +116,9 @@ const PROPERTY: Record<string, At> = {
 async function parseListing(body: NodeJS.ReadableStream, page: PageRequest): Promise<ListedPage> {
   const parser = new SaxesParser();
   const items: ListedItem[] = [];
+  const prefixes: string[] = [];
   let blob: ListedItem | undefined;
+  let inPrefix = false;
   let inProperties = false;
   let inMetadata = false;
   let encodedName = false;
@@ -123,6 +131,10 @@ async function parseListing(body: NodeJS.ReadableStream, page: PageRequest): Pro
     if (name === 'Blob') {
       blob = { name: '', size: 0, etag: '' };
       at = At.Other;
+    } else if (name === 'BlobPrefix') inPrefix = true;
+    else if (inPrefix && name === 'Name') {
+      at = At.PrefixName;
+      encodedName = (tag.attributes as Record<string, string>).Encoded === 'true';
     } else if (!blob) at = name === 'NextMarker' ? At.NextMarker : At.Other;
     else if (name === 'Properties') inProperties = true;
     else if (name === 'Metadata') inMetadata = true;
@@ -146,7 +158,9 @@ async function parseListing(body: NodeJS.ReadableStream, page: PageRequest): Pro
       } else if (name === 'Properties') inProperties = false;
       else if (name === 'Metadata') inMetadata = false;
       else store(blob, at, text);
-    } else if (at === At.NextMarker && name === 'NextMarker') next = text || undefined;
+    } else if (name === 'BlobPrefix') inPrefix = false;
+    else if (at === At.PrefixName && name === 'Name') prefixes.push(encodedName ? decodeURIComponent(text) : text);
+    else if (at === At.NextMarker && name === 'NextMarker') next = text || undefined;
     at = At.Other;
     text = '';
   });
@@ -169,5 +183,5 @@ async function parseListing(body: NodeJS.ReadableStream, page: PageRequest): Pro
   } finally {
     page.signal.removeEventListener('abort', abort);
   }
-  return { items, next };
+  return { items, prefixes, next };
 }

@@ -4,7 +4,8 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { DigestTable, valueLayout } from '../digest-table.js';
-import { requestPage, type ListedItem } from './list-page.js';
+import { requestPage, type ListedItem, type PageRequest } from './list-page.js';
+import { walkInParallel } from './listing-walk.js';
 
 export type { ListedItem };
 
@@ -36,6 +37,10 @@ export interface ListOptions {
   maxPageSize?: number;
   /** Also metadata and copy status, which tell a finished server-side copy (and its source version) from an unfinished one. */
   details?: boolean;
+  /** Listings in flight at once when the container is expected to be large (a walk by folders); default 1. */
+  parallel?: number;
+  /** How many blobs the listing will likely find (the plan's file count): a walk pays off only for many pages. */
+  expectedBlobs?: number;
   /** Told after each page: pages and blobs listed so far. */
   onPage?: (progress: ListingProgress) => void;
 }
@@ -140,23 +145,55 @@ function blobOf(value: Buffer | undefined): RemoteBlob | undefined {
   };
 }
 
+/** Below this many pages' worth of expected blobs, one sequence of pages is as fast as a walk (which costs a few round trips first). */
+const WALK_FROM_PAGES = 10;
+/** Listings in flight at once for a container expected to be large. */
+export const DEFAULT_LIST_PARALLEL = 8;
+
 /**
  * Every blob of a container (or under a prefix), one page at a time, each page its own request: a failed page
  * is retried (with its continuation token) by `retryPage`, there is no timeout on the listing as a whole.
+ * A container expected to hold many pages is listed by folders, several at once (listing-walk.ts).
  * The one listing of the code base: destinations, verify's second pass, remote sources and rehearse use it.
  */
 export async function* listBlobPages(container: ContainerClient, options: ListOptions): AsyncGenerator<ListedItem[]> {
-  const { prefix, details = false } = options;
   const maxPageSize = Math.min(MAX_PAGE_SIZE, options.maxPageSize ?? MAX_PAGE_SIZE);
+  const parallel = options.parallel ?? 1;
+  const pages =
+    parallel > 1 && (options.expectedBlobs ?? 0) >= WALK_FROM_PAGES * maxPageSize
+      ? walkInParallel<ListedItem>({
+          root: options.prefix ?? '',
+          expected: options.expectedBlobs ?? 0,
+          // A part is worth a request of its own if it likely fills a fifth of a page.
+          minPerPart: maxPageSize / 5,
+          parallel,
+          level: async (prefix) => {
+            const page = await options.retryPage((signal) => requestPage(container, { ...pageRequest(options, maxPageSize, signal), prefix, delimiter: '/' }));
+            return { items: page.items, prefixes: page.prefixes, more: page.next !== undefined };
+          },
+          flat: (prefix) => flatPages(container, { ...options, prefix }, maxPageSize),
+        })
+      : flatPages(container, options, maxPageSize);
   const progress: ListingProgress = { pages: 0, blobs: 0 };
+  for await (const items of pages) {
+    progress.pages++;
+    progress.blobs += items.length;
+    options.onPage?.({ ...progress });
+    yield items;
+  }
+}
+
+/** One sequence of pages, each continuing from the one before. */
+async function* flatPages(container: ContainerClient, options: ListOptions, maxPageSize: number): AsyncGenerator<ListedItem[]> {
   let continuationToken: string | undefined;
   do {
     const marker = continuationToken;
-    const page = await options.retryPage((signal) => requestPage(container, { prefix, maxPageSize, marker, details, sourceEtagKey: SOURCE_ETAG_KEY, signal }));
-    progress.pages++;
-    progress.blobs += page.items.length;
-    options.onPage?.({ ...progress });
+    const page = await options.retryPage((signal) => requestPage(container, { ...pageRequest(options, maxPageSize, signal), prefix: options.prefix, marker }));
     yield page.items;
     continuationToken = page.next;
   } while (continuationToken);
+}
+
+function pageRequest(options: ListOptions, maxPageSize: number, signal: AbortSignal): PageRequest {
+  return { maxPageSize, details: options.details ?? false, sourceEtagKey: SOURCE_ETAG_KEY, signal };
 }

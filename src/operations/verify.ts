@@ -223,7 +223,7 @@ async function verifyDestinations(destinations: Destinations, targets: Targets, 
  */
 async function unclaimed(target: OpenedTarget | null, into: KeptList<VerifyResult['extraDetails'][number]>, options: VerifyOptions): Promise<void> {
   if (!target || target.remote.unclaimed === 0) return;
-  for await (const page of listBlobPages(target.client, destinationListing(target.sas, options))) {
+  for await (const page of listBlobPages(target.client, destinationListing(target.sas, options, target.remote.size))) {
     // One by one: a container can hold more names than a function call takes arguments.
     for (const item of page) if (!target.remote.isClaimed(item.name)) into.add({ blobName: item.name, container: target.sas.container });
   }

@@ -4,7 +4,7 @@
  */
 import { createPooledContainerClient } from '../../azure/client.js';
 import type { ContainerClient } from '@azure/storage-blob';
-import { listBlobPages, RemoteIndex, type ListOptions } from '../../azure/listing.js';
+import { DEFAULT_LIST_PARALLEL, listBlobPages, RemoteIndex, type ListOptions } from '../../azure/listing.js';
 import { proxyFor } from '../../azure/proxy.js';
 import type { ContainerSas } from '../../azure/sas.js';
 import { emptyShape, observeBlob, type ContainerShape } from '../../rules/container-role.js';
@@ -48,7 +48,7 @@ export async function openTarget(sas: ContainerSas, options: SetupOptions & { st
 async function listTarget(client: ContainerClient, sas: ContainerSas, options: SetupOptions & { expectedFiles?: number }): Promise<{ remote: RemoteIndex; shape: ContainerShape }> {
   const remote = new RemoteIndex(options.expectedFiles);
   const shape = emptyShape();
-  for await (const page of listBlobPages(client, destinationListing(sas, options))) {
+  for await (const page of listBlobPages(client, destinationListing(sas, options, options.expectedFiles))) {
     for (const item of page) {
       remote.addItem(item);
       observeBlob(shape, item.name);
@@ -57,11 +57,16 @@ async function listTarget(client: ContainerClient, sas: ContainerSas, options: S
   return { remote, shape };
 }
 
-/** How every listing of a destination container runs: with details, each page paced, retries and progress told as events. */
-export function destinationListing(sas: ContainerSas, options: SetupOptions): ListOptions {
+/**
+ * How every listing of a destination container runs: with details, each page paced, retries and progress told
+ * as events; by folders, several at once, when `expectedBlobs` says the container is large.
+ */
+export function destinationListing(sas: ContainerSas, options: SetupOptions, expectedBlobs?: number): ListOptions {
   const container = sas.identity;
   return {
     details: true,
+    parallel: options.listParallel ?? DEFAULT_LIST_PARALLEL,
+    expectedBlobs,
     maxPageSize: options.listPageSize,
     retryPage: pacePages({ signal: options.signal, policy: options.retry, where: sas.redacted, onRetry: (notice) => options.onEvent?.({ type: 'listing-retry', container, ...notice }) }),
     onPage: (progress) => options.onEvent?.({ type: 'listing-progress', container, ...progress }),

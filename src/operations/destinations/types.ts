@@ -26,6 +26,8 @@ export interface SetupOptions {
   retry?: Partial<RetryPolicy>;
   /** Blobs per listing page: the service's maximum (5,000) by default; tests list a few per page to list many pages. */
   listPageSize?: number;
+  /** Listings in flight at once for a container expected to hold many pages (listed by folders); default 8, 1 for one sequence of pages. */
+  listParallel?: number;
   /** Where HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY are read (and KXP_RESTORE_LOCK_DIR, XDG_STATE_HOME, HOME for the per-user lock folder, then process.env). Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Entra ID tenant for --storage-from sources without a SAS. */
