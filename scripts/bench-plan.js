@@ -18,7 +18,7 @@ if (process.argv[2] === '--child') {
   const mode = process.argv[4] ?? 'plain';
   const dir = process.argv[3];
   const source =
-    mode === 'layout' ? { dir, layoutFile: path.join(dir, 'kxp-layout.json') } : mode === 'project' ? { project: path.join(dir, 'project') } : { dir };
+    mode === 'layout' ? { dir, layoutFile: path.join(dir, 'kxp-layout.json'), storageOnly: true } : mode === 'project' ? { project: path.join(dir, 'project') } : { dir, storageOnly: true };
   const report = await planPayload(source, { cwd: dir });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage();

@@ -36,7 +36,7 @@ try {
   await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   await azurite.serviceClient.getContainerClient('resume').create();
   const url = createContainerSasUrl(azurite, 'resume', { baseUrl: `http://127.0.0.1:${proxy.address().port}/devstoreaccount1` });
-  const args = ['upload', dir, '--storage-sas-url', url, '--concurrency', String(concurrency), '--no-progress'];
+  const args = ['upload', dir, '--storage-only', '--storage-sas-url', url, '--concurrency', String(concurrency), '--no-progress'];
 
   const first = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
   const started = performance.now();
@@ -50,7 +50,7 @@ try {
   const rerun = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   const [code] = await once(rerun, 'close');
   const rerunSeconds = (performance.now() - rerunStarted) / 1000;
-  const verify = spawn(process.execPath, [bin, 'verify', dir, '--storage-sas-url', url, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const verify = spawn(process.execPath, [bin, 'verify', dir, '--storage-only', '--storage-sas-url', url, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let report = '';
   verify.stdout.setEncoding('utf8').on('data', (chunk) => (report += chunk));
   await once(verify, 'close');

@@ -49,16 +49,16 @@ const env = { KXP_STORAGE_SAS_URL: url };
 const rows = [];
 log(`${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; stand-in ${pageMs} ms a listing page`);
 try {
-  if (steps.includes('plan')) await step('plan', [bin, 'plan', dir]);
-  if (steps.includes('upload-killed')) await step('upload killed', [bin, 'upload', dir, '--state-dir', stateDir], { killWhenStored: Math.round(count * killAt) });
+  if (steps.includes('plan')) await step('plan', [bin, 'plan', dir, '--storage-only']);
+  if (steps.includes('upload-killed')) await step('upload killed', [bin, 'upload', dir, '--storage-only', '--state-dir', stateDir], { killWhenStored: Math.round(count * killAt) });
   if (steps.includes('upload')) {
     const before = { stored: standIn.store.size, puts: standIn.requests.putBlob };
-    const row = await step('upload (resume)', [bin, 'upload', dir, '--state-dir', stateDir]);
+    const row = await step('upload (resume)', [bin, 'upload', dir, '--storage-only', '--state-dir', stateDir]);
     const sent = standIn.requests.putBlob - before.puts;
     row.note = `sent ${sent.toLocaleString('en-US')} files; ${(count - before.stored).toLocaleString('en-US')} were missing`;
   }
-  if (steps.includes('verify')) await step('verify', [bin, 'verify', dir, '--state-dir', stateDir, '--json']);
-  if (steps.includes('verify-trust')) await step('verify --trust-journal', [bin, 'verify', dir, '--state-dir', stateDir, '--trust-journal', '--json']);
+  if (steps.includes('verify')) await step('verify', [bin, 'verify', dir, '--storage-only', '--state-dir', stateDir, '--json']);
+  if (steps.includes('verify-trust')) await step('verify --trust-journal', [bin, 'verify', dir, '--storage-only', '--state-dir', stateDir, '--trust-journal', '--json']);
   if (steps.includes('journal')) await step('journal opened alone', [path.join(here, 'lib', 'open-journal.js'), stateDir, 'benchaccount/storage']);
 } finally {
   await standIn.close();

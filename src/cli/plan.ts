@@ -51,6 +51,8 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         .example('$0 plan ./migration --manifest payload.kxpm --block-size 16', 'Also write the file list for a sharded upload (large files cut into 16 MiB blocks by every shard)')
         .example('$0 plan ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase', 'The source URL (with its SAS) read from a file, out of the process list')
         .example('$0 plan ./migration', 'Check ./migration/db.bacpac and ./migration/storage/<container>/…')
+        .example('$0 plan ./migration --storage-only', 'Storage files and no db.bacpac, on purpose (without it, MISSING_PART)')
+        .example('$0 plan ./migration --database-only', 'The database alone, on purpose: the restore recreates the storage empty')
         .example('$0 plan ./migration --ignore notes.txt --ignore old-storage', 'Leave two entries of the migration folder out on purpose (anything but db.bacpac and storage/ is otherwise an error)')
         .example('$0 plan ./migration --package DeploymentPackage.zip', 'Check the package too, and that db.bacpac has its Xperience version')
         .example('$0 plan --bacpac ~/exports/site.bacpac --storage \'./App/$StorageAssets\' --lowercase', 'Check parts from elsewhere, lowercasing names on the way')

@@ -39,6 +39,8 @@ export function rehearseCommand(ctx: CliContext): CommandModule<object, Rehearse
         .option('package', { ...packageOption, describe: 'A deployment package: checked with the payload, deployed first, and its version checked in the environment at the end (the whole initial deployment)' })
         .example('$0 rehearse ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase', 'Rehearse with media already in Azure, the source URL read from a file')
         .example('$0 rehearse examples/migration', 'The bundled sample, end to end, in a few seconds')
+        .example('$0 rehearse ./migration --database-only', 'Rehearse a database-only restore (storage recreated empty)')
+        .example('$0 rehearse ./migration --storage-only', 'Rehearse storage files alone: fails where the real restore would, for want of db.bacpac')
         .example('$0 rehearse ./migration --ignore notes.txt', 'Rehearse the payload with one entry of the folder left out on purpose')
         .example('$0 rehearse examples/migration --package examples/DeploymentPackage.zip', 'The whole initial deployment: package, then custom restore (what npm start runs)')
         .example('$0 rehearse ./migration --nfc --include-system-files', 'Names normalised to NFC on the way; Thumbs.db, desktop.ini, .DS_Store and ._* uploaded too')

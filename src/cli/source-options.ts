@@ -22,6 +22,8 @@ export interface SourceArgs {
   nfc?: boolean;
   'include-system-files'?: boolean;
   ignore?: string[];
+  'database-only'?: boolean;
+  'storage-only'?: boolean;
   'storage-from'?: string[];
   'storage-from-file'?: string[];
   map?: string[];
@@ -33,7 +35,7 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
   return yargs
     .positional('dir', {
       type: 'string',
-      describe: 'Migration folder: holds db.bacpac and storage/<container>/<path…>; either part may be missing',
+      describe: 'Migration folder: holds db.bacpac and storage/<container>/<path…>; one part alone only with --database-only or --storage-only',
     })
     .option('bacpac', {
       type: 'string',
@@ -65,6 +67,16 @@ export function withSourceOptions<T>(yargs: Argv<T>): Argv<T & SourceArgs> {
       array: true,
       requiresArg: true,
       describe: 'Leave this entry at the top of the migration folder out on purpose (exact name; repeatable). Anything there but db.bacpac, storage/ and operating-system files is otherwise an error (UNEXPECTED_ENTRY)',
+    })
+    .option('database-only', {
+      type: 'boolean',
+      default: false,
+      describe: "Send the database alone, on purpose (<dir>/storage left out): the restore then recreates the environment's storage from an empty container. Without it, a payload with no storage files is an error (MISSING_PART)",
+    })
+    .option('storage-only', {
+      type: 'boolean',
+      default: false,
+      describe: 'Send the storage files alone, on purpose (<dir>/db.bacpac left out). Without it, a payload with no db.bacpac is an error (MISSING_PART); naming only --storage (or --project, --storage-from) says it too',
     })
     .option('project', {
       type: 'string',
@@ -123,6 +135,8 @@ export function sourceFromArgs(args: SourceArgs): PayloadSource {
   if (args.nfc) source.nfc = true;
   if (args['include-system-files']) source.includeSystemFiles = true;
   if (args.ignore?.length) source.ignore = args.ignore;
+  if (args['database-only']) source.databaseOnly = true;
+  if (args['storage-only']) source.storageOnly = true;
   if (args.dir !== undefined) source.dir = args.dir;
   if (args.bacpac !== undefined) source.bacpac = args.bacpac;
   if (args.storage !== undefined) source.storage = args.storage;

@@ -53,6 +53,8 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
         .example('$0 upload ./migration --storage-sas-url-file files.url --deep', 'Read every blob already in place and re-send those whose bytes differ (what verify --deep reported)')
         .example('$0 upload ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase --manual', 'Media already in Azure, the source URL read from a file')
         .example('$0 upload ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Upload ./migration/db.bacpac and ./migration/storage/**, the SAS URLs read from files (the normal way)')
+        .example('$0 upload ./migration --storage-only --storage-sas-url-file files.url', 'Only the storage files of the folder, on purpose (db.bacpac, if any, left out)')
+        .example('$0 upload ./migration --database-only --db-sas-url-file db.url', 'Only db.bacpac, on purpose: the restore then recreates the environment\'s storage empty')
         .example('$0 upload ./migration --ignore README.txt --manual', 'A note kept beside the payload, left out on purpose')
         .example('$0 upload ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags work but warn (process list); one container local and one in Azure only with --allow-mixed-destinations')
         .example('KXP_DB_SAS_URL=… $0 upload --bacpac ~/exports/site.bacpac', 'Only the database, URL from the environment')
@@ -152,6 +154,8 @@ export function resumeArgs(args: SourceArgs & AccessArgs & Partial<Pick<UploadAr
   if (args.nfc) words.push('--nfc');
   if (args['include-system-files']) words.push('--include-system-files');
   for (const name of args.ignore ?? []) words.push('--ignore', name);
+  if (args['database-only']) words.push('--database-only');
+  if (args['storage-only']) words.push('--storage-only');
   words.push(...remoteResumeWords(args));
   words.push(...accessResumeWords(args, urls));
   if (args.concurrency !== undefined) words.push('--concurrency', String(args.concurrency));

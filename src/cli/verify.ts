@@ -34,6 +34,8 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
         .example('$0 verify ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase --storage-sas-url-file files.url', 'Media copied from Azure: the source URL read from a file')
         .example('$0 verify ./migration --manifest payload.kxpm --shard 1/4 --storage-sas-url-file files.url', 'Only the second of four shards\' share (JOB_COMPLETION_INDEX with --shards 4 works too)')
         .example('$0 verify ./migration --db-sas-url-file db.url --storage-sas-url-file files.url', 'Check what upload sent')
+        .example('$0 verify ./migration --storage-only --storage-sas-url-file files.url', 'Check a storage-only upload (the same flag as the upload)')
+        .example('$0 verify ./migration --database-only --db-sas-url-file db.url', 'Check a database-only upload')
         .example('$0 verify ./migration --ignore README.txt --db-sas-url-file db.url --storage-sas-url-file files.url', 'The same payload as the upload: what it left out with --ignore, left out here too')
         .example('$0 verify ./migration --db-sas-url "$DB_URL" --storage-sas-url "$FILES_URL" --allow-mixed-destinations', 'URLs as flags (warns: process list); one container local, one in Azure')
         .example(

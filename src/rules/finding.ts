@@ -9,6 +9,8 @@ export type FindingCode =
    * (`assets`); `--storage` one level too deep. Named with what it looks like and the fix (rename, --bacpac/--storage, --ignore).
    */
   | 'UNEXPECTED_ENTRY'
+  /** The payload lacks db.bacpac or every storage file, and the user did not say so (--database-only, --storage-only, or naming only one part). */
+  | 'MISSING_PART'
   | 'BACPAC_INVALID'
   /** The database's Xperience version is one the SaaS can never take: Kentico 13 or older, or below 30.1.0. */
   | 'BACPAC_VERSION'

@@ -25,6 +25,10 @@ export interface FolderParts {
   /** Names at the top of the migration folder left out on purpose (--ignore). */
   ignore?: string[];  /** Files the command itself reads or writes (absolute): left out where they sit. */
   commandFiles?: string[];
+  /** --database-only: <dir>/storage is left out. */
+  databaseOnly?: boolean;
+  /** --storage-only: <dir>/db.bacpac is left out. */
+  storageOnly?: boolean;
 }
 
 export class FolderSource implements Source {
@@ -78,8 +82,9 @@ async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show
   const databaseFiles = entries.filter((entry) => !ignored.has(entry.name) && isDatabaseLike(entry.name));
   for (const entry of databaseFiles) {
     const absolute = path.join(dir, entry.name);
-    if (source.bacpac !== undefined) {
-      yield finding(warning('IGNORED', show(absolute), `Ignored: --bacpac names the database file to upload, so ${entry.name} in the migration folder is not used.`));
+    if (source.bacpac !== undefined || source.storageOnly) {
+      const why = source.storageOnly ? '--storage-only leaves the database out' : '--bacpac names the database file to upload';
+      yield finding(warning('IGNORED', show(absolute), `Ignored: ${why}, so ${entry.name} in the migration folder is not used.`));
       continue;
     }
     if (entry.isSymbolicLink()) {
@@ -113,8 +118,9 @@ async function* scanMigrationFolder(dir: string, source: FolderParts, show: Show
       yield finding(warning('IGNORED', show(absolute), 'Ignored: operating-system clutter, never part of the payload.'));
       continue;
     }
-    if ((entry.name === STORAGE_DIR_NAME || isStorageLike(entry.name)) && entry.isDirectory() && source.storage !== undefined) {
-      yield finding(warning('IGNORED', show(absolute), 'Ignored: --storage names the storage folder to upload, so this one is not used.'));
+    if ((entry.name === STORAGE_DIR_NAME || isStorageLike(entry.name)) && entry.isDirectory() && (source.storage !== undefined || source.databaseOnly)) {
+      const why = source.databaseOnly ? '--database-only leaves the storage files out' : '--storage names the storage folder to upload';
+      yield finding(warning('IGNORED', show(absolute), `Ignored: ${why}, so this one is not used.`));
       continue;
     }
     if (entry.name === STORAGE_DIR_NAME && entry.isDirectory()) {

@@ -15,6 +15,7 @@ import { LayoutCheck } from '../rules/layout.js';
 import { collisionKey } from '../rules/names.js';
 import { FolderSource } from './folder.js';
 import { displayPath } from './local-entry.js';
+import { missingPart, wantedParts, type WantedParts } from './parts.js';
 import { ProjectSource } from './project.js';
 import { openContainerSources, type ContainerSource, type OpenRemoteOptions } from './remote.js';
 import type { MapUsage, PayloadFile, PayloadSource, Source, SourceEntry, SourceEvent } from './types.js';
@@ -34,12 +35,13 @@ export interface PayloadOptions extends OpenRemoteOptions {
  */
 export async function openPayload(source: PayloadSource, options: PayloadOptions = {}): Promise<Payload> {
   const cwd = options.cwd ?? process.cwd();
+  const wanted = wantedParts(source);
   const remote = openContainerSources(source, options);
   const layout = await layoutOfSource(source, cwd, options.signal);
   const local = hasLocalPart(source) || remote.length === 0 ? localSources(source, cwd, layout) : [];
   const dir = source.dir === undefined ? undefined : path.resolve(cwd, source.dir);
   const storage = source.storage === undefined ? undefined : path.resolve(cwd, source.storage);
-  return new Payload([...local, ...remote], layout, cwd, dir ?? storage ?? cwd);
+  return new Payload([...local, ...remote], layout, cwd, dir ?? storage ?? cwd, wanted);
 }
 
 /** The layout the payload is checked against: given, from a layout file, from the project's code, or the template default when asked; else none. */
@@ -64,8 +66,8 @@ function localSources(source: PayloadSource, cwd: string, layout: Layout | null)
   const resolve = (value: string | undefined) => (value === undefined ? undefined : path.resolve(cwd, value));
   const sources: Source[] = [];
   if (source.dir !== undefined || source.bacpac !== undefined || source.storage !== undefined) {
-    const parts = { dir: resolve(source.dir), bacpac: resolve(source.bacpac), storage: resolve(source.storage), ignore: source.ignore, commandFiles: source.commandFiles };
-    sources.push(new FolderSource(parts, naming, layout));
+    const parts = { dir: resolve(source.dir), bacpac: resolve(source.bacpac), storage: resolve(source.storage), ignore: source.ignore, commandFiles: [...(source.commandFiles ?? []), ...(source.layoutFile === undefined ? [] : [path.resolve(cwd, source.layoutFile)])] };
+    sources.push(new FolderSource({ ...parts, databaseOnly: source.databaseOnly, storageOnly: source.storageOnly }, naming, layout));
   }
   if (source.project !== undefined && layout !== null) sources.push(new ProjectSource(path.resolve(cwd, source.project), layout, naming));
   return sources;
@@ -82,8 +84,10 @@ export class Payload {
     /** The storage layout every storage entry is checked against, or null. */
     readonly layout: Layout | null,
     private readonly cwd: string,
-    /** Where an empty local payload is reported. */
+    /** Where an empty local payload (or a missing part) is reported. */
     private readonly emptyAt: string,
+    /** The parts the user asked for: one missing is MISSING_PART. Both by default. */
+    private readonly wanted: WantedParts = { database: true, storage: true },
   ) {}
 
   /** The remote containers (--storage-from), in the order given. */
@@ -102,16 +106,22 @@ export class Payload {
     let unmatchedMaps: Map<string, { to: string; near: string | null }> | null = null;
     // A misnamed database file or storage folder makes a payload with a problem, not an empty one.
     let localFiles = 0;
+    // Each part: found, or named by a near-miss finding (which says it already); else, if wanted, MISSING_PART.
+    const present = { database: false, storage: remote };
     for (const source of this.sources) {
       for await (const event of source.events({ signal: options.signal, show })) {
         if (event.type === 'unmapped') unmatchedMaps = stillUnmatched(unmatchedMaps, event);
         if (event.type !== 'file') {
-          if (event.type === 'finding' && source.kind !== 'remote' && (event.finding.code === 'BACPAC_NAME' || event.finding.code === 'STORAGE_NAME')) localFiles++;
+          if (event.type === 'finding' && source.kind !== 'remote' && (event.finding.code === 'BACPAC_NAME' || event.finding.code === 'STORAGE_NAME')) {
+            localFiles++;
+            present[event.finding.code === 'BACPAC_NAME' ? 'database' : 'storage'] = true;
+          }
           yield event;
           continue;
         }
         const file = event.file;
         if (file.kind !== 'remote') localFiles++;
+        present[file.kind === 'bacpac' ? 'database' : 'storage'] = true;
         if (file.kind === 'bacpac') {
           yield event;
           continue;
@@ -123,6 +133,9 @@ export class Payload {
       }
     }
     if (!remote && localFiles === 0) yield { type: 'finding', finding: emptyLocal(show(this.emptyAt)) };
+    else {
+      for (const part of ['database', 'storage'] as const) if (this.wanted[part] && !present[part]) yield { type: 'finding', finding: missingPart(part, show(this.emptyAt)) };
+    }
     for (const found of check?.finish() ?? []) yield { type: 'finding', finding: found };
     for (const [from, { to, near }] of unmatchedMaps ?? []) yield { type: 'finding', finding: mapUnmatched(from, to, near, this.remotes) };
   }
@@ -201,8 +214,11 @@ export interface ScanOptions {
 
 /** The local parts of a payload (its --storage-from left aside) as one stream: the library's scan. */
 export async function* scanPayload(source: PayloadSource, options: ScanOptions = {}): AsyncGenerator<ScanEvent> {
-  const payload = await openPayload({ ...source, storageFrom: undefined, map: undefined }, options);
+  const remote = (source.storageFrom?.length ?? 0) > 0;
+  const payload = await openPayload({ ...source, storageFrom: undefined, map: undefined, ...(remote ? { databaseOnly: undefined, storageOnly: undefined } : {}) }, options);
   for await (const event of payload.events({ signal: options.signal })) {
+    // Without its remote sources the payload lacks their storage files: not a missing part of the whole.
+    if (remote && event.type === 'finding' && event.finding.code === 'MISSING_PART') continue;
     if (event.type === 'finding' || (event.type === 'file' && event.file.kind !== 'remote')) yield event as ScanEvent;
   }
 }

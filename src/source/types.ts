@@ -55,6 +55,10 @@ export interface PayloadSource extends RemotePayload {
    * there but db.bacpac, storage/, the state folder and operating-system clutter is otherwise an error (UNEXPECTED_ENTRY).
    */
   ignore?: string[];
+  /** Only the database is meant to be sent: a missing storage part is no error (MISSING_PART otherwise), and <dir>/storage is left out. */
+  databaseOnly?: boolean;
+  /** Only the storage files are meant to be sent: a missing db.bacpac is no error (MISSING_PART otherwise), and <dir>/db.bacpac is left out. */
+  storageOnly?: boolean;
   /** Absolute paths of the files the command itself reads or writes (a SAS URL file, the state folder): not part of the payload where they sit. */
   commandFiles?: string[];
 }

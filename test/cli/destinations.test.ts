@@ -21,11 +21,11 @@ describe('destinations', () => {
   it('KXP_PORTAL_URL in the environment alone picks no Portal: no access is asked, nothing is sent, exit 2 with a warning', async () => {
     await emu.portal('devops').createSession();
     const env = { KXP_PORTAL_URL: emu.running.url, KXP_PORTAL_TOKEN: emu.running.tokenFor('devops') };
-    const upload = await runCli(['upload', await payload()], { env });
+    const upload = await runCli(['upload', await payload(), '--storage-only'], { env });
     expect(upload.exitCode).toBe(2);
     expect(upload.stderr).toContain('KXP_PORTAL_URL is set but ignored');
     expect(upload.stderr).toContain('storage SAS URL is needed');
-    const verify = await runCli(['verify', await payload()], { env });
+    const verify = await runCli(['verify', await payload(), '--storage-only'], { env });
     expect(verify.exitCode).toBe(2);
     expect((await emu.portal('devops').getSession())?.activeGrants).toBe(0);
     expect(await emu.environmentBlobs('qa')).toEqual({});
@@ -39,11 +39,11 @@ describe('destinations', () => {
     await emu.portal('devops').createSession();
     const dir = await payload();
     const named = ['--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles.devops ?? ''];
-    const upload = await runCli(['upload', dir, ...named, '--no-progress'], { env: { KXP_PORTAL_URL: 'http://127.0.0.1:9' } });
+    const upload = await runCli(['upload', dir, '--storage-only', ...named, '--no-progress'], { env: { KXP_PORTAL_URL: 'http://127.0.0.1:9' } });
     expect(upload.exitCode).toBe(0);
     expect(upload.stderr).toMatch(/Uploading to:\n {2}storage {3}\S+\/\S+ \(this computer, 127\.0\.0\.1:\d+\)\n {2}access granted by the Portal at http:\/\/127\.0\.0\.1:\d+\n/);
     expect(upload.stderr).not.toContain('KXP_PORTAL_URL');
-    const verify = await runCli(['verify', dir, ...named]);
+    const verify = await runCli(['verify', dir, '--storage-only', ...named]);
     expect(verify.exitCode).toBe(0);
     expect(verify.stderr).toMatch(/Verifying against:\n {2}storage {3}\S+\/\S+ \(this computer/);
   });

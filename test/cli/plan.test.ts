@@ -36,7 +36,7 @@ describe('kxp-restore plan', () => {
   it('warns NOT_XPERIENCE when the bacpac has no Xperience version', async () => {
     const dir = await tempDir();
     await copyFile(food, path.join(dir, 'db.bacpac'));
-    const result = await runCli(['plan', dir], { cwd: dir });
+    const result = await runCli(['plan', dir, '--database-only'], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('not an Xperience database');
     expect(result.stdout).toMatch(/warning +NOT_XPERIENCE +db\.bacpac/);

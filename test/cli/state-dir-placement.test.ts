@@ -44,11 +44,11 @@ describe('the state folder is never inside the payload', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     const url = await storage.containerSasUrl('state-in-dir');
-    const refused = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', path.join(dir, 'state'), '--no-progress']);
+    const refused = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', path.join(dir, 'state'), '--no-progress']);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain(`error [USAGE]: The state folder ${path.join(dir, 'state')} is inside the migration folder ${dir}`);
     expect(await blobNames(url)).toEqual([]);
-    const accepted = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', path.join(dir, '.kxp-restore'), '--no-progress']);
+    const accepted = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', path.join(dir, '.kxp-restore'), '--no-progress']);
     expect(accepted.exitCode).toBe(0);
     expect(await blobNames(url)).toEqual(['default/a.txt']);
   });
@@ -63,7 +63,7 @@ describe('the state folder is never inside the payload', () => {
     expect(await exists(path.join(dir, 'storage/.kxp-restore'))).toBe(false);
     expect(await blobNames(url)).toEqual([]);
     // The corrected run sees only the container.
-    const plan = await runCli(['plan', dir]);
+    const plan = await runCli(['plan', dir, '--storage-only']);
     expect(plan.stdout + plan.stderr).not.toContain('.kxp-restore');
     expect(plan.exitCode).toBe(0);
   });

@@ -43,7 +43,7 @@ describe('the state folder', () => {
     const url = await storage.containerSasUrl('full-at-start');
     await onTinyDisk(tempDir, 4, 0, async (mount) => {
       const stateDir = path.join(mount, 'state');
-      const result = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress']);
+      const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress']);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(`error [STATE_DIR_FULL]: The state folder ${stateDir} is full (ENOSPC)`);
       expect(result.stderr).toContain(`path: ${stateDir}`);
@@ -66,7 +66,7 @@ describe('the state folder', () => {
     // Two free pages: the lock and the first 4 KiB of the journal; 300 records of 52 bytes need more.
     await onTinyDisk(tempDir, 8, 2, async (mount) => {
       const stateDir = path.join(mount, 'state');
-      const result = await spawnCli(['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress']).done;
+      const result = await spawnCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress']).done;
       expect(result.stderr).toContain(`error [STATE_DIR_FULL]: The state folder ${stateDir} is full (ENOSPC)`);
       expect(result.exitCode).toBe(2);
     });
@@ -74,7 +74,7 @@ describe('the state folder', () => {
     let committed = 0;
     for await (const blob of new ContainerClient(url).listBlobsFlat()) committed += blob.name ? 1 : 0;
     expect(committed).toBeGreaterThan(0);
-    const rerun = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', await tempDir(), '--no-progress', '--json']);
+    const rerun = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', await tempDir(), '--no-progress', '--json']);
     expect(rerun.exitCode).toBe(0);
     expect(JSON.parse(rerun.stdout)).toMatchObject({ ok: true, files: { total: 300 } });
   });
@@ -87,7 +87,7 @@ describe('the state folder', () => {
     await mkdir(stateDir);
     await chmod(stateDir, 0o555);
     // As root, without the capability that writes whatever the mode bits say.
-    const result = await spawnCli(['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress'], { withoutReadOverride: true }).done;
+    const result = await spawnCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress'], { withoutReadOverride: true }).done;
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`error [STATE_DIR_UNWRITABLE]: The state folder ${stateDir} cannot be written (EACCES)`);
     expect(result.stderr).toMatch(/fix: +Make that folder writable by this user, or give another folder with --state-dir/);

@@ -139,7 +139,7 @@ describe('unexpected entries in a migration folder', () => {
   it('anything else is refused; --ignore leaves it out on purpose, and a file the command reads (a SAS URL file) is not part of the payload', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'a', 'notes.txt': 'n', 'old/default/b.txt': 'b' });
-    const errors = await refusedEverywhere([dir], dir);
+    const errors = await refusedEverywhere([dir, '--storage-only'], dir);
     expect(errors.map((error) => [error.code, error.path])).toEqual([
       ['UNEXPECTED_ENTRY', 'notes.txt'],
       ['UNEXPECTED_ENTRY', 'old'],
@@ -148,7 +148,7 @@ describe('unexpected entries in a migration folder', () => {
 
     const urlFile = path.join(dir, 'files.url');
     await writeFile(urlFile, `${await storage.containerSasUrl('unexpected-ignored')}\n`);
-    const upload = await runCli(['upload', dir, '--ignore', 'notes.txt', '--ignore', 'old', '--storage-sas-url-file', urlFile, '--no-progress', '--json'], { cwd: dir });
+    const upload = await runCli(['upload', dir, '--storage-only', '--ignore', 'notes.txt', '--ignore', 'old', '--storage-sas-url-file', urlFile, '--no-progress', '--json'], { cwd: dir });
     expect(upload.exitCode).toBe(0);
     expect(JSON.parse(upload.stdout).notUploaded).toEqual([
       { code: 'IGNORED', path: 'files.url' },

@@ -13,7 +13,7 @@ describe('upload killed with SIGKILL mid-file', () => {
   const remote = useProxiedAzurite('kill');
   const tempDir = useTempDirs();
   const container = (name: string) => remote.containerUrl({ name });
-  const args = (dir: string) => ['upload', dir, '--block-size', String(BLOCK_MIB), '--concurrency', String(CONCURRENCY), '--no-progress'];
+  const args = (dir: string) => ['upload', dir, '--storage-only', '--block-size', String(BLOCK_MIB), '--concurrency', String(CONCURRENCY), '--no-progress'];
   // The URL from the environment, the normal way (a flag would warn that the process list shows it).
   const withUrl = (url: string) => ({ env: { KXP_STORAGE_SAS_URL: url } });
 
@@ -51,7 +51,7 @@ describe('upload killed with SIGKILL mid-file', () => {
     // Slack for the re-run's own listing and block-list requests (a few KiB of headers).
     expect(totalBytes).toBeLessThanOrEqual(cleanBytes + window + 64 * 1024);
 
-    const verify = await spawnCli(['verify', dir, '--storage-sas-url', url, '--json']).done;
+    const verify = await spawnCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--json']).done;
     expect(verify.exitCode).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, missing: [], extra: [], mismatched: [] });
   });

@@ -24,7 +24,7 @@ describe('upload: one run at a time per container', () => {
     await writeTree(dir, { 'storage/default/big.bin': randomBytes(4 * MiB), 'storage/default/a.txt': 'alpha' });
     return dir;
   };
-  const args = (dir: string, url: string, stateDir: string) => ['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--block-size', '0.5', '--concurrency', '2', '--no-progress'];
+  const args = (dir: string, url: string, stateDir: string) => ['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir, '--block-size', '0.5', '--concurrency', '2', '--no-progress'];
   /** A real run of the built CLI, holding its lock and paused mid-upload: the proxy holds its traffic after 1 MiB. */
   const pausedRun = async (container: string, env: NodeJS.ProcessEnv = {}) => {
     const dir = await payload();
@@ -47,7 +47,7 @@ describe('upload: one run at a time per container', () => {
 
       // verify takes no lock: it runs (here straight to Azurite, the proxy is holding traffic) and finds the upload incomplete.
       const direct = createContainerSasUrl(remote.storage.azurite, 'lock-busy');
-      const verify = await runCli(['verify', dir, '--storage-sas-url', direct, '--state-dir', stateDir]);
+      const verify = await runCli(['verify', dir, '--storage-only', '--storage-sas-url', direct, '--state-dir', stateDir]);
       expect(verify.stderr).not.toContain('LOCKED');
       expect(verify.exitCode).toBe(1);
     } finally {

@@ -184,7 +184,7 @@ describe('upload progress in a real terminal of 80 columns', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/sub/b.bin': randomBytes(300_000) });
     const url = await remote.containerSasUrl('pty-upload');
-    const run = runInPty([process.execPath, binPath, 'upload', dir, '--block-size', '0.0625'], { columns: 80, env: { KXP_STORAGE_SAS_URL: url } });
+    const run = runInPty([process.execPath, binPath, 'upload', dir, '--storage-only', '--block-size', '0.0625'], { columns: 80, env: { KXP_STORAGE_SAS_URL: url } });
     const { exitCode, output } = await run.done;
     expect(exitCode, output).toBe(0);
     // Bars are redrawn in place, so they must fit; plain lines (the destinations) may wrap like any text.
@@ -204,7 +204,7 @@ describe('upload notices with --no-progress', () => {
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     const account = { blobEndpoint: `http://127.0.0.1:${await closedPort()}/${AZURITE_ACCOUNT}`, credential: new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY) };
     await writeFile(path.join(dir, 'files.url'), createContainerSasUrl(account, 'closed'));
-    const run = spawnCli(['upload', dir, '--storage-sas-url-file', path.join(dir, 'files.url'), '--no-progress']);
+    const run = spawnCli(['upload', dir, '--storage-only', '--storage-sas-url-file', path.join(dir, 'files.url'), '--no-progress']);
     await new Promise<void>((resolve, reject) => {
       const check = () => {
         if (run.stderr.includes('Cannot list')) resolve();
@@ -224,8 +224,8 @@ describe('upload notices with --no-progress', () => {
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     // An empty folder is a warning (EMPTY_FOLDER); the payload is sent anyway.
     await mkdir(path.join(dir, 'storage/default/empty'));
-    const loud = await runCli(['upload', dir, '--no-progress'], { env: { KXP_STORAGE_SAS_URL: await remote.containerSasUrl('loud') } });
-    const quiet = await runCli(['upload', dir, '--no-progress', '--quiet'], { env: { KXP_STORAGE_SAS_URL: await remote.containerSasUrl('quiet') } });
+    const loud = await runCli(['upload', dir, '--storage-only', '--no-progress'], { env: { KXP_STORAGE_SAS_URL: await remote.containerSasUrl('loud') } });
+    const quiet = await runCli(['upload', dir, '--storage-only', '--no-progress', '--quiet'], { env: { KXP_STORAGE_SAS_URL: await remote.containerSasUrl('quiet') } });
     expect(loud.exitCode).toBe(0);
     expect(quiet.exitCode).toBe(0);
     expect(loud.stderr).toContain('EMPTY_FOLDER');

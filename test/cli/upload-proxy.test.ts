@@ -42,12 +42,12 @@ describe('kxp-restore upload / verify through an HTTPS proxy (HTTPS_PROXY)', () 
     const proxyUrl = proxy.url.replace('http://', 'http://kxp:s3cret-word@');
     const env = { HTTPS_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: await trustFile() };
 
-    const upload = await spawnCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '2', '--block-size', '0.25'], { env }).done;
+    const upload = await spawnCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--concurrency', '2', '--block-size', '0.25'], { env }).done;
     expect(upload.stderr).toContain(`through proxy ${proxy.url} (HTTPS_PROXY)`);
     expect(upload.exitCode).toBe(0);
     // Keep-alive through the proxy: at most concurrency + 1 tunnels for the whole upload, not one per request.
     expect(proxy.tunnels.length).toBeLessThanOrEqual(3);
-    const verify = await spawnCli(['verify', dir, '--storage-sas-url', url, '--json'], { env }).done;
+    const verify = await spawnCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--json'], { env }).done;
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, missing: [], extra: [], mismatched: [] });
     expect(verify.stderr).toContain(`Container devstoreaccount1/proxied: through proxy ${proxy.url} (HTTPS_PROXY).`);
 
@@ -64,7 +64,7 @@ describe('kxp-restore upload / verify through an HTTPS proxy (HTTPS_PROXY)', () 
     await writeTree(dir, { 'storage/default/a.txt': 'a' });
     const url = createContainerSasUrl(storage.azurite, 'proxied', { baseUrl: `https://${HOST}` });
     const before = proxy.tunnels.length;
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { env: { https_proxy: 'socks5://user:pw@10.0.0.1:1080' } });
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress'], { env: { https_proxy: 'socks5://user:pw@10.0.0.1:1080' } });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/USAGE.*https_proxy uses socks5/);
     expect(result.stderr).not.toContain('pw@');
@@ -76,7 +76,7 @@ describe('kxp-restore upload / verify through an HTTPS proxy (HTTPS_PROXY)', () 
     await writeTree(dir, { 'storage/default/a.txt': 'a' });
     const url = createContainerSasUrl(storage.azurite, 'proxied', { baseUrl: `https://${HOST}` });
     const env = { HTTPS_PROXY: proxy.url.replace('http://', 'http://kxp:wrong-word@'), NODE_EXTRA_CA_CERTS: await trustFile() };
-    const result = await spawnCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { env }).done;
+    const result = await spawnCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress'], { env }).done;
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/PROXY_REFUSED.*The proxy refused to connect to Azure Storage \(HTTP 407 Proxy Authentication Required\)/);
     expect(result.stderr).toMatch(/Check the user name and password in the proxy variable \(HTTPS_PROXY/);
@@ -93,7 +93,7 @@ describe('kxp-restore upload / verify through an HTTPS proxy (HTTPS_PROXY)', () 
       await writeTree(dir, { 'storage/default/a.txt': 'a' });
       const url = createContainerSasUrl(storage.azurite, 'proxied', { baseUrl: `https://${HOST}` });
       const env = { HTTPS_PROXY: `http://127.0.0.1:${(blocking.address() as AddressInfo).port}` };
-      const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { env });
+      const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress'], { env });
       expect(result.exitCode).toBe(3);
       expect(result.stderr).toMatch(/PROXY_REFUSED.*HTTP 403 from a proxy or firewall, not from Azure Storage/);
       expect(result.stderr).toMatch(/allowed through the proxy/);

@@ -27,7 +27,7 @@ describe('upload: what a refusal from Azure Storage means', () => {
   it('a read-only stored access policy: exit 2 "this SAS URL cannot write", not the resumable "Get access"', async () => {
     const dir = await payload();
     const { container, url } = await withPolicy('refusal-readonly', 'rl');
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/error \[SAS_PERMISSION\]: This SAS URL cannot write/);
     expect(result.stderr).toContain('AuthorizationPermissionMismatch');
@@ -42,7 +42,7 @@ describe('upload: what a refusal from Azure Storage means', () => {
     const dir = await payload();
     const { container, url } = await withPolicy('refusal-revoked', 'racwdl');
     await container.setAccessPolicy(undefined, []);
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/ACCESS_DENIED/);
     expect(result.stderr).toMatch(/Get access/);
@@ -58,7 +58,7 @@ describe('upload: what a refusal from Azure Storage means', () => {
     // Still valid by its own expiry (as a URL issued with a long expiry would be), and expired at the window's end.
     for (const expiresOn of [new Date(Date.now() + DAY_MS), new Date(issued.getTime() + 7 * DAY_MS)]) {
       const url = createContainerSasUrl(remote.storage.azurite, name, { ...base, expiresOn });
-      const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+      const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toMatch(/UPLOAD_WINDOW_CLOSED.*upload window of this custom-restore session has closed/);
       expect(result.stderr).toMatch(/new custom-restore session is needed/);
@@ -68,7 +68,7 @@ describe('upload: what a refusal from Azure Storage means', () => {
 
     // Six days in, an expired URL is still the ordinary case: "Get access" helps.
     const recent = createContainerSasUrl(remote.storage.azurite, name, { ...base, startsOn: new Date(Date.now() - 6 * DAY_MS), expiresOn: new Date(Date.now() - 60_000) });
-    const expired = await runCli(['upload', dir, '--storage-sas-url', recent, '--no-progress']);
+    const expired = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', recent, '--no-progress']);
     expect(expired.stderr).toMatch(/SAS_EXPIRED/);
     expect(expired.stderr).toMatch(/Get access/);
   });
@@ -84,7 +84,7 @@ describe('upload through the Portal emulator past day 7', () => {
     const admin = emu.portal('tenant-administrator');
     await admin.createSession();
     await admin.advanceClock(7 * DAY_MS + 60_000);
-    const result = await runCli(['upload', dir, '--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles.devops ?? '', '--no-progress']);
+    const result = await runCli(['upload', dir, '--storage-only', '--portal-url', emu.running.url, '--token-file', emu.running.tokenFiles.devops ?? '', '--no-progress']);
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(/upload window of session \S+ has closed/);
     expect(result.stderr).toMatch(/A new session is needed to upload/);

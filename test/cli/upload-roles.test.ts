@@ -73,7 +73,7 @@ describe('upload: wrong containers (Azurite)', () => {
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     const urls = await pair();
     await new ContainerClient(urls.storage).getBlockBlobClient('readme.txt').upload('x', 1);
-    const storageOnly = await runCli(['upload', dir, '--storage-sas-url', urls.storage, '--no-progress']);
+    const storageOnly = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', urls.storage, '--no-progress']);
     expect(storageOnly.exitCode).toBe(2);
     expect(storageOnly.stderr).toMatch(/WRONG_CONTAINER.*it holds readme\.txt, and a storage container holds only <container>\/… folders/);
     expect(storageOnly.stderr).toContain(`(storage SAS URL: ${redacted(urls.storage)})`);

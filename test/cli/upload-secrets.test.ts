@@ -25,7 +25,7 @@ describe('SAS signatures never leak', () => {
 
     // Stopped by SIGTERM while requests are held by the remote.proxy.
     const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + 2 * MiB);
-    const stopped = spawnCli(['upload', dir, ...common]);
+    const stopped = spawnCli(['upload', dir, '--storage-only', ...common]);
     await stalled;
     stopped.child.kill('SIGTERM');
     const stoppedResult = await stopped.done;
@@ -33,29 +33,29 @@ describe('SAS signatures never leak', () => {
     outputs.push(stoppedResult);
     expect(stoppedResult.exitCode).toBe(3);
     expect(stoppedResult.stderr).toMatch(/ABORTED/);
-    expect(stoppedResult.stderr).toMatch(/To resume, run:\n {2}kxp-restore upload \S+ --concurrency 2 --block-size 0\.25 --state-dir \S+\n/);
+    expect(stoppedResult.stderr).toMatch(/To resume, run:\n {2}kxp-restore upload \S+ --storage-only --concurrency 2 --block-size 0\.25 --state-dir \S+\n/);
     expect(stoppedResult.stderr.slice(stoppedResult.stderr.indexOf('To resume'))).not.toContain('--storage-sas-url ');
     expect(stoppedResult.stderr).toContain('read -rs KXP_STORAGE_SAS_URL && export KXP_STORAGE_SAS_URL');
 
     // A tampered signature: refused by the service (exit 3, "Get access"), the URL still redacted.
     const tampered = url.replace(/sig=[^&]+/, `sig=${encodeURIComponent(signature.slice(0, -4) + 'AAA=')}`);
-    const denied = await spawnCli(['upload', dir, '--storage-sas-url', tampered, '--state-dir', state, '--json']).done;
+    const denied = await spawnCli(['upload', dir, '--storage-only', '--storage-sas-url', tampered, '--state-dir', state, '--json']).done;
     outputs.push(denied);
     expect(denied.exitCode).toBe(3);
     expect(denied.stderr).toMatch(/ACCESS_DENIED[\s\S]*Get access/);
     expect(JSON.parse(denied.stdout)).toMatchObject({ ok: false, errors: [{ code: 'ACCESS_DENIED' }] });
 
     // Refused before sending (plain http to a remote host), then a full run (text and JSON), then verify.
-    const insecure = await spawnCli(['upload', dir, '--storage-sas-url', url.replace('127.0.0.1', 'example.com'), '--state-dir', state]).done;
+    const insecure = await spawnCli(['upload', dir, '--storage-only', '--storage-sas-url', url.replace('127.0.0.1', 'example.com'), '--state-dir', state]).done;
     expect(insecure.exitCode).toBe(2);
     expect(insecure.stderr).toContain('SAS_INSECURE');
     outputs.push(insecure);
-    const done = await spawnCli(['upload', dir, ...common]).done;
+    const done = await spawnCli(['upload', dir, '--storage-only', ...common]).done;
     expect(done.exitCode).toBe(0);
     outputs.push(done);
-    outputs.push(await spawnCli(['upload', dir, ...common, '--json']).done);
-    outputs.push(await spawnCli(['verify', dir, '--storage-sas-url', url, '--state-dir', state, '--json']).done);
-    outputs.push(await spawnCli(['verify', dir, '--storage-sas-url', url, '--state-dir', state]).done);
+    outputs.push(await spawnCli(['upload', dir, '--storage-only', ...common, '--json']).done);
+    outputs.push(await spawnCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', state, '--json']).done);
+    outputs.push(await spawnCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', state]).done);
 
     const texts = outputs.flatMap((result) => [result.stdout, result.stderr]);
     for (const file of await readdir(state)) texts.push(await readFile(path.join(state, file), 'utf8'));

@@ -42,7 +42,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
   it('checks every option before asking the Portal for anything: --concurrency abc is "not a number"', async () => {
     const dir = await payload();
     // Nothing listens on port 9 of loopback: reaching the Portal would fail with PORTAL_UNAVAILABLE instead.
-    const result = await runCli(['upload', dir, '--portal-url', 'http://127.0.0.1:9', '--token', 't', '--concurrency', 'abc']);
+    const result = await runCli(['upload', dir, '--storage-only', '--portal-url', 'http://127.0.0.1:9', '--token', 't', '--concurrency', 'abc']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('error [USAGE]: --concurrency takes a whole number from 1 to 256; what was given is not a number.');
     expect(result.stderr).not.toContain('PORTAL_UNAVAILABLE');
@@ -51,7 +51,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
   it('uploads storage files with the URL from the environment, prints the --json shape, and verify passes', async () => {
     const dir = await payload();
     const url = await container();
-    const upload = await runCli(['upload', dir, '--json', '--no-progress'], { env: { KXP_STORAGE_SAS_URL: url } });
+    const upload = await runCli(['upload', dir, '--storage-only', '--json', '--no-progress'], { env: { KXP_STORAGE_SAS_URL: url } });
     // The one line on stderr names the container before anything is sent.
     expect(upload.stderr).toMatch(/^Uploading to:\n {2}storage {3}[\w-]+\/[\w-]+ \(this computer, 127\.0\.0\.1:\d+\)\n$/);
     expect(upload.exitCode).toBe(0);
@@ -71,21 +71,21 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
 
     const urlFile = path.join(dir, 'files.url');
     await writeFile(urlFile, `${url}\n`);
-    const verify = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--json']);
+    const verify = await runCli(['verify', dir, '--storage-only', '--storage-sas-url-file', urlFile, '--json']);
     expect(verify.exitCode).toBe(0);
     expect(JSON.parse(verify.stdout)).toEqual({ ok: true, missing: [], extra: [], mismatched: [], proof: { local: 'read', remote: 'content-md5', filesFromJournal: 0 },
       // The plan's warnings reach verify's JSON too: files.url, written into the folder above, is not part of the payload.
       warnings: [expect.objectContaining({ code: 'IGNORED', path: urlFile })],
     });
     // files.url sits in the migration folder: a file the command reads is left out, one it does not read would be UNEXPECTED_ENTRY.
-    const text = await runCli(['verify', dir, '--storage-sas-url-file', urlFile]);
+    const text = await runCli(['verify', dir, '--storage-only', '--storage-sas-url-file', urlFile]);
     expect(text.stdout).toMatch(/^Identical: 2 files match/);
     expect(text.stdout).toContain("Checked: every local file read and hashed; compared with each blob's Content-MD5, not its bytes (--deep reads them).");
     // Each mode says what it rested on, in text and in --json.
-    const trusting = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--trust-journal', '--json']);
+    const trusting = await runCli(['verify', dir, '--storage-only', '--storage-sas-url-file', urlFile, '--trust-journal', '--json']);
     expect(JSON.parse(trusting.stdout)).toMatchObject({ ok: true, proof: { local: 'journal', remote: 'content-md5' } });
-    expect((await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--trust-journal'])).stdout).toMatch(/Checked: --trust-journal: \d+ local MD5s? taken from the journal without reading/);
-    const deep = await runCli(['verify', dir, '--storage-sas-url-file', urlFile, '--deep']);
+    expect((await runCli(['verify', dir, '--storage-only', '--storage-sas-url-file', urlFile, '--trust-journal'])).stdout).toMatch(/Checked: --trust-journal: \d+ local MD5s? taken from the journal without reading/);
+    const deep = await runCli(['verify', dir, '--storage-only', '--storage-sas-url-file', urlFile, '--deep']);
     expect(deep.stdout).toContain('Checked: every local file read and hashed; every blob downloaded and hashed (--deep).');
   });
 
@@ -106,21 +106,21 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
   it('states in the summary what was left out of the payload, and that nothing was when nothing was', async () => {
     const dir = await payload();
     const url = await container();
-    const clean = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    const clean = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
     expect(clean.stdout).toContain('Not uploaded: nothing was left out of the payload.');
     await writeTree(dir, { 'notes.txt': 'n', 'backup/db.bacpac.bak': 'b' });
     // Entries besides db.bacpac and storage/ are refused (UNEXPECTED_ENTRY) unless --ignore leaves them out on purpose.
-    const refused = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress'], { cwd: dir });
+    const refused = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress'], { cwd: dir });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/UNEXPECTED_ENTRY +backup\n[\s\S]*UNEXPECTED_ENTRY +notes\.txt\n/);
     const ignore = ['--ignore', 'notes.txt', '--ignore', 'backup'];
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress', '--json', ...ignore], { cwd: dir });
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress', '--json', ...ignore], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).notUploaded).toEqual([
       { code: 'IGNORED', path: 'backup' },
       { code: 'IGNORED', path: 'notes.txt' },
     ]);
-    const text = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress', ...ignore], { cwd: dir });
+    const text = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress', ...ignore], { cwd: dir });
     expect(text.stdout).toMatch(/Not uploaded: 2 entries of the migration folder besides db\.bacpac and storage\/ \(see the IGNORED warnings\):\n {2}ignored {2}backup\n {2}ignored {2}notes\.txt\n/);
   });
 
@@ -128,7 +128,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const dir = await payload();
     const url = await container({ expiresOn: new Date(Date.now() - 60_000) });
     const before = remote.proxy.bytesUp;
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/SAS_EXPIRED.*expired at/);
     expect(result.stderr).toMatch(/Get access/);
@@ -141,7 +141,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const notAFolder = path.join(await tempDir(), 'files.url');
     await writeFile(notAFolder, 'a file where the state folder would go');
     const before = remote.proxy.bytesUp;
-    const result = await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', path.join(notAFolder, 'state'), '--no-progress']);
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', path.join(notAFolder, 'state'), '--no-progress']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`Cannot keep the resume journal in the state folder ${path.join(notAFolder, 'state')} (ENOTDIR)`);
     expect(result.stderr).toMatch(/--state-dir/);
@@ -150,34 +150,34 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
 
   it('refuses a SAS without write permission, plain http to a remote host, bad options and a missing URL, all with exit 2', async () => {
     const dir = await payload();
-    const readOnly = await runCli(['upload', dir, '--storage-sas-url', await container({ permissions: 'rl' })]);
+    const readOnly = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', await container({ permissions: 'rl' })]);
     expect(readOnly.exitCode).toBe(2);
     expect(readOnly.stderr).toMatch(/SAS_PERMISSION.*does not allow write/);
 
     const remote = (await container()).replace(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1/, 'http://example.blob.core.windows.net');
-    const insecure = await runCli(['upload', dir, '--storage-sas-url', remote]);
+    const insecure = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', remote]);
     expect(insecure.exitCode).toBe(2);
     expect(insecure.stderr).toMatch(/SAS_INSECURE.*must use https/);
     expect(insecure.stderr).toContain('sig=REDACTED');
 
     const url = await container();
-    const badConcurrency = await runCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '0']);
+    const badConcurrency = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--concurrency', '0']);
     expect(badConcurrency.exitCode).toBe(2);
     expect(badConcurrency.stderr).toMatch(/USAGE.*--concurrency takes a whole number from 1 to 256/);
-    const badMax = await runCli(['upload', dir, '--storage-sas-url', url, '--max-concurrency', '300']);
+    const badMax = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--max-concurrency', '300']);
     expect(badMax.exitCode).toBe(2);
     expect(badMax.stderr).toMatch(/USAGE.*--max-concurrency takes a whole number from 1 to 256/);
-    const fixedAndCapped = await runCli(['upload', dir, '--storage-sas-url', url, '--concurrency', '4', '--max-concurrency', '8']);
+    const fixedAndCapped = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--concurrency', '4', '--max-concurrency', '8']);
     expect(fixedAndCapped.exitCode).toBe(2);
     expect(fixedAndCapped.stderr).toMatch(/USAGE.*--concurrency fixes .* --max-concurrency caps .*: give one of them/);
-    const badBlock = await runCli(['upload', dir, '--storage-sas-url', url, '--block-size', '5000']);
+    const badBlock = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--block-size', '5000']);
     expect(badBlock.exitCode).toBe(2);
     expect(badBlock.stderr).toMatch(/--block-size takes a number from 0.0625 to 4000 MiB/);
-    const bothSources = await runCli(['upload', dir, '--storage-sas-url', url, '--storage-sas-url-file', 'x.url']);
+    const bothSources = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--storage-sas-url-file', 'x.url']);
     expect(bothSources.exitCode).toBe(2);
     expect(bothSources.stderr).toMatch(/Pass --storage-sas-url or --storage-sas-url-file, not both/);
 
-    const missing = await runCli(['upload', dir]);
+    const missing = await runCli(['upload', dir, '--storage-only']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/storage SAS URL is needed[\s\S]*--storage-sas-url/);
   });
@@ -188,7 +188,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const name = new URL(url).pathname.split('/').at(-1) ?? '';
     const client = remote.storage.azurite.serviceClient.getContainerClient(name);
     const before = remote.proxy.bytesUp;
-    const refused = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    const refused = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
     expect(refused.exitCode).toBe(3);
     expect(refused.stderr).toMatch(/ACCESS_DENIED[\s\S]*Get access/);
     // Only the read-only listing went out: no write was attempted.
@@ -196,7 +196,7 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     await client.setAccessPolicy(undefined, [
       { id: 'restore-policy', accessPolicy: { permissions: 'racwdl', startsOn: new Date(Date.now() - 60_000), expiresOn: new Date(Date.now() + 3_600_000) } },
     ]);
-    const accepted = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+    const accepted = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
     expect(accepted.exitCode).toBe(0);
     expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
   });
@@ -205,12 +205,12 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/Upper.txt': 'x' });
     const url = await container();
-    const result = await runCli(['upload', dir, '--storage-sas-url', url]);
+    const result = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/NOT_LOWERCASE/);
     expect(result.stderr).toMatch(/VALIDATION_FAILED.*nothing was sent/);
     expect(await blobNames(url)).toEqual([]);
-    const lowered = await runCli(['upload', dir, '--storage-sas-url', url, '--lowercase', '--no-progress']);
+    const lowered = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--lowercase', '--no-progress']);
     expect(lowered.exitCode).toBe(0);
     expect(await blobNames(url)).toEqual(['default/upper.txt']);
   });
@@ -220,13 +220,13 @@ describe('kxp-restore upload / verify (CLI, in process)', () => {
     await writeTree(dir, { 'storage/default/.DS_Store': 'finder', 'storage/default/sub/Thumbs.db': 'thumbs' });
     await symlink('a.txt', path.join(dir, 'storage/default/alias.txt'));
     const url = await container();
-    const text = await runCli(['upload', '.', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } });
+    const text = await runCli(['upload', '.', '--storage-only', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } });
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toContain('Not uploaded: 1 symbolic link (links are not followed; copy the file in place to send it); 2 operating-system files');
     expect(text.stdout).toMatch(/ {2}link {5}storage\/default\/alias\.txt\n/);
     expect(text.stdout).toMatch(/ {2}system {3}storage\/default\/sub\/Thumbs\.db\n/);
     expect(await blobNames(url)).toEqual(['default/a.txt', 'default/sub/b.bin']);
-    const json = JSON.parse((await runCli(['upload', '.', '--json', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } })).stdout);
+    const json = JSON.parse((await runCli(['upload', '.', '--storage-only', '--json', '--no-progress'], { cwd: dir, env: { KXP_STORAGE_SAS_URL: url } })).stdout);
     expect(json.notUploaded).toEqual([
       { code: 'SYSTEM_FILE', path: 'storage/default/.DS_Store' },
       { code: 'SYMLINK', path: 'storage/default/alias.txt' },

@@ -24,7 +24,7 @@ describe('verify and the journal lock', () => {
     const stateDir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/big.bin': randomBytes(300_000) });
     const url = await storage.containerSasUrl('verify-journal-lock');
-    expect((await runCli(['upload', dir, '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress'])).exitCode).toBe(0);
+    expect((await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir, '--no-progress'])).exitCode).toBe(0);
     const identity = parseContainerSasUrl(url, 'storage SAS URL').identity;
     const journal = path.join(stateDir, journalFileName(identity));
     // Both files touched (same bytes, older times): verify reads them again and would remember the new versions.
@@ -35,7 +35,7 @@ describe('verify and the journal lock', () => {
     const lock = journalLockFile(stateDir, identity);
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: 'fedcba9876543210' }));
     const before = await readFile(journal);
-    const held = await runCli(['verify', dir, '--storage-sas-url', url, '--state-dir', stateDir]);
+    const held = await runCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir]);
     expect(held.stderr).toContain(`Note: process ${process.pid} on ${hostname()} is using the journal of ${identity}, so verify reads it and writes nothing to it`);
     expect(held.exitCode).toBe(0);
     expect((await readFile(journal)).equals(before)).toBe(true);
@@ -43,7 +43,7 @@ describe('verify and the journal lock', () => {
 
     // The lock released: verify takes it, remembers what it read, and releases it.
     await rm(lock);
-    const free = await runCli(['verify', dir, '--storage-sas-url', url, '--state-dir', stateDir]);
+    const free = await runCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--state-dir', stateDir]);
     expect(free.exitCode).toBe(0);
     expect(free.stderr).not.toContain('writes nothing');
     expect((await stat(journal)).size).toBeGreaterThan(before.length);

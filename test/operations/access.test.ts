@@ -13,7 +13,7 @@ describe('getting access on demand (the getAccess provider)', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/Upper.txt': 'x' });
     const asked: AccessNeeds[] = [];
-    const upload = uploadPayload({ dir }, { getAccess: async (needs) => (asked.push(needs), {}) });
+    const upload = uploadPayload({ dir, storageOnly: true }, { getAccess: async (needs) => (asked.push(needs), {}) });
     await expect(upload).rejects.toMatchObject({ code: 'VALIDATION_FAILED', exitCode: 2 });
     expect(asked).toEqual([]);
   });
@@ -28,10 +28,10 @@ describe('getting access on demand (the getAccess provider)', () => {
       // The Portal hands out both URLs at once; the database one must be ignored for a storage-only payload.
       return { dbSasUrl: 'https://unused.example/db?sig=x', storageSasUrl };
     };
-    const result = await uploadPayload({ dir }, { getAccess });
+    const result = await uploadPayload({ dir, storageOnly: true }, { getAccess });
     expect(result.files).toMatchObject({ total: 2, uploaded: 2, failed: 0 });
     expect(asked).toEqual([{ database: false, storage: true }]);
-    const check = await verifyPayload({ dir }, { getAccess });
+    const check = await verifyPayload({ dir, storageOnly: true }, { getAccess });
     expect(check.ok).toBe(true);
     expect(asked).toHaveLength(2);
   });
@@ -41,7 +41,7 @@ describe('getting access on demand (the getAccess provider)', () => {
     await writeTree(dir, { 'storage/default/c.txt': 'c' });
     const storageSasUrl = await storage.containerSasUrl('given-files');
     let asked = 0;
-    const result = await uploadPayload({ dir }, { storageSasUrl, getAccess: async () => (asked++, {}) });
+    const result = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl, getAccess: async () => (asked++, {}) });
     expect(result.ok).toBe(true);
     expect(asked).toBe(0);
   });

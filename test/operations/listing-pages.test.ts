@@ -25,17 +25,17 @@ describe('destination listings, page by page', () => {
   it('upload and verify list a container of several pages, tell progress after each page, and find an extra blob on the last page', async () => {
     const dir = await payload();
     const storageSasUrl = await remote.containerUrl();
-    expect(await uploadPayload({ dir }, { storageSasUrl, ...fast })).toMatchObject({ ok: true, files: { uploaded: FILES } });
+    expect(await uploadPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast })).toMatchObject({ ok: true, files: { uploaded: FILES } });
 
     const events: UploadEvent[] = [];
-    const resumed = await uploadPayload({ dir }, { storageSasUrl, ...fast, onEvent: (event) => events.push(event) });
+    const resumed = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast, onEvent: (event) => events.push(event) });
     expect(resumed).toMatchObject({ ok: true, files: { uploaded: 0, skipped: FILES } });
     expect(progressOf(events)).toEqual([[1, 5], [2, 10], [3, 12]]);
     expect(events.find((event) => event.type === 'listed')).toMatchObject({ blobs: FILES });
 
     await new ContainerClient(storageSasUrl).getBlockBlobClient('default/zz-extra.txt').upload('stray', 5);
     const seen: VerifyEvent[] = [];
-    const verified = await verifyPayload({ dir }, { storageSasUrl, ...fast, onEvent: (event) => seen.push(event) });
+    const verified = await verifyPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast, onEvent: (event) => seen.push(event) });
     expect(verified).toMatchObject({ ok: false, missing: [], mismatched: [], extra: ['default/zz-extra.txt'], checked: FILES });
     // The listing before the comparison, then the second pass for names the source lacks: 13 blobs, 3 pages each.
     expect(progressOf(seen)).toEqual([[1, 5], [2, 10], [3, 13], [1, 5], [2, 10], [3, 13]]);
@@ -43,21 +43,21 @@ describe('destination listings, page by page', () => {
     // Without the stray blob the source claims every listed blob: no second pass is needed, none is made.
     await new ContainerClient(storageSasUrl).getBlobClient('default/zz-extra.txt').delete();
     const identical: VerifyEvent[] = [];
-    expect(await verifyPayload({ dir }, { storageSasUrl, ...fast, onEvent: (event) => identical.push(event) })).toMatchObject({ ok: true, checked: FILES });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast, onEvent: (event) => identical.push(event) })).toMatchObject({ ok: true, checked: FILES });
     expect(progressOf(identical)).toEqual([[1, 5], [2, 10], [3, 12]]);
   });
 
   it('a listing page that fails in transit is asked again from that page, in upload and in verify, and the run ends well', async () => {
     const dir = await payload();
     const storageSasUrl = await remote.containerUrl();
-    expect(await uploadPayload({ dir }, { storageSasUrl, ...fast })).toMatchObject({ ok: true });
+    expect(await uploadPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast })).toMatchObject({ ok: true });
     const listings = (from: number) => remote.proxy.requests.slice(from).filter((request) => request.target.includes('comp=list'));
 
     // Upload: the second page's request is reset on its way.
     let from = remote.proxy.requests.length;
     remote.proxy.failRequest(/comp=list/, 2);
     const events: UploadEvent[] = [];
-    expect(await uploadPayload({ dir }, { storageSasUrl, ...fast, onEvent: (event) => events.push(event) })).toMatchObject({ ok: true, files: { skipped: FILES } });
+    expect(await uploadPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast, onEvent: (event) => events.push(event) })).toMatchObject({ ok: true, files: { skipped: FILES } });
     expect(events.filter((event) => event.type === 'listing-retry')).toHaveLength(1);
     let requests = listings(from);
     expect(requests.map((request) => request.failed)).toEqual([false, true, false, false]);
@@ -68,7 +68,7 @@ describe('destination listings, page by page', () => {
     await new ContainerClient(storageSasUrl).getBlockBlobClient('default/zz-extra.txt').upload('stray', 5);
     from = remote.proxy.requests.length;
     remote.proxy.failRequest(/comp=list/, 5);
-    expect(await verifyPayload({ dir }, { storageSasUrl, ...fast })).toMatchObject({ ok: false, extra: ['default/zz-extra.txt'], missing: [], mismatched: [], checked: FILES });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl, ...fast })).toMatchObject({ ok: false, extra: ['default/zz-extra.txt'], missing: [], mismatched: [], checked: FILES });
     requests = listings(from);
     expect(requests.map((request) => request.failed)).toEqual([false, false, false, false, true, false, false]);
     const markers = requests.map((request) => marker(request.target));

@@ -20,7 +20,7 @@ describe('an unreachable storage host', () => {
     let text = '';
     output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
     const view = createTransferProgress(output, { intervalMs: 60_000 });
-    const upload = uploadPayload({ dir }, {
+    const upload = uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
       onEvent: (event) => {

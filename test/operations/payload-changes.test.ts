@@ -36,7 +36,7 @@ describe('the payload stays the payload while upload runs', () => {
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/sub/photo.jpg': 'the photo' });
     const url = await storage.containerSasUrl('swap-folder');
     // One file at a time: the walk reaches sub/ only after a.txt is done, and a.txt's end is when the link appears.
-    const run = uploadPayload({ dir }, {
+    const run = uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       concurrency: 1,
       onEvent: (event: UploadEvent) => {
@@ -56,7 +56,7 @@ describe('the payload stays the payload while upload runs', () => {
     await writeTree(dir, { 'storage/default/sub/a.jpg': 'photo-a', 'storage/default/sub/b.jpg': 'photo-b' });
     const url = await storage.containerSasUrl('swap-listed');
     // sub/ is listed (a.jpg and b.jpg, same sizes as the secret) before a.jpg is sent; the link appears before b.jpg is opened.
-    const result = await uploadPayload({ dir }, {
+    const result = await uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       concurrency: 1,
       onEvent: (event: UploadEvent) => {
@@ -76,7 +76,7 @@ describe('the payload stays the payload while upload runs', () => {
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/b.txt': 'bravo!' });
     const url = await storage.containerSasUrl('swap-file');
     const b = path.join(dir, 'storage/default/b.txt');
-    const result = await uploadPayload({ dir }, {
+    const result = await uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       concurrency: 1,
       onEvent: (event: UploadEvent) => {
@@ -95,7 +95,7 @@ describe('the payload stays the payload while upload runs', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     const url = await storage.containerSasUrl('created-after');
-    const run = uploadPayload({ dir }, {
+    const run = uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       onEvent: (event: UploadEvent) => {
         if (event.type === 'planned') writeFileSync(path.join(dir, 'storage/default/Added Later.TXT'), 'late');
@@ -109,7 +109,7 @@ describe('the payload stays the payload while upload runs', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/log.txt': 'x'.repeat(100) });
     const url = await storage.containerSasUrl('grew');
-    const result = await uploadPayload({ dir }, {
+    const result = await uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       onEvent: (event: UploadEvent) => {
         if (event.type === 'planned') appendFileSync(path.join(dir, 'storage/default/log.txt'), randomBytes(5000));
@@ -134,7 +134,7 @@ describe('the payload stays the payload while upload runs', () => {
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     const url = await storage.containerSasUrl('state-inside');
     let asked = false;
-    const run = uploadPayload({ dir }, {
+    const run = uploadPayload({ dir, storageOnly: true }, {
       stateDir: path.join(dir, 'storage/default/.kxp'),
       getAccess: async () => {
         asked = true;

@@ -48,7 +48,7 @@ describe('planPayload', () => {
 
   it('accepts both real exports as valid bacpacs', async () => {
     for (const fixture of [food, started]) {
-      const report = await plan({ dir: await migration({}, fixture) });
+      const report = await plan({ dir: await migration({}, fixture), databaseOnly: true });
       expect(report.errors, fixture).toEqual([]);
       expect(report.bacpac?.bytes).toBeGreaterThan(0);
     }
@@ -56,7 +56,7 @@ describe('planPayload', () => {
 
   it('rejects a file that is not a zip named db.bacpac (BACPAC_INVALID)', async () => {
     const dir = await migration({ 'db.bacpac': 'this is a text file, not an export' }, null);
-    const report = await plan({ dir });
+    const report = await plan({ dir, databaseOnly: true });
     expect(codes(report)).toEqual(['BACPAC_INVALID']);
     expect(report.errors[0]?.path).toBe('db.bacpac');
     expect(report.errors[0]?.message).toMatch(/not a zip/i);
@@ -70,7 +70,7 @@ describe('planPayload', () => {
   ])('names the misnamed database file %j (BACPAC_NAME) and points at --bacpac', async (names, expected) => {
     const dir = await tempDir();
     for (const name of names) await copyFile(food, path.join(dir, name));
-    const report = await plan({ dir });
+    const report = await plan({ dir, databaseOnly: true });
     expect(codes(report)).toEqual(expected);
     expect(report.errors[0]?.message).toContain('--bacpac');
     expect(report.errors[0]?.message).toContain('db.bacpac');
@@ -88,7 +88,7 @@ describe('planPayload', () => {
   it('keeps the first 100 findings of a code and counts the rest, in the report, its text and its JSON', async () => {
     const files = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`storage/default/F${i}.txt`, 'x']));
     const dir = await migration(files, null);
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(report.errors).toHaveLength(100);
     expect(report).toMatchObject({ ok: false, errorCount: 250, warningCount: 0, omitted: [{ code: 'NOT_LOWERCASE', severity: 'error', count: 150 }] });
     const text = renderPlan(report, dir);
@@ -118,8 +118,8 @@ describe('planPayload', () => {
 
   it('treats an uppercase container folder as NOT_LOWERCASE, fixable with --lowercase', async () => {
     const dir = await migration({ 'storage/Default/a.txt': 'a' }, null);
-    expect(codes(await plan({ dir }))).toEqual(['NOT_LOWERCASE']);
-    const lowered = await plan({ dir, lowercase: true });
+    expect(codes(await plan({ dir, storageOnly: true }))).toEqual(['NOT_LOWERCASE']);
+    const lowered = await plan({ dir, storageOnly: true, lowercase: true });
     expect(lowered.ok).toBe(true);
     expect(Object.keys(lowered.totals.containers)).toEqual(['default']);
   });
@@ -145,21 +145,21 @@ describe('planPayload', () => {
 
   it('does not call folders that merge without clashing files a collision', async () => {
     const dir = await migration({ 'storage/default/Docs/a.txt': '1', 'storage/default/docs/b.txt': '2' }, null);
-    const report = await plan({ dir, lowercase: true });
+    const report = await plan({ dir, storageOnly: true, lowercase: true });
     expect(report.errors).toEqual([]);
     expect(report.totals.containers.default?.files).toBe(2);
   });
 
   it.each([['ab'], ['my_assets'], ['-media'], ['a--b']])('rejects the container folder %s (CONTAINER_NAME)', async (name) => {
     const dir = await migration({ [`storage/${name}/a.txt`]: 'a' }, null);
-    const report = await plan({ dir, lowercase: true });
+    const report = await plan({ dir, storageOnly: true, lowercase: true });
     expect(codes(report)).toEqual(['CONTAINER_NAME']);
     expect(report.errors[0]?.path).toBe(`storage/${name}`);
   });
 
   it('rejects files directly in the storage root (OUTSIDE_CONTAINER)', async () => {
     const dir = await migration({ 'storage/readme.txt': 'x', 'storage/default/a.txt': 'a' }, null);
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(codes(report)).toEqual(['OUTSIDE_CONTAINER']);
     expect(report.errors[0]?.path).toBe('storage/readme.txt');
   });
@@ -171,7 +171,7 @@ describe('planPayload', () => {
     ['storage/default/ctl\u0007.txt', 'control character'],
   ])('rejects %j (BLOB_NAME)', async (file, reason) => {
     const dir = await migration({ [file]: 'x' }, null);
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(codes(report)).toEqual(['BLOB_NAME']);
     expect(report.errors[0]?.message).toContain(reason);
   });
@@ -179,7 +179,7 @@ describe('planPayload', () => {
   it('rejects a blob name over 1024 characters (BLOB_NAME)', async () => {
     const deep = Array.from({ length: 6 }, () => 'd'.repeat(200)).join('/');
     const dir = await migration({ [`storage/default/${deep}/file.txt`]: 'x' }, null);
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(codes(report)).toEqual(['BLOB_NAME']);
     expect(report.errors[0]?.message).toMatch(/characters long/);
   });
@@ -190,7 +190,7 @@ describe('planPayload', () => {
     const dir = await migration({ 'storage/default/real.txt': 'r' }, null);
     await symlink(path.join(dir, 'storage/default/real.txt'), path.join(dir, 'storage/default/inside-link.txt'));
     await symlink(path.join(outside, 'secret.txt'), path.join(dir, 'storage/default/outside-link.txt'));
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(report.errors.map((f) => [f.code, f.path])).toEqual([['SYMLINK', 'storage/default/outside-link.txt']]);
     expect(report.warnings.map((f) => [f.code, f.path])).toEqual([['SYMLINK', 'storage/default/inside-link.txt']]);
     expect(report.totals.files).toBe(1);
@@ -218,7 +218,7 @@ describe('planPayload', () => {
     const dir = await migration({ 'storage/default/locked/a.txt': 'a', 'storage/default/ok.txt': 'o' }, null);
     await chmod(path.join(dir, 'storage/default/locked'), 0o000);
     try {
-      const report = await plan({ dir });
+      const report = await plan({ dir, storageOnly: true });
       expect(report.errors.map((f) => [f.code, f.path])).toEqual([['UNREADABLE', 'storage/default/locked']]);
     } finally {
       await chmod(path.join(dir, 'storage/default/locked'), 0o755);
@@ -238,7 +238,7 @@ describe('planPayload', () => {
     // "caf\xe9.txt": Latin-1 bytes, as a copy from an old file system leaves them.
     const folder = Buffer.from(path.join(dir, 'storage/default/'));
     await writeFile(Buffer.concat([folder, Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from('.txt')]), 'x');
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(report.errors.map((f) => [f.code, f.path])).toEqual([['BLOB_NAME', 'storage/default/caf\uFFFD.txt']]);
     expect(report.errors[0]?.message).toContain('not valid UTF-8');
   });
@@ -246,7 +246,7 @@ describe('planPayload', () => {
   it('rejects a named pipe in the payload (SPECIAL_FILE)', async () => {
     const dir = await migration({ 'storage/default/ok.txt': 'o' }, null);
     execFileSync('mkfifo', [path.join(dir, 'storage/default/pipe')]);
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(report.errors.map((f) => [f.code, f.path])).toEqual([['SPECIAL_FILE', 'storage/default/pipe']]);
     expect(report.totals.files).toBe(1);
   });
@@ -262,7 +262,7 @@ describe('planPayload', () => {
 
   it('accepts empty files', async () => {
     const dir = await migration({ 'storage/default/zero.bin': '' }, null);
-    const report = await plan({ dir });
+    const report = await plan({ dir, storageOnly: true });
     expect(report.ok).toBe(true);
     expect(report.totals).toMatchObject({ files: 1, bytes: 0 });
   });
@@ -328,13 +328,13 @@ describe('planPayload', () => {
 
   it('enforces the storage limit when given (STORAGE_LIMIT)', async () => {
     const dir = await migration({ 'storage/default/a.bin': Buffer.alloc(2000) }, null);
-    expect(codes(await plan({ dir }, { storageLimitBytes: 1000 }))).toEqual(['STORAGE_LIMIT']);
-    expect((await plan({ dir }, { storageLimitBytes: 2000 })).ok).toBe(true);
+    expect(codes(await plan({ dir, storageOnly: true }, { storageLimitBytes: 1000 }))).toEqual(['STORAGE_LIMIT']);
+    expect((await plan({ dir, storageOnly: true }, { storageLimitBytes: 2000 })).ok).toBe(true);
   });
 
   it('estimates the time at the given bandwidth and flags the 2 GB package limit', async () => {
     const dir = await migration({ 'storage/default/a.bin': Buffer.alloc(1_000_000) }, null);
-    const report = await plan({ dir }, { bandwidthMbps: 8 });
+    const report = await plan({ dir, storageOnly: true }, { bandwidthMbps: 8 });
     expect(report.estimatedSeconds).toBeCloseTo(1, 5);
     expect(report.exceedsPackageLimit).toBe(false);
   });
@@ -350,7 +350,7 @@ async function unreadableWithoutReadOverride(locked = 'storage/default/locked'):
   try {
     await writeTree(dir, { 'storage/default/locked/a.txt': 'a', 'storage/default/ok.txt': 'o', 'storage/default/locked.txt': 'a' });
     await chmod(path.join(dir, locked), locked.endsWith('.txt') ? 0o200 : 0o000);
-    const result = await spawnCli(['plan', dir, '--json'], { cwd: dir, withoutReadOverride: true }).done;
+    const result = await spawnCli(['plan', dir, '--storage-only', '--json'], { cwd: dir, withoutReadOverride: true }).done;
     const parsed = JSON.parse(result.stdout) as { errors: Array<{ code: string; path: string }> };
     return parsed.errors.map((e) => `${e.code} ${e.path}`).join(',');
   } finally {

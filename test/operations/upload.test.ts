@@ -77,9 +77,9 @@ describe('uploadPayload and verifyPayload against Azurite', () => {
     await writeTree(dir, { 'storage/default/big.bin': randomBytes(2 * 1024 * 1024), 'storage/default/small.txt': 'small' });
     const urls = await containers();
     const options = { storageSasUrl: urls.storageSasUrl, blockSizeMiB: 0.25, stateDir: path.join(dir, '.kxp-restore', 'elsewhere') };
-    expect(await uploadPayload({ dir }, options)).toMatchObject({ ok: true, bytes: { sent: 2 * 1024 * 1024 + 5 } });
+    expect(await uploadPayload({ dir, storageOnly: true }, options)).toMatchObject({ ok: true, bytes: { sent: 2 * 1024 * 1024 + 5 } });
     await rm(path.join(dir, '.kxp-restore', 'elsewhere'), { recursive: true });
-    expect(await uploadPayload({ dir }, options)).toMatchObject({ ok: true, files: { skipped: 2, uploaded: 0 }, bytes: { sent: 0 } });
+    expect(await uploadPayload({ dir, storageOnly: true }, options)).toMatchObject({ ok: true, files: { skipped: 2, uploaded: 0 }, bytes: { sent: 0 } });
 
     // Blocks staged but never committed (a run stopped before Put Block List), journal lost: only the rest is sent.
     const client = new ContainerClient(urls.storageSasUrl);
@@ -87,12 +87,12 @@ describe('uploadPayload and verifyPayload against Azurite', () => {
     const controller = new AbortController();
     await rm(path.join(dir, '.kxp-restore', 'elsewhere'), { recursive: true });
     await expect(
-      uploadPayload({ dir }, { ...options, concurrency: 1, signal: controller.signal, onEvent: (event) => event.type === 'file-progress' && event.bytesDone >= 1024 * 1024 && controller.abort() }),
+      uploadPayload({ dir, storageOnly: true }, { ...options, concurrency: 1, signal: controller.signal, onEvent: (event) => event.type === 'file-progress' && event.bytesDone >= 1024 * 1024 && controller.abort() }),
     ).rejects.toMatchObject({ code: 'ABORTED' });
     await rm(path.join(dir, '.kxp-restore', 'elsewhere'), { recursive: true });
-    const resumed = await uploadPayload({ dir }, options);
+    const resumed = await uploadPayload({ dir, storageOnly: true }, options);
     expect(resumed).toMatchObject({ ok: true, files: { uploaded: 1, skipped: 1 } });
     expect(resumed.bytes.sent).toBeLessThanOrEqual(1024 * 1024);
-    expect(await verifyPayload({ dir }, { storageSasUrl: urls.storageSasUrl })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: urls.storageSasUrl })).toMatchObject({ ok: true });
   });
 });

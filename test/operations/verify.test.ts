@@ -67,14 +67,14 @@ describe('verifyPayload', () => {
     for (let i = 0; i < 40; i++) tree[`storage/default/sub-${String(i).padStart(2, '0')}/file.txt`] = `file ${i}`;
     await writeTree(dir, tree);
     const storageSasUrl = await storage.containerSasUrl('verify-race');
-    expect(await uploadPayload({ dir }, { storageSasUrl })).toMatchObject({ ok: true });
+    expect(await uploadPayload({ dir, storageOnly: true }, { storageSasUrl })).toMatchObject({ ok: true });
     await new ContainerClient(storageSasUrl).getBlockBlobClient('default/0-missing.txt').delete();
     // Both files of the folder were seen by the scan; the victim is deleted before its comparison opens it,
     // so that comparison fails while the scan goes on reading the 40 folders after it.
     const onEvent = (event: VerifyEvent) => {
       if (event.type === 'verify-file' && event.status === 'missing') unlinkSync(path.join(dir, 'storage/default/1-victim.txt'));
     };
-    await expect(verifyPayload({ dir }, { storageSasUrl, onEvent })).rejects.toMatchObject({ code: 'SOURCE_CHANGED', path: expect.stringContaining('1-victim.txt') });
+    await expect(verifyPayload({ dir, storageOnly: true }, { storageSasUrl, onEvent })).rejects.toMatchObject({ code: 'SOURCE_CHANGED', path: expect.stringContaining('1-victim.txt') });
   });
 
   it('--deep downloads and hashes the blobs, catching bytes that differ under a matching Content-MD5', async () => {
@@ -82,7 +82,7 @@ describe('verifyPayload', () => {
     const content = randomBytes(300 * 1024);
     await writeTree(dir, { 'storage/default/photo.jpg': content, 'storage/default/ok.txt': 'fine' });
     const storageSasUrl = await storage.containerSasUrl('verify-deep');
-    await uploadPayload({ dir }, { storageSasUrl });
+    await uploadPayload({ dir, storageOnly: true }, { storageSasUrl });
     // Another writer replaced the blob's bytes and set the old MD5 as its Content-MD5: only the header matches.
     const md5 = createHash('md5').update(content).digest();
     const other = randomBytes(content.length);
@@ -92,9 +92,9 @@ describe('verifyPayload', () => {
     await blob.stageBlock(blockId, other, other.length);
     await blob.commitBlockList([blockId], { blobHTTPHeaders: { blobContentMD5: md5 } });
 
-    expect(await verifyPayload({ dir }, { storageSasUrl })).toMatchObject({ ok: true, proof: { remote: 'content-md5' } });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl })).toMatchObject({ ok: true, proof: { remote: 'content-md5' } });
     const events: VerifyEvent[] = [];
-    const deep = await verifyPayload({ dir }, { storageSasUrl, deep: true, onEvent: (event) => events.push(event) });
+    const deep = await verifyPayload({ dir, storageOnly: true }, { storageSasUrl, deep: true, onEvent: (event) => events.push(event) });
     expect(deep).toMatchObject({ ok: false, mismatched: ['default/photo.jpg'], proof: { local: 'read', remote: 'downloaded' } });
     expect(deep.details[0]?.reason).toBe(`content differs: local MD5 ${md5.toString('base64')}, the blob's bytes hash to ${createHash('md5').update(other).digest('base64')}`);
     expect(events.filter((event) => event.type === 'verify-file').every((event) => event.type === 'verify-file' && event.downloaded)).toBe(true);
@@ -104,9 +104,9 @@ describe('verifyPayload', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha' });
     const storageSasUrl = await storage.containerSasUrl('verify-only-files');
-    await uploadPayload({ dir }, { storageSasUrl });
-    expect(await verifyPayload({ dir }, { storageSasUrl })).toMatchObject({ ok: true, checked: 1 });
-    await expect(verifyPayload({ dir }, { storageSasUrl: await storage.containerSasUrl('verify-only-files', { permissions: 'w' }) })).rejects.toMatchObject({
+    await uploadPayload({ dir, storageOnly: true }, { storageSasUrl });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl })).toMatchObject({ ok: true, checked: 1 });
+    await expect(verifyPayload({ dir, storageOnly: true }, { storageSasUrl: await storage.containerSasUrl('verify-only-files', { permissions: 'w' }) })).rejects.toMatchObject({
       code: 'SAS_PERMISSION',
       exitCode: 2,
     });
@@ -120,7 +120,7 @@ describe('verifyPayload', () => {
     const container = new ContainerClient(storageSasUrl);
     for (let i = 0; i < over; i += 50) await Promise.all(Array.from({ length: Math.min(50, over - i) }, (_, j) => container.getBlockBlobClient(`default/stray-${String(i + j).padStart(4, '0')}.txt`).upload('y', 1)));
 
-    const result = await verifyPayload({ dir }, { storageSasUrl });
+    const result = await verifyPayload({ dir, storageOnly: true }, { storageSasUrl });
     expect(result).toMatchObject({ ok: false, checked: over, counts: { missing: over, extra: over, mismatched: 0 } });
     expect(result.missing).toHaveLength(KEPT_PER_LIST);
     expect(result.extra).toHaveLength(KEPT_PER_LIST);

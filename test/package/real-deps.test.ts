@@ -92,7 +92,7 @@ describe('kxp-restore with a real site package', () => {
     const dir = await tempDir();
     await writeBacpac(path.join(dir, 'db.bacpac'), { xperienceVersion: '31.6.2' });
     for (const zip of [await pwsh7Package(), await windowsPowerShellPackage()]) {
-      const plan = await runCli(['plan', dir, '--package', zip, '--json']);
+      const plan = await runCli(['plan', dir, '--database-only', '--package', zip, '--json']);
       expect(plan.stderr).toBe('');
       expect(plan.exitCode).toBe(0);
       expect(JSON.parse(plan.stdout)).toMatchObject({ ok: true, package: { ok: true, xperienceVersion: '31.6.2', integrations: realPackagesIntegrations(), bacpac: { version: '31.6.2' } } });

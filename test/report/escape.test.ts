@@ -44,7 +44,7 @@ describe('escaping names for output', () => {
       const url = await storage.containerSasUrl('escaped-names');
 
       // The ESC name is refused before anything is sent: the finding names it escaped.
-      for (const args of [['plan', dir], ['plan', dir, '--json'], ['upload', dir, '--storage-sas-url', url, '--no-progress'], ['upload', dir, '--storage-sas-url', url, '--json']]) {
+      for (const args of [['plan', dir, '--storage-only'], ['plan', dir, '--storage-only', '--json'], ['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress'], ['upload', dir, '--storage-only', '--storage-sas-url', url, '--json']]) {
         const result = await runCli(args);
         expect(result.exitCode, args.join(' ')).toBe(2);
         noRaw(result);
@@ -54,20 +54,20 @@ describe('escaping names for output', () => {
 
       // Without it, the bidi name is uploaded and listed; plan and upload say it escaped.
       await rm(path.join(dir, 'storage/default', RED));
-      const plan = await runCli(['plan', dir]);
+      const plan = await runCli(['plan', dir, '--storage-only']);
       expect(plan.exitCode).toBe(0);
       noRaw(plan);
-      const upload = await runCli(['upload', dir, '--storage-sas-url', url, '--no-progress']);
+      const upload = await runCli(['upload', dir, '--storage-only', '--storage-sas-url', url, '--no-progress']);
       expect(upload.exitCode).toBe(0);
       noRaw(upload);
 
       // A second such file not uploaded yet: verify lists it as missing, escaped, in text and in JSON.
       await writeFile(path.join(dir, 'storage/default', `second${REVERSED}`), 'two');
-      const verify = await runCli(['verify', dir, '--storage-sas-url', url]);
+      const verify = await runCli(['verify', dir, '--storage-only', '--storage-sas-url', url]);
       expect(verify.exitCode).not.toBe(0);
       noRaw(verify);
       expect(verify.stdout).toContain('secondphoto\\u202egnp.exe');
-      const json = await runCli(['verify', dir, '--storage-sas-url', url, '--json']);
+      const json = await runCli(['verify', dir, '--storage-only', '--storage-sas-url', url, '--json']);
       noRaw(json);
       expect(JSON.parse(json.stdout).missing).toEqual([`default/second${REVERSED}`]);
     });

@@ -17,7 +17,7 @@ describe('scan: Unicode names and system files', () => {
     await writeTree(dir, Object.fromEntries(Object.entries(files).map(([name, body]) => [`storage/default/${name}`, body])));
     return dir;
   };
-  const plan = (source: PayloadSource) => planPayload(source, { cwd: source.dir });
+  const plan = (source: PayloadSource) => planPayload({ storageOnly: true, ...source }, { cwd: source.dir });
   const blobNames = async (source: PayloadSource) => {
     const names: string[] = [];
     for await (const event of scanPayload(source, { cwd: source.dir })) if (event.type === 'file') names.push(event.file.blobName);

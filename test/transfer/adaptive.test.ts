@@ -36,7 +36,7 @@ describe('adaptive concurrency against Azurite', () => {
     const opened = remote.proxy.connections;
     const events: ConcurrencyEvent[] = [];
     try {
-      const result = await uploadPayload({ dir }, { storageSasUrl: url, onEvent: (event) => event.type === 'concurrency' && events.push(event) });
+      const result = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, onEvent: (event) => event.type === 'concurrency' && events.push(event) });
       expect(result).toMatchObject({ ok: true, files: { uploaded: 600, failed: 0 } });
       expect(events[0]).toEqual({ type: 'concurrency', old: 8, new: 16, reason: 'throughput-rising' });
       expect(result.concurrency?.max).toBeGreaterThanOrEqual(16);
@@ -56,7 +56,7 @@ describe('adaptive concurrency against Azurite', () => {
     remote.proxy.setLatency(20);
     const events: UploadEvent[] = [];
     try {
-      const result = await uploadPayload({ dir }, { storageSasUrl: url, concurrency: 3, onEvent: (event) => events.push(event) });
+      const result = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, concurrency: 3, onEvent: (event) => events.push(event) });
       expect(result).toMatchObject({ ok: true, files: { uploaded: 100 }, concurrency: { final: 3, min: 3, max: 3 } });
       expect(events.filter((event) => event.type === 'concurrency')).toEqual([]);
     } finally {
@@ -72,7 +72,7 @@ describe('adaptive concurrency against Azurite', () => {
     const shrunk = new Promise<void>((resolve) => (sawShrink = resolve));
     const events: ConcurrencyEvent[] = [];
     const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + 20 * KiB);
-    const run = uploadPayload({ dir }, {
+    const run = uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       // Short enough to time out while stalled; attempts to spare, since a loaded machine may time out a few more.
       retry: { ...fastRetry, timeoutMs: 1000, minBytesPerSecond: 1e12, maxAttempts: 30 },
@@ -122,7 +122,7 @@ describe('adaptive concurrency against Azurite', () => {
       remote.proxy.setLatency(0);
       await target.journal.close();
     }
-    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url })).toMatchObject({ ok: true });
   });
 });
 
@@ -147,7 +147,7 @@ describe('adaptive concurrency when the service is busy', () => {
     await remote.storage.containerSasUrl('busy');
     const url = createContainerSasUrl(remote.storage.azurite, 'busy', { baseUrl: `http://127.0.0.1:${front.port}/devstoreaccount1` });
     const events: UploadEvent[] = [];
-    const result = await uploadPayload({ dir }, { storageSasUrl: url, retry: fastRetry, onEvent: (event) => events.push(event) });
+    const result = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, retry: fastRetry, onEvent: (event) => events.push(event) });
     expect(result).toMatchObject({ ok: true, files: { uploaded: 120 } });
     const throttled = events.filter((event): event is ConcurrencyEvent => event.type === 'concurrency' && event.reason === 'throttled');
     expect(throttled.length).toBeGreaterThanOrEqual(1);

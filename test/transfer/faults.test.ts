@@ -28,7 +28,7 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     remote.proxy.resetEvery(1.5 * MiB);
     const resetsBefore = remote.proxy.resets;
     try {
-      const result = await uploadPayload({ dir }, {
+      const result = await uploadPayload({ dir, storageOnly: true }, {
         storageSasUrl: url,
         blockSizeMiB: 0.25,
         concurrency: 4,
@@ -45,7 +45,7 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     expect(retries.length).toBeGreaterThanOrEqual(8);
     const blob = new ContainerClient(url).getBlockBlobClient('default/big.bin');
     expect(Buffer.from((await blob.getProperties()).contentMD5 ?? []).toString('base64')).toBe(md5(big));
-    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true, checked: 31 });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url })).toMatchObject({ ok: true, checked: 31 });
   });
 
   it('re-sends only the changed block of a modified file, and a file changed after staging is committed in its new version', async () => {
@@ -54,26 +54,26 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     await writeTree(dir, { 'storage/default/data.bin': randomBytes(4 * MiB) });
     const url = await container();
     const options = { storageSasUrl: url, blockSizeMiB: 0.5, concurrency: 2, retry: fastRetry };
-    expect(await uploadPayload({ dir }, options)).toMatchObject({ ok: true, bytes: { sent: 4 * MiB } });
+    expect(await uploadPayload({ dir, storageOnly: true }, options)).toMatchObject({ ok: true, bytes: { sent: 4 * MiB } });
 
     // Same size, one byte changed in block 3: detected (mtime), only that block is sent again.
     await patch(file, 3 * 0.5 * MiB + 10, Buffer.from([0xff, 0x00, 0xee]));
-    const second = await uploadPayload({ dir }, options);
+    const second = await uploadPayload({ dir, storageOnly: true }, options);
     expect(second).toMatchObject({ ok: true, files: { uploaded: 1 }, bytes: { sent: 0.5 * MiB } });
-    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url })).toMatchObject({ ok: true });
 
     // Stopped mid-file, then block 0 (already staged) changes: the re-run must not commit the stale block.
     const controller = new AbortController();
     await patch(file, 100, randomBytes(50));
     await expect(
-      uploadPayload({ dir }, { ...options, concurrency: 1, signal: controller.signal, onEvent: (event) => event.type === 'file-progress' && event.bytesDone >= MiB && controller.abort() }),
+      uploadPayload({ dir, storageOnly: true }, { ...options, concurrency: 1, signal: controller.signal, onEvent: (event) => event.type === 'file-progress' && event.bytesDone >= MiB && controller.abort() }),
     ).rejects.toMatchObject({ code: 'ABORTED', exitCode: 3 });
     await patch(file, 200, randomBytes(50));
-    const third = await uploadPayload({ dir }, options);
+    const third = await uploadPayload({ dir, storageOnly: true }, options);
     expect(third).toMatchObject({ ok: true, bytes: { sent: 0.5 * MiB } });
     const remote = await new ContainerClient(url).getBlockBlobClient('default/data.bin').downloadToBuffer();
     expect(remote.equals(await readFile(file))).toBe(true);
-    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url })).toMatchObject({ ok: true });
   });
 
   it('retries a request that stalls past its timeout, on a new connection, without restarting the file', async () => {
@@ -84,7 +84,7 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     let sawTimeout: () => void = () => undefined;
     const timedOut = new Promise<void>((resolve) => (sawTimeout = resolve));
     const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + MiB);
-    const run = uploadPayload({ dir }, {
+    const run = uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       blockSizeMiB: 0.25,
       concurrency: 2,
@@ -95,19 +95,19 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     await timedOut;
     remote.proxy.release();
     expect(await run).toMatchObject({ ok: true, bytes: { sent: data.length } });
-    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url })).toMatchObject({ ok: true });
   });
 
   it('verify reports a blob altered behind the tool, a stray DB.bacpac-like extra and a missing blob', async () => {
     const dir = await tempDir();
     await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/b.txt': 'bravo', 'storage/default/c.txt': 'charlie' });
     const url = await container();
-    await uploadPayload({ dir }, { storageSasUrl: url });
+    await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url });
     const client = new ContainerClient(url);
     await client.getBlockBlobClient('default/a.txt').upload('ALPHA', 5);
     await client.getBlockBlobClient('default/b.txt').delete();
     await client.getBlockBlobClient('DEFAULT/c.txt').upload('x', 1);
-    const result = await verifyPayload({ dir }, { storageSasUrl: url });
+    const result = await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url });
     expect(result).toMatchObject({ ok: false, missing: ['default/b.txt'], extra: ['DEFAULT/c.txt'], mismatched: ['default/a.txt'] });
     expect(result.details[0]?.reason).toMatch(/content differs/);
   });
@@ -120,7 +120,7 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     const name = 'faults-expiring';
     const shortLived = await remote.containerUrl({ name, expiresOn });
     const stalled = remote.proxy.stallAt(remote.proxy.bytesUp + 2 * MiB);
-    const run = uploadPayload({ dir }, { storageSasUrl: shortLived, blockSizeMiB: 0.5, concurrency: 2, retry: fastRetry }).catch((error: unknown) => error);
+    const run = uploadPayload({ dir, storageOnly: true }, { storageSasUrl: shortLived, blockSizeMiB: 0.5, concurrency: 2, retry: fastRetry }).catch((error: unknown) => error);
     await stalled;
     await untilPast(expiresOn);
     remote.proxy.release();
@@ -130,10 +130,10 @@ describe('transfer under faults (real TCP proxy in front of Azurite)', () => {
     expect(isKxpError(stopped) && stopped.hint).toMatch(/Get access/);
 
     const fresh = await remote.containerUrl({ name });
-    const resumed = await uploadPayload({ dir }, { storageSasUrl: fresh, blockSizeMiB: 0.5, concurrency: 2 });
+    const resumed = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: fresh, blockSizeMiB: 0.5, concurrency: 2 });
     expect(resumed.ok).toBe(true);
     expect(resumed.bytes.sent).toBeLessThanOrEqual(data.length - 1.5 * MiB);
-    expect(await verifyPayload({ dir }, { storageSasUrl: fresh })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: fresh })).toMatchObject({ ok: true });
   });
 });
 

@@ -35,7 +35,7 @@ describe('blocks another tool left uncommitted', () => {
 
       // The file changes while it is being sent: the run fails before its Put Block List.
       let changed = false;
-      const result = await uploadPayload({ dir }, {
+      const result = await uploadPayload({ dir, storageOnly: true }, {
         storageSasUrl: url,
         blockSizeMiB: 0.25,
         concurrency: 2,
@@ -53,7 +53,7 @@ describe('blocks another tool left uncommitted', () => {
       // The next run replaces it; its commit also discards the foreign blocks.
       const replacement = randomBytes(2 * MiB);
       await writeTree(dir, { 'storage/default/big.bin': replacement });
-      expect(await uploadPayload({ dir }, { storageSasUrl: url, blockSizeMiB: 0.25 })).toMatchObject({ ok: true, files: { uploaded: 1 } });
+      expect(await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, blockSizeMiB: 0.25 })).toMatchObject({ ok: true, files: { uploaded: 1 } });
       expect(Buffer.from(await blob.downloadToBuffer()).equals(replacement)).toBe(true);
       expect((await blob.getBlockList('uncommitted')).uncommittedBlocks ?? []).toEqual([]);
     });

@@ -40,7 +40,7 @@ describe('throttling, server errors and foreign blocks', () => {
     await storage.containerSasUrl('throttled');
     const url = createContainerSasUrl(storage.azurite, 'throttled', { baseUrl: `http://127.0.0.1:${frontPort}/devstoreaccount1` });
     const retries: Array<{ reason: string; blobName: string }> = [];
-    const result = await uploadPayload({ dir }, {
+    const result = await uploadPayload({ dir, storageOnly: true }, {
       storageSasUrl: url,
       blockSizeMiB: 0.25,
       concurrency: 3,
@@ -53,7 +53,7 @@ describe('throttling, server errors and foreign blocks', () => {
     expect(refused).toBeGreaterThan(5);
     expect(retries.length).toBe(refused);
     expect(new Set(retries.map((retry) => retry.reason))).toEqual(new Set(['HTTP 503 ServerBusy', 'HTTP 500 InternalError']));
-    expect(await verifyPayload({ dir }, { storageSasUrl: url })).toMatchObject({ ok: true });
+    expect(await verifyPayload({ dir, storageOnly: true }, { storageSasUrl: url })).toMatchObject({ ok: true });
   });
 
   it('gives up on a file after the last attempt and reports it, while the other files still upload', async () => {
@@ -62,7 +62,7 @@ describe('throttling, server errors and foreign blocks', () => {
     await storage.containerSasUrl('gives-up');
     const url = createContainerSasUrl(storage.azurite, 'gives-up', { baseUrl: `http://127.0.0.1:${frontPort}/devstoreaccount1` });
     refuse = (blobUrl) => blobUrl.includes('/a.txt');
-    const result = await uploadPayload({ dir }, { storageSasUrl: url, concurrency: 1, retry: { maxAttempts: 3, baseDelayMs: 1 } });
+    const result = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, concurrency: 1, retry: { maxAttempts: 3, baseDelayMs: 1 } });
     expect(result.ok).toBe(false);
     expect(result.files).toEqual({ total: 2, uploaded: 1, skipped: 0, failed: 1, copied: 0 });
     expect(result.errors).toEqual([{ code: 'TRANSFER_FAILED', path: expect.stringMatching(/storage\/default\/a\.txt$/), message: expect.stringMatching(/^Gave up after 3 attempts: HTTP 5\d\d \w+\. .*run the same command again/) }]);
@@ -75,7 +75,7 @@ describe('throttling, server errors and foreign blocks', () => {
     const url = await storage.containerSasUrl('foreign');
     const blob = new ContainerClient(url).getBlockBlobClient('default/big.bin');
     await blob.stageBlock(Buffer.from('azcopy-0001').toString('base64'), randomBytes(1000), 1000);
-    const result = await uploadPayload({ dir }, { storageSasUrl: url, blockSizeMiB: 0.25 });
+    const result = await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, blockSizeMiB: 0.25 });
     expect(result).toMatchObject({ ok: true, files: { uploaded: 1 } });
     expect(Buffer.from(await blob.downloadToBuffer()).equals(data)).toBe(true);
 
@@ -84,7 +84,7 @@ describe('throttling, server errors and foreign blocks', () => {
     await other.uploadData(randomBytes(MiB + 5), { blockSize: 256 * 1024, maxSingleShotSize: 1024 });
     const replacement = randomBytes(MiB);
     await writeTree(dir, { 'storage/default/other.bin': replacement });
-    expect(await uploadPayload({ dir }, { storageSasUrl: url, blockSizeMiB: 0.25 })).toMatchObject({ ok: true, files: { uploaded: 1, skipped: 1 } });
+    expect(await uploadPayload({ dir, storageOnly: true }, { storageSasUrl: url, blockSizeMiB: 0.25 })).toMatchObject({ ok: true, files: { uploaded: 1, skipped: 1 } });
     expect(Buffer.from(await other.downloadToBuffer()).equals(replacement)).toBe(true);
   });
 });
