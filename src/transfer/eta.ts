@@ -16,15 +16,35 @@ const HALF_LIFE_S = 15;
 const MIN_SAMPLE_MS = 500;
 /** No estimate before this much run time has been observed: the first requests are all set-up. */
 const MIN_OBSERVED_S = 1;
-/** Keeps the 2×2 system solvable when bytes and files always move together (a payload of equal files). */
-const RIDGE = 1e-9;
+/**
+ * What a cost is taken to be before the run shows it: a run that has sent only small files has not measured
+ * the link's byte rate (its fit said 0 s per MiB, so one large file left looked free: ETAs 3–10× too low), and
+ * one that has sent only a large file's blocks has not measured the cost of a file. 100 Mbit/s (plan's
+ * estimate) and 100 files a second; each prior weighs as much as PRIOR_WEIGHT_S of run time measuring it, so
+ * the run's own figures replace it as soon as they show that cost apart from the other (a ridge toward the
+ * prior: bytes that always move with files, as in a run of small files so far, do not count as showing it).
+ */
+export const PRIOR_SECONDS_PER_MIB = (8 * MiB) / 100e6;
+export const PRIOR_SECONDS_PER_FILE = 0.01;
+const PRIOR_WEIGHT_S = 0.1;
 
 export interface EtaEstimate {
   /** Seconds left, or null while too little has been observed. */
   seconds: number | null;
 }
 
+export interface EtaPrior {
+  secondsPerMiB: number;
+  secondsPerFile: number;
+}
+
 export class EtaEstimator {
+  readonly #prior: EtaPrior;
+
+  constructor(prior: EtaPrior = { secondsPerMiB: PRIOR_SECONDS_PER_MIB, secondsPerFile: PRIOR_SECONDS_PER_FILE }) {
+    this.#prior = prior;
+  }
+
   // Weighted sums of the normal equations: Σw·b², Σw·b·f, Σw·f², Σw·b·t, Σw·f·t (b in MiB, f files, t seconds).
   private bb = 0;
   private bf = 0;
@@ -59,23 +79,32 @@ export class EtaEstimator {
     this.last = { atMs, bytes: bytesDone, files: filesDone };
   }
 
-  /** The fitted costs: seconds per MiB and per file, neither negative. Null before the first sample. */
-  costs(): { secondsPerMiB: number; secondsPerFile: number } | null {
+  /**
+   * The fitted costs: seconds per MiB and per file, neither negative. Null before the first sample. Each cost
+   * is drawn toward its prior as if the prior had been measured for PRIOR_WEIGHT_S (a ridge toward the prior,
+   * not toward 0): a cost the run has not shown yet is the prior's, not free.
+   */
+  costs(): EtaPrior | null {
     if (this.bb === 0 && this.ff === 0) return null;
-    const ridge = RIDGE * (this.bb + this.ff);
-    const a11 = this.bb + ridge;
-    const a22 = this.ff + ridge;
+    const prior = this.#prior;
+    // A sample of PRIOR_WEIGHT_S at the prior's cost moves PRIOR_WEIGHT_S / cost units: its weight is that squared.
+    const weightB = (PRIOR_WEIGHT_S / prior.secondsPerMiB) ** 2;
+    const weightF = (PRIOR_WEIGHT_S / prior.secondsPerFile) ** 2;
+    const a11 = this.bb + weightB;
+    const a22 = this.ff + weightF;
+    const r1 = this.bt + weightB * prior.secondsPerMiB;
+    const r2 = this.ft + weightF * prior.secondsPerFile;
     const det = a11 * a22 - this.bf * this.bf;
-    let perMiB = det > 0 ? (this.bt * a22 - this.ft * this.bf) / det : 0;
-    let perFile = det > 0 ? (this.ft * a11 - this.bt * this.bf) / det : 0;
-    // A negative cost means the other term explains the time alone: fit that term by itself.
-    if (det <= 0 || perMiB < 0) {
+    let perMiB = (r1 * a22 - r2 * this.bf) / det;
+    let perFile = (r2 * a11 - r1 * this.bf) / det;
+    // A negative cost means the other term explains the time alone: fit that term by itself (with its prior).
+    if (perMiB < 0) {
       perMiB = 0;
-      perFile = this.ff > 0 ? this.ft / this.ff : 0;
+      perFile = r2 / a22;
     }
     if (perFile < 0) {
       perFile = 0;
-      perMiB = this.bb > 0 ? this.bt / this.bb : 0;
+      perMiB = r1 / a11;
     }
     return { secondsPerMiB: perMiB, secondsPerFile: perFile };
   }

@@ -66,6 +66,28 @@ describe('EtaEstimator', () => {
     expect(estimator.estimate(200 * MiB, 1)).toBeCloseTo(20, 0);
   });
 
+  // Issue 21: one large file among many small ones, whichever comes first. The link moves 10 MiB/s; a small
+  // file (4 KiB) costs 1/150 s at the run's concurrency. The cost the run has not shown yet is the prior's, not 0.
+  it('a mixed payload, small files first: one large file left is priced at a link rate, not as free', () => {
+    // 10 s of small files only: 75 files (0.29 MiB) every half second.
+    const estimator = new Feed(repeat(20, [0.5, (75 * 4) / 1024, 75]));
+    // Left: 1,500 small files (10 s) and one file of 200 MiB (20 s at 10 MiB/s): 30 s.
+    const left = estimator.estimate(1500 * 4096 + 200 * MiB, 1501) ?? 0;
+    // Without a byte rate the old fit said about 10 s (3× too low).
+    expect(left / 30).toBeGreaterThan(0.75);
+    expect(left / 30).toBeLessThan(1.5);
+  });
+
+  it('a mixed payload, the large file first: thousands of small files left are not priced as free', () => {
+    // 4 s of the large file's blocks only: 5 MiB every half second, no file finished.
+    const estimator = new Feed(repeat(8, [0.5, 5, 0]));
+    // Left: 160 MiB of it (16 s) and 3,000 small files (20 s): 36 s.
+    const left = estimator.estimate(160 * MiB + 3000 * 4096, 3001) ?? 0;
+    // Without a cost per file the old fit said about 17 s (2× too low).
+    expect(left / 36).toBeGreaterThan(0.7);
+    expect(left / 36).toBeLessThan(1.5);
+  });
+
   it('a stall is folded into the next sample instead of being dropped', () => {
     const estimator = new Feed([...repeat(10, [1, 10, 0]), [4, 0, 0], [1, 10, 0]]);
     // 110 MiB in 15 s: the stall counts, so the rate is below 10 MiB/s.
