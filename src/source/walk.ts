@@ -6,7 +6,7 @@
  * one merged folder, so two files collide exactly when they meet in the same group. Memory stays bounded by
  * the largest single folder listing, whatever the size of the tree.
  */
-import { constants, type Dirent } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { error, warning, type Finding } from '../rules/finding.js';
@@ -18,6 +18,8 @@ type LocalEvent = SourceEvent<PayloadFile>;
 
 /** How many lstat calls run at once inside one folder. */
 const STAT_CONCURRENCY = 64;
+/** How many names of one folder are stat'ed before they are walked. */
+const STAT_WINDOW = 1024;
 
 const OWN_UID = process.getuid?.();
 
@@ -42,6 +44,9 @@ export async function* walkStorage(root: string, naming: Naming, show: Show, sig
   const rootReal = await realpath(root);
   const top = await listFolders([{ absolute: root, relative: '' }], rootReal, show);
   yield* top.findings;
+  // The top level is a few container folders: stat it whole.
+  top.groups = await statGroups(top.groups, show, (found) => top.findings.push(found));
+  yield* top.findings.splice(0);
   if (top.groups.length === 0) {
     yield finding(warning('EMPTY_FOLDER', show(root), 'The storage folder is empty; no storage files will be uploaded.'));
     return;
@@ -120,35 +125,65 @@ export async function* walkFolder(folders: Entry[], rootReal: string, naming: Na
     }
     return;
   }
-  for (const group of listing.groups) {
-    yield* collisionFindings(group, show);
-    const subfolders: Entry[] = [];
-    for (const entry of group) {
-      if (leftOut(entry, naming)) {
-        yield finding(systemFileFinding(entry, show));
-        continue;
-      }
-      const segment = segmentProblem(entry.name);
-      if (segment) {
-        yield finding(error('BLOB_NAME', show(entry.absolute), `"${entry.name}" ${segment}; it cannot be part of a blob name. Rename it.`));
-      } else if (hasUppercase(entry.name) && !naming.lowercase) {
-        yield finding(notLowercase(entry, show, entry.stats?.isDirectory() ? 'folder' : 'file'));
-      }
-      if (!naming.nfc && !isNfc(entry.name)) yield finding(notNfc(entry, show));
-      if (entry.stats?.isDirectory()) {
-        if (!skip?.(entry)) subfolders.push(entry);
-      } else if (entry.stats?.isFile()) {
-        const file = storageFile(entry, naming, show);
-        // Segments were checked one by one on the way down; what is left are the limits of the whole name.
-        const problem = blobNameLimitsProblem(file.blobName);
-        if (problem) yield finding(error('BLOB_NAME', file.displayPath, `The blob name "${file.blobName}" ${problem}. Shorten the path.`));
-        yield { type: 'file', file };
-      } else {
-        const other = await otherEntryFinding(entry, rootReal, show);
-        if (other) yield finding(other);
-      }
+  // Stat'ed a window at a time, so a folder of a million files holds its names, never a million Stats.
+  for (let start = 0; start < listing.groups.length; start += STAT_WINDOW) {
+    const found: LocalEvent[] = [];
+    const window = await statGroups(listing.groups.slice(start, start + STAT_WINDOW), show, (event) => found.push(event));
+    yield* found;
+    for (const group of window) {
+      yield* walkGroup(group, rootReal, naming, show, signal, skip);
+      for (const entry of group) entry.stats = null; // what was needed is in the events by now
     }
-    if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, naming, show, signal, skip);
+  }
+}
+
+/** One group of names that are one name once case-folded (usually one entry), stat'ed. */
+async function* walkGroup(group: Entry[], rootReal: string, naming: Naming, show: Show, signal: AbortSignal | undefined, skip: ((folder: Entry) => boolean) | undefined): AsyncGenerator<LocalEvent> {
+  yield* collisionFindings(group, show);
+  const subfolders: Entry[] = [];
+  for (const entry of group) {
+    if (leftOut(entry, naming)) {
+      yield finding(systemFileFinding(entry, show));
+      continue;
+    }
+    const segment = segmentProblem(entry.name);
+    if (segment) {
+      yield finding(error('BLOB_NAME', show(entry.absolute), `"${entry.name}" ${segment}; it cannot be part of a blob name. Rename it.`));
+    } else if (hasUppercase(entry.name) && !naming.lowercase) {
+      yield finding(notLowercase(entry, show, entry.stats?.isDirectory() ? 'folder' : 'file'));
+    }
+    if (!naming.nfc && !isNfc(entry.name)) yield finding(notNfc(entry, show));
+    if (entry.stats?.isDirectory()) {
+      if (!skip?.(entry)) subfolders.push(entry);
+    } else if (entry.stats?.isFile()) {
+      const file = storageFile(entry, naming, show);
+      // Segments were checked one by one on the way down; what is left are the limits of the whole name.
+      const problem = blobNameLimitsProblem(file.blobName);
+      if (problem) yield finding(error('BLOB_NAME', file.displayPath, `The blob name "${file.blobName}" ${problem}. Shorten the path.`));
+      yield { type: 'file', file };
+    } else {
+      const other = await otherEntryFinding(entry, rootReal, show);
+      if (other) yield finding(other);
+    }
+  }
+  if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, naming, show, signal, skip);
+}
+
+/** An entry of a folder listing: its paths are made when asked, so a folder of a million names holds only the names. */
+class FolderEntry implements Entry {
+  stats: Entry['stats'] = null;
+  statError: Entry['statError'] = null;
+  constructor(
+    readonly name: string,
+    private readonly folder: Located,
+  ) {}
+
+  get absolute(): string {
+    return path.join(this.folder.absolute, this.name);
+  }
+
+  get relative(): string {
+    return this.folder.relative ? `${this.folder.relative}/${this.name}` : this.name;
   }
 }
 
@@ -160,15 +195,15 @@ interface Listing {
 }
 
 /**
- * Lists several folders as one, stats every entry (not following links) and groups names that are one name (collisionKey).
+ * Lists several folders as one and groups names that are one name (collisionKey); nothing is stat'ed yet (statGroups).
  * Each folder must still resolve inside the payload: one swapped for a link since it was found is not listed.
  */
 async function listFolders(folders: Located[], rootReal: string, show: Show): Promise<Listing> {
   const findings: LocalEvent[] = [];
   const unreadable = new Set<string>();
-  const entries: Entry[] = [];
+  const byKey = new Map<string, Entry[]>();
   for (const folder of folders) {
-    let dirents: Dirent[];
+    let names: string[];
     try {
       const real = await realpath(folder.absolute);
       if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
@@ -176,17 +211,30 @@ async function listFolders(folders: Located[], rootReal: string, show: Show): Pr
         findings.push(finding(error('SYMLINK', show(folder.absolute), `This folder now leads to ${real}, outside the payload (it or a folder above it was swapped for a symbolic link); links are not followed. Put the real folder back.`)));
         continue;
       }
-      dirents = await readdir(folder.absolute, { withFileTypes: true });
+      names = await readdir(folder.absolute);
     } catch (cause) {
       unreadable.add(folder.absolute);
       findings.push(finding(unreadableFinding(show(folder.absolute), cause, 'folder')));
       continue;
     }
-    for (const dirent of dirents) {
-      const absolute = path.join(folder.absolute, dirent.name);
-      entries.push({ name: dirent.name, absolute, relative: folder.relative ? `${folder.relative}/${dirent.name}` : dirent.name, stats: null, statError: null });
+    for (const name of names) {
+      const key = collisionKey(name);
+      const entry = new FolderEntry(name, folder);
+      const group = byKey.get(key);
+      if (group) group.push(entry);
+      else byKey.set(key, [entry]);
     }
   }
+  const groups = [...byKey.entries()].sort(([a], [b]) => compare(a, b)).map(([, group]) => group.sort((a, b) => compare(a.relative, b.relative)));
+  return { groups, findings, unreadable };
+}
+
+/**
+ * Stats every entry of the groups (not following links), 64 at a time; an entry that cannot be stat'ed is
+ * told to `report` and left out of its group (a group left empty is dropped).
+ */
+async function statGroups(groups: Entry[][], show: Show, report: (event: LocalEvent) => void): Promise<Entry[][]> {
+  const entries = groups.flat();
   for (let start = 0; start < entries.length; start += STAT_CONCURRENCY) {
     await Promise.all(
       entries.slice(start, start + STAT_CONCURRENCY).map(async (entry) => {
@@ -200,19 +248,8 @@ async function listFolders(folders: Located[], rootReal: string, show: Show): Pr
       }),
     );
   }
-  const byKey = new Map<string, Entry[]>();
-  for (const entry of entries) {
-    if (entry.statError) {
-      findings.push(finding(notUtf8(entry, show) ?? unreadableFinding(show(entry.absolute), entry.statError, 'file')));
-      continue;
-    }
-    const key = collisionKey(entry.name);
-    const group = byKey.get(key);
-    if (group) group.push(entry);
-    else byKey.set(key, [entry]);
-  }
-  const groups = [...byKey.entries()].sort(([a], [b]) => compare(a, b)).map(([, group]) => group.sort((a, b) => compare(a.relative, b.relative)));
-  return { groups, findings, unreadable };
+  for (const entry of entries) if (entry.statError) report(finding(notUtf8(entry, show) ?? unreadableFinding(show(entry.absolute), entry.statError, 'file')));
+  return groups.map((group) => group.filter((entry) => !entry.statError)).filter((group) => group.length > 0);
 }
 
 /** Entries of one group share a lowercased name; any file among them collides with the others. */

@@ -1,0 +1,38 @@
+/**
+ * The local walk reads a folder's names whole (for its name order and case collisions) but stats them a window
+ * at a time; a folder larger than a window must walk exactly as a small one: every file once, in name order,
+ * collisions and links found wherever they fall.
+ */
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openPayload } from '../../src/source/payload.js';
+import type { SourceEvent } from '../../src/source/types.js';
+import { useTempDirs } from '../support/tree.js';
+
+describe('the local walk, a folder larger than its stat window', () => {
+  const tempDir = useTempDirs();
+
+  it('yields every file once in name order, and finds a collision and a link past the first window', async () => {
+    const dir = await tempDir();
+    const folder = path.join(dir, 'storage', 'default', 'assets');
+    await mkdir(folder, { recursive: true });
+    const names = Array.from({ length: 2600 }, (_, i) => `f${String(i).padStart(4, '0')}.txt`);
+    for (const name of names) await writeFile(path.join(folder, name), name);
+    // Sorted after every f…: in the last window.
+    await writeFile(path.join(folder, 'zz.txt'), 'one');
+    await writeFile(path.join(folder, 'ZZ.txt'), 'two');
+    await symlink(path.join(folder, 'f0000.txt'), path.join(folder, 'zlink.txt'));
+
+    const payload = await openPayload({ dir, storageOnly: true, lowercase: true }, { cwd: dir });
+    const files: string[] = [];
+    const findings: string[] = [];
+    for await (const event of payload.events() as AsyncIterable<SourceEvent>) {
+      if (event.type === 'file') files.push(event.file.blobName);
+      if (event.type === 'finding') findings.push(`${event.finding.code} ${path.basename(event.finding.path)}`);
+    }
+    expect(files.filter((name) => name.startsWith('default/assets/f'))).toEqual(names.map((name) => `default/assets/${name}`));
+    expect(findings).toContain('CASE_COLLISION ZZ.txt');
+    expect(findings.filter((line) => line.startsWith('SYMLINK'))).toEqual(['SYMLINK zlink.txt']);
+  });
+});
