@@ -23,11 +23,7 @@ describe('a payload missing one part', () => {
   const tempDir = useTempDirs();
   let next = 0;
 
-  async function blobs(container: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const blob of storage.azurite.serviceClient.getContainerClient(container).listBlobsFlat()) names.push(blob.name);
-    return names;
-  }
+  const blobs = (container: string) => storage.blobNames(container);
 
   /** Two fresh containers and the environment that names them. */
   async function containers() {

@@ -44,11 +44,7 @@ describe('unexpected entries in a migration folder', () => {
   const tempDir = useTempDirs();
   let next = 0;
 
-  async function blobs(container: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const blob of storage.azurite.serviceClient.getContainerClient(container).listBlobsFlat()) names.push(blob.name);
-    return names;
-  }
+  const blobs = (container: string) => storage.blobNames(container);
 
   /** Plan (--json), upload into two fresh Azurite containers, and rehearse: each must refuse, upload sending nothing. */
   async function refusedEverywhere(args: string[], cwd: string): Promise<PlanJson['errors']> {

@@ -6,6 +6,8 @@ export interface AzuriteHarness {
   readonly azurite: RunningAzurite;
   /** Creates the container if needed and returns a container SAS URL for it. */
   containerSasUrl(container: string, options?: ContainerSasOptions): Promise<string>;
+  /** The names of the blobs a container holds, in listing order: what a run sent (nothing, when it refused). */
+  blobNames(container: string): Promise<string[]>;
 }
 
 /**
@@ -28,6 +30,11 @@ export function useAzurite(): AzuriteHarness {
     async containerSasUrl(container, options) {
       await harness.azurite.serviceClient.getContainerClient(container).createIfNotExists();
       return createContainerSasUrl(harness.azurite, container, options);
+    },
+    async blobNames(container) {
+      const names: string[] = [];
+      for await (const blob of harness.azurite.serviceClient.getContainerClient(container).listBlobsFlat()) names.push(blob.name);
+      return names;
     },
   };
   return harness;
