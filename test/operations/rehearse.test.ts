@@ -54,7 +54,7 @@ describe('rehearse (in process)', () => {
     expect(Date.parse(access.expiresOn)).toBeGreaterThan(Date.now());
   });
 
-  it('stops cleanly when interrupted during the upload: exit 130 (nothing to resume), the emulator stopped', async () => {
+  it('stops cleanly when interrupted during the upload: exit 130 (nothing to resume: all removed), the emulator stopped', async () => {
     const controller = new AbortController();
     const report = await rehearse({ dir: sample }, {
       signal: controller.signal,
@@ -63,7 +63,7 @@ describe('rehearse (in process)', () => {
       },
     });
     expect(report.ok).toBe(false);
-    expect(report.error).toMatchObject({ exitCode: 130 });
+    expect(report.error).toMatchObject({ code: 'ABORTED', exitCode: 130, message: expect.stringContaining('nothing to resume') });
     expect(report.steps.find((step) => step.name === 'upload')).toMatchObject({ ok: false, error: { code: 'ABORTED', message: 'Ctrl-C' } });
     expect(report.steps.at(-1)).toMatchObject({ name: 'stop emulator', ok: true });
   });
