@@ -12,3 +12,8 @@ export interface CliContext {
   signal: AbortSignal;
   setExitCode(code: number): void;
 }
+
+/** The width of a terminal the stream writes to; none for a pipe or a file (their lines stay whole, for grep and logs). */
+export function terminalColumns(stream: CliContext['stderr']): number | undefined {
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
+}

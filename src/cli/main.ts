@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { ExitCode, KxpError, toKxpError } from '../errors.js';
 import { formatError } from '../report/errors.js';
 import { commands } from './commands.js';
-import type { CliContext } from './context.js';
+import { terminalColumns, type CliContext } from './context.js';
 
 export interface MainOptions extends Partial<Omit<CliContext, 'setExitCode' | 'signal'>> {
   signal?: AbortSignal;
@@ -73,7 +73,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return exitCode;
   } catch (thrown) {
     const error = toKxpError(thrown);
-    ctx.stderr.write(formatError(error));
+    ctx.stderr.write(formatError(error, terminalColumns(ctx.stderr)));
     return error.exitCode;
   } finally {
     if (ownSignals) {

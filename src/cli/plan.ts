@@ -8,7 +8,7 @@ import { openSourcePayload } from '../operations/remote.js';
 import { writePayloadManifest } from '../operations/shard/write-manifest.js';
 import { renderManifestWritten } from '../report/shard.js';
 import { blockSizeFromMiB, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
-import type { CliContext } from './context.js';
+import { terminalColumns, type CliContext } from './context.js';
 import { checkedNumber, parseSize } from './parse.js';
 import { packageOption, payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
@@ -81,7 +81,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         ...(args['storage-limit'] === undefined ? {} : { storageLimitBytes: parseSize(args['storage-limit'], '--storage-limit') }),
       });
       if (args.json) ctx.stdout.write(jsonText(planJson(report)) + '\n');
-      else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + ')));
+      else ctx.stdout.write(renderPlan(report, [args.dir ?? [args.project, args.bacpac, args.storage].filter(Boolean).join(' + '), ...report.remote.map((part) => part.url)].filter(Boolean).join(' + '), terminalColumns(ctx.stdout)));
       if (report.ok && args.manifest !== undefined) {
         const payload = await openSourcePayload(source, { tenantId: args['tenant-id'], env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
         const written = await writePayloadManifest(path.resolve(ctx.cwd, args.manifest), source, report, { cwd: ctx.cwd, payload, signal: ctx.signal, blockSize: blockSizeFromMiB(args['block-size']) });

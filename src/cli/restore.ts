@@ -6,7 +6,7 @@ import { restoreToEnvironment } from '../portal/restore-flow.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../portal/types.js';
 import { createRestoreProgress, renderConfirmationPrompt, renderRestoreDestination, renderRestoreDetached, renderRestoreResult } from '../report/restore.js';
 import { portalWords } from './access-options.js';
-import type { CliContext } from './context.js';
+import { terminalColumns, type CliContext } from './context.js';
 import { checkedNumber } from './parse.js';
 import { inquirerPrompter } from './manual-prompter.js';
 import { portalFromArgs, portalName, withPortalOptions, type PortalArgs } from './portal-options.js';
@@ -66,7 +66,7 @@ export function restoreCommand(ctx: CliContext): CommandModule<object, RestoreAr
         if (args.json) ctx.stdout.write(jsonText({ ok: false, error: errorJson(error) }) + '\n');
         if (!following || error.code !== 'ABORTED') throw error;
         // The error first, then how to follow the restore again: the last thing on screen is what to do next.
-        ctx.stderr.write(formatError(error) + renderRestoreDetached(portal.kind === 'manual' ? null : following.id, following.env, words));
+        ctx.stderr.write(formatError(error, terminalColumns(ctx.stderr)) + renderRestoreDetached(portal.kind === 'manual' ? null : following.id, following.env, words));
         ctx.setExitCode(error.exitCode);
       }
     },

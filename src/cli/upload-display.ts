@@ -11,7 +11,7 @@ import { errorJson, formatError } from '../report/errors.js';
 import { createTransferProgress } from '../report/progress.js';
 import { renderDestinations, renderLockTakenOver, renderResumeCommand, renderUnusedDestination, renderUploadResult, stoppedUploadJson } from '../report/upload.js';
 import type { ProgressSnapshot } from '../transfer/events.js';
-import type { CliContext } from './context.js';
+import { terminalColumns, type CliContext } from './context.js';
 
 export interface UploadDisplayOptions {
   json?: boolean;
@@ -54,7 +54,7 @@ export async function runWithUploadDisplay<E extends { type: string } = never>(
     }
     if (error.exitCode !== ExitCode.resumable) throw error;
     const { words, environment } = options.resume();
-    ctx.stderr.write(formatError(error) + renderResumeCommand(words, environment));
+    ctx.stderr.write(formatError(error, terminalColumns(ctx.stderr)) + renderResumeCommand(words, environment));
     ctx.setExitCode(error.exitCode);
   }
 }

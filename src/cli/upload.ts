@@ -6,7 +6,7 @@ import { findingJson, renderFindings } from '../report/findings.js';
 import { stoppedUploadJson } from '../report/upload.js';
 import { runWithUploadDisplay } from './upload-display.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
-import type { CliContext } from './context.js';
+import { terminalColumns, type CliContext } from './context.js';
 import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 import { runShardedUpload, shardResumeWords, withShardOptions, type ShardArgs } from './shard.js';
@@ -138,7 +138,7 @@ function reportPlan(ctx: CliContext, plan: PlanReport, { json, quiet }: { json: 
   }
   const warnings = quiet ? [] : plan.warnings;
   const omitted = quiet ? plan.omitted.filter((kind) => kind.severity === 'error') : plan.omitted;
-  if (plan.errors.length > 0 || warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, warnings, omitted) + '\n');
+  if (plan.errors.length > 0 || warnings.length > 0) ctx.stderr.write(renderFindings(plan.errors, warnings, omitted, terminalColumns(ctx.stderr)) + '\n');
 }
 
 /** The command line to run again: SAS URLs never repeated (files are, the Portal is); see `resumeEnvironment` for flag URLs. */

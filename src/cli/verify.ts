@@ -9,7 +9,7 @@ import { ListingNotices } from '../report/listing.js';
 import { renderDestinations, renderLockTakenOver, renderUnusedDestination } from '../report/upload.js';
 import { renderJournalReadOnly, renderVerifyResult, verifyJson, verifyStartLine } from '../report/verify.js';
 import { resolveAccess, withAccessOptions, type AccessArgs } from './access-options.js';
-import type { CliContext } from './context.js';
+import { terminalColumns, type CliContext } from './context.js';
 import { shardSlice, withShardSliceOptions, type ShardSliceArgs } from './shard.js';
 import { payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
@@ -90,7 +90,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, VerifyArgs
             if (event.type === 'verify-start') ctx.stderr.write(verifyStartLine(event));
             if (event.type === 'planned') warnings = event.plan.warnings.map(findingJson);
             if (event.type === 'planned' && !args.json && (event.plan.errors.length > 0 || event.plan.warnings.length > 0)) {
-              ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings, event.plan.omitted) + '\n');
+              ctx.stderr.write(renderFindings(event.plan.errors, event.plan.warnings, event.plan.omitted, terminalColumns(ctx.stderr)) + '\n');
             }
           },
         });

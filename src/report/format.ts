@@ -54,19 +54,21 @@ function regularPlural(word: string): string {
 
 /**
  * `text` (one line, or several) broken at spaces into lines of at most `columns` characters, continuation
- * lines indented by two spaces: never cut inside a word or number (a word longer than a line gets one of its own).
+ * lines indented by `indent` (two spaces): never cut inside a word or number (a word longer than a line gets one of its own).
  */
-export function wrapText(text: string, columns: number): string {
+export function wrapText(text: string, columns: number, indent = '  '): string {
   const width = Math.max(20, columns);
   const out: string[] = [];
   for (const line of text.replace(/\n$/, '').split('\n')) {
-    let current = '';
-    for (const word of line.split(' ')) {
-      const joined = current === '' ? word : `${current} ${word}`;
+    // The line's own indent is kept (a "  fix:" line); continuation lines take `indent`.
+    const lead = /^ */.exec(line)?.[0] ?? '';
+    let current = lead;
+    for (const word of line.slice(lead.length).split(' ')) {
+      const joined = current.trim() === '' ? current + word : `${current} ${word}`;
       if (Array.from(joined).length <= width || current.trim() === '') current = joined;
       else {
         out.push(current);
-        current = `  ${word}`;
+        current = `${indent}${word}`;
       }
     }
     out.push(current);

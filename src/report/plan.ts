@@ -27,7 +27,7 @@ export function planJson(report: PlanReport) {
   };
 }
 
-export function renderPlan(report: PlanReport, title: string): string {
+export function renderPlan(report: PlanReport, title: string, columns?: number): string {
   const lines: string[] = [`Plan for ${title}`, ''];
   if (report.bacpac) {
     const renamed = report.bacpac.renamed ? ' (uploaded as db.bacpac)' : '';
@@ -69,7 +69,7 @@ export function renderPlan(report: PlanReport, title: string): string {
     for (const file of report.largest) lines.push(`  ${formatBytes(file.bytes).padStart(10)}  ${escapeName(file.path)}`);
   }
   if (report.errorCount + report.warningCount > 0) {
-    lines.push('', `Findings: ${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`, renderFindings(report.errors, report.warnings, report.omitted));
+    lines.push('', `Findings: ${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`, renderFindings(report.errors, report.warnings, report.omitted, columns));
   }
   lines.push(
     '',
