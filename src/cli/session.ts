@@ -98,8 +98,9 @@ function actionCommand(ctx: CliContext, action: Action): CommandModule<object, S
       switch (action) {
         case 'create': {
           const session = await portal.createSession({ signal });
-          // Through --manual the session's id, dates and grants are placeholders: the Portal shows the real ones.
-          print(session, portal.kind === 'manual' ? renderSessionDone('create') + renderSession(null, true) : renderSessionDone('create', session));
+          // Through --manual the Portal alone knows the session's id, dates and grants: none is made up, in text or JSON.
+          if (portal.kind === 'manual') print({ created: true, session: null }, renderSessionDone('create') + renderSession(null, true));
+          else print(session, renderSessionDone('create', session));
           break;
         }
         case 'access': {

@@ -58,6 +58,13 @@ describe('session command (emulator)', () => {
     expect(fromFlag.stderr + fromFlag.stdout).not.toContain(token);
   });
 
+  it('session create --manual --json invents nothing: the Portal alone knows the session, so the JSON says it was confirmed and holds no id or dates', async () => {
+    const cwd = await tempDir();
+    const created = await runCli(['session', 'create', '--manual', '--json'], { cwd, stdin: 'y\n' });
+    expect(created.exitCode).toBe(0);
+    expect(JSON.parse(created.stdout)).toEqual({ created: true, session: null });
+  });
+
   it('needs a Portal and a token', async () => {
     const none = await runCli(['session', 'status']);
     expect(none.exitCode).toBe(2);
