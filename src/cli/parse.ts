@@ -1,5 +1,6 @@
 /** Parsers for human-typed option values. */
 import { KxpError } from '../errors.js';
+import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
 
 const sizeUnits: Record<string, number> = {
   '': 1,
@@ -48,3 +49,13 @@ export function checkedNumber(option: string, rule: NumberRule): (value: unknown
 
 /** `--concurrency` of upload and rehearse (the upload operation checks the same range for library callers). */
 export const CONCURRENCY_RULE: NumberRule = { whole: true, min: 1, max: 256 };
+
+/** `--block-size MiB`, checked against the service's block limits; `describe` says what it sizes for the command. */
+export function blockSizeOption(describe: string) {
+  return {
+    type: 'number' as const,
+    requiresArg: true,
+    coerce: checkedNumber('block-size', { min: MIN_BLOCK_SIZE / MiB, max: MAX_BLOCK_SIZE / MiB, unit: 'MiB' }),
+    describe,
+  };
+}

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { openSourcePayload } from '../operations/remote.js';
 import { writePayloadManifest } from '../operations/shard/write-manifest.js';
 import { renderManifestWritten } from '../report/shard.js';
-import { blockSizeFromMiB, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
+import { blockSizeFromMiB } from '../transfer/blocks.js';
 import { terminalColumns, type CliContext } from './context.js';
-import { checkedNumber, parseSize } from './parse.js';
+import { blockSizeOption, checkedNumber, parseSize } from './parse.js';
 import { packageOption, payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
 interface PlanArgs extends SourceArgs {
@@ -41,12 +41,7 @@ export function planCommand(ctx: CliContext): CommandModule<object, PlanArgs> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of the summary' })
         .option('package', packageOption)
-        .option('block-size', {
-          type: 'number',
-          requiresArg: true,
-          coerce: checkedNumber('block-size', { min: MIN_BLOCK_SIZE / MiB, max: MAX_BLOCK_SIZE / MiB, unit: 'MiB' }),
-          describe: 'With --manifest: the block size in MiB every shard cuts large files by (default 8)',
-        })
+        .option('block-size', blockSizeOption('With --manifest: the block size in MiB every shard cuts large files by (default 8)'))
         .option('manifest', { type: 'string', requiresArg: true, describe: 'When the plan passes, also write the file list every shard of a sharded upload reads (upload --manifest FILE --shard i/N)' })
         .example('$0 plan ./migration --manifest payload.kxpm --block-size 16', 'Also write the file list for a sharded upload (large files cut into 16 MiB blocks by every shard)')
         .example('$0 plan ./migration --storage-from-file media-source.url --map mysite/media/=default/assets/media/ --lowercase', 'The source URL (with its SAS) read from a file, out of the process list')

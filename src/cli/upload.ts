@@ -7,8 +7,7 @@ import { stoppedUploadJson } from '../report/upload.js';
 import { runWithUploadDisplay } from './upload-display.js';
 import { accessResumeWords, resolveAccess, resumeEnvironment, withAccessOptions, type AccessArgs, type ResolvedSas } from './access-options.js';
 import { terminalColumns, type CliContext } from './context.js';
-import { checkedNumber, CONCURRENCY_RULE } from './parse.js';
-import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, MiB } from '../transfer/blocks.js';
+import { blockSizeOption, checkedNumber, CONCURRENCY_RULE } from './parse.js';
 import { runShardedUpload, shardResumeWords, withShardOptions, type ShardArgs } from './shard.js';
 import { packageOption, remoteResumeEnvironment, remoteResumeWords, payloadSourceFromArgs, withRemoteSourceOptions, withSourceOptions, type SourceArgs } from './source-options.js';
 
@@ -40,12 +39,7 @@ export function uploadCommand(ctx: CliContext): CommandModule<object, UploadArgs
           coerce: checkedNumber('max-concurrency', CONCURRENCY_RULE),
           describe: 'Cap the adaptive requests in flight (default 128; its buffers stay within 64 MiB, or two blocks if larger)',
         })
-        .option('block-size', {
-          type: 'number',
-          requiresArg: true,
-          coerce: checkedNumber('block-size', { min: MIN_BLOCK_SIZE / MiB, max: MAX_BLOCK_SIZE / MiB, unit: 'MiB' }),
-          describe: 'Block size in MiB for large files (default 8, grown so no blob needs more than 50,000 blocks; at most 4000; fractions down to 0.0625 for tests)',
-        })
+        .option('block-size', blockSizeOption('Block size in MiB for large files (default 8, grown so no blob needs more than 50,000 blocks; at most 4000; fractions down to 0.0625 for tests)'))
         .option('progress', { type: 'boolean', default: true, describe: 'Progress bars on a terminal, a line every few seconds otherwise; --no-progress for none (notices still shown)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'No warnings or notices (retries, failed files) on stderr; errors and the result still shown' })
         .option('package', packageOption)
