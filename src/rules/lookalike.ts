@@ -64,8 +64,7 @@ export function lookalike(name: string, expected: string): Lookalike | null {
   }
   for (const character of bare.normalize('NFC')) {
     if (character.charCodeAt(0) < 0x80) continue;
-    const looksLike = skeleton(character.normalize('NFKC'));
-    differences.push(`the '${character}' is ${describeCodePoint(character)}${/^[\x21-\x7e]+$/.test(looksLike) ? `, which looks like '${looksLike}'` : ''}`);
+    differences.push(`the '${character}' is ${describeCodePoint(character)}${looksLikeText(character)}`);
   }
   // NFKC first, so compatibility forms (fullwidth letters, ligatures) meet their plain letters, which confusables.txt does not always list.
   const shape = skeleton(bare.normalize('NFKC'));
@@ -73,6 +72,32 @@ export function lookalike(name: string, expected: string): Lookalike | null {
   if (shape === expected) return { kind: 'confusable', differences: shown };
   if (shape.startsWith(expected) || editDistance(shape, expected) <= 2) return { kind: 'typo', differences: shown };
   return null;
+}
+
+/** What a reader takes one character for: its compatibility form (fullwidth `ｍ` is `m`), else its confusable prototype (Cyrillic `е` is `e`). */
+function readAs(character: string): string {
+  const folded = character.normalize('NFKC');
+  return !/[^\x20-\x7e]/.test(folded) ? folded : skeleton(folded);
+}
+
+/** `, which looks like 'e'` for a character read as printable ASCII, else nothing. */
+function looksLikeText(character: string): string {
+  const looksLike = readAs(character);
+  return /^[\x21-\x7e]+$/.test(looksLike) ? `, which looks like '${looksLike}'` : '';
+}
+
+/** What a name reads as, for a suggestion: invisible characters and combining marks dropped, every other character as a reader takes it. */
+export function plainReading(name: string): string {
+  let reading = '';
+  for (const character of name.normalize('NFD')) if (!invisible.test(character) && !combiningMark.test(character)) reading += readAs(character);
+  return reading.toLowerCase();
+}
+
+/** A character a name may not hold, as a reader can find it: `'_'`, `'е' (U+0435 CYRILLIC SMALL LETTER IE, which looks like 'e')`, `U+200B ZERO WIDTH SPACE (invisible)`. */
+export function describeCharacter(character: string): string {
+  if (invisible.test(character)) return `${describeCodePoint(character)} (invisible)`;
+  if (/^[\x21-\x7e]$/.test(character)) return `'${character}'`;
+  return `'${character}' (${describeCodePoint(character)}${looksLikeText(character)})`;
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of two neighbours, each one edit. */

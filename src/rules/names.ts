@@ -2,6 +2,7 @@
  * Naming rules of Azure Blob Storage and of the custom restore, as pure functions.
  * Each returns null when the name is fine, or the reason it is not (a sentence fragment).
  */
+import { describeCharacter, plainReading } from './lookalike.js';
 
 export const MAX_BLOB_NAME_LENGTH = 1024;
 /** Azure's limit on path segments in a blob name. */
@@ -113,9 +114,19 @@ export function isStorageAccountName(name: string): boolean {
 /** Why `name` is not a valid container name (3–63 chars of a-z0-9-, letter or digit at both ends, no `--`), or null. */
 export function containerNameProblem(name: string): string | null {
   if (name.length < 3 || name.length > 63) return `is ${name.length} characters long; container names have 3 to 63`;
-  if (/[^a-z0-9-]/.test(name)) return 'may contain only lowercase letters a-z, digits and hyphens';
+  if (/[^a-z0-9-]/.test(name)) return `may contain only lowercase letters a-z, digits and hyphens${notAllowedText(name)}`;
   if (!containerPattern.test(name)) return 'must start and end with a letter or digit and must not contain "--"';
   return null;
+}
+
+/** `, not '_' or ' '`, naming at most three characters a container name may not hold; for lookalike letters also what the name reads as. */
+function notAllowedText(name: string): string {
+  const odd = [...new Set(name.match(/[^a-z0-9-]/gu) ?? [])];
+  const shown = odd.slice(0, 3).map((character) => (character === ' ' ? "' ' (a space)" : describeCharacter(character)));
+  const more = odd.length > 3 ? ` and ${odd.length - 3} more` : '';
+  const plain = !/[^\x20-\x7e]/.test(name) ? null : plainReading(name);
+  const readsAs = plain !== null && plain !== name && isContainerName(plain) ? `; it reads as "${plain}", which is valid` : '';
+  return `, not ${shown.join(', ')}${more}${readsAs}`;
 }
 
 /** Why one path segment (a file or folder name) cannot be part of a blob name, or null. */

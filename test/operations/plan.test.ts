@@ -157,6 +157,15 @@ describe('planPayload', () => {
     expect(report.errors[0]?.path).toBe(`storage/${name}`);
   });
 
+  it('names the lookalike letter in a container folder and what the name reads as', async () => {
+    const name = `d${String.fromCodePoint(0x435)}fault`;
+    const dir = await migration({ [`storage/${name}/a.txt`]: 'a' }, null);
+    const report = await plan({ dir, storageOnly: true });
+    expect(codes(report)).toEqual(['CONTAINER_NAME']);
+    expect(report.errors[0]?.message).toContain('U+0435 CYRILLIC SMALL LETTER IE');
+    expect(report.errors[0]?.message).toContain('it reads as "default"');
+  });
+
   it('rejects files directly in the storage root (OUTSIDE_CONTAINER)', async () => {
     const dir = await migration({ 'storage/readme.txt': 'x', 'storage/default/a.txt': 'a' }, null);
     const report = await plan({ dir, storageOnly: true });

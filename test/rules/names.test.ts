@@ -16,6 +16,26 @@ describe('container names', () => {
   ])('rejects %s', (name, reason) => {
     expect(containerNameProblem(name)).toContain(reason);
   });
+  // Names are built from code points so the test reads the same in any editor.
+  const cyrillicIe = String.fromCodePoint(0x435);
+  it('names each character it may not hold: an ASCII one as itself, a space as a space', () => {
+    expect(containerNameProblem('my_assets')).toContain("not '_'");
+    expect(containerNameProblem('my assets')).toContain("not ' ' (a space)");
+    expect(containerNameProblem('a.b_c d!e')).toMatch(/not '\.', '_', ' ' \(a space\) and 1 more$/);
+  });
+  it('names a lookalike letter by its code point and says what the name reads as', () => {
+    const problem = containerNameProblem(`d${cyrillicIe}fault`);
+    expect(problem).toContain(`not '${cyrillicIe}' (U+0435 CYRILLIC SMALL LETTER IE, which looks like 'e')`);
+    expect(problem).toContain('it reads as "default", which is valid');
+  });
+  it('names an invisible character, and fullwidth letters read as their plain ones', () => {
+    expect(containerNameProblem(`de${String.fromCodePoint(0x200b)}fault`)).toContain('not U+200B ZERO WIDTH SPACE (invisible); it reads as "default"');
+    const fullwidth = [...'media'].map((letter) => String.fromCodePoint(letter.charCodeAt(0) - 0x61 + 0xff41)).join('');
+    expect(containerNameProblem(fullwidth)).toContain('it reads as "media"');
+  });
+  it('says nothing of what a name reads as when that is not a valid name either', () => {
+    expect(containerNameProblem(`${cyrillicIe}_x`)).not.toContain('reads as');
+  });
 });
 
 describe('blob names', () => {
