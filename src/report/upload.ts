@@ -106,12 +106,23 @@ export function renderResumeCommand(words: string[], sasVariables: readonly stri
   else lines.push(`  POSIX shells: ${posix}`, `  PowerShell:   ${powershell}`);
   if (sasVariables.length > 0) {
     lines.push(
-      '  after putting the SAS URL (a new one from "Get access" if it expired or was revoked) where the process list cannot show it:',
+      `  after putting the SAS URL${sasVariables.length > 1 ? 's' : ''} (${renewalAdvice(sasVariables)}) where the process list cannot show ${sasVariables.length > 1 ? 'them' : 'it'}:`,
       ...sasVariables.map((name) => `    POSIX shells: read -rs ${name} && export ${name}     PowerShell 7: $env:${name} = Read-Host -MaskInput`),
       `  or save it in a file and add ${sasVariables.map((name) => `--${name.replace(/^KXP_/, '').toLowerCase().replace(/_/g, '-')}-file FILE`).join(' and ')}.`,
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** The variable that carries --storage-from URLs (the old site's account, not the restore session's). */
+const SOURCE_VARIABLE = 'KXP_STORAGE_FROM';
+
+/** Where a new URL comes from: the Portal's "Get access" for the restore containers, the source account for --storage-from. */
+function renewalAdvice(sasVariables: readonly string[]): string {
+  const advice: string[] = [];
+  if (sasVariables.some((name) => name !== SOURCE_VARIABLE)) advice.push(`${sasVariables.includes(SOURCE_VARIABLE) ? 'for the restore containers, ' : ''}a new one from "Get access" if it expired or was revoked`);
+  if (sasVariables.includes(SOURCE_VARIABLE)) advice.push(`for ${SOURCE_VARIABLE}, a new SAS of the source account if the old one expired`);
+  return advice.join('; ');
 }
 
 const PLAIN_WORD = /^[\w+=:./-]+$/;

@@ -19,6 +19,15 @@ describe('renderResumeCommand', () => {
     expect(text).toContain('$env:KXP_STORAGE_SAS_URL = Read-Host -MaskInput');
     expect(text).toContain('add --db-sas-url-file FILE and --storage-sas-url-file FILE.');
     expect(text).not.toMatch(/https?:/);
+    expect(text).toContain('(a new one from "Get access" if it expired or was revoked)');
+  });
+
+  it('sends the renewal of a source URL to the source account, never to "Get access"', () => {
+    const source = renderResumeCommand(['kxp-restore', 'upload', 'm'], ['KXP_STORAGE_FROM']);
+    expect(source).toContain('after putting the SAS URL (for KXP_STORAGE_FROM, a new SAS of the source account if the old one expired) where');
+    expect(source).not.toContain('Get access');
+    const both = renderResumeCommand(['kxp-restore', 'upload', 'm'], ['KXP_STORAGE_SAS_URL', 'KXP_STORAGE_FROM']);
+    expect(both).toContain('(for the restore containers, a new one from "Get access" if it expired or was revoked; for KXP_STORAGE_FROM, a new SAS of the source account');
   });
 });
 
