@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
+import { KeptList } from '../kept-list.js';
 import { listBlobPages, RemoteIndex, type ListOptions } from '../azure/listing.js';
 import { readXperienceVersion } from '../bacpac/index.js';
 import { ExitCode, KxpError, toKxpError, errorJson, type ErrorCode } from '../errors.js';
@@ -109,6 +110,8 @@ export interface VersionCheckFacts {
 export interface EnvironmentCheck {
   ok: boolean;
   checked: number;
+  /** How many blobs were missing, extra and mismatched; each list keeps only the first KEPT_PER_LIST (sorted). */
+  counts: { missing: number; extra: number; mismatched: number };
   missing: string[];
   extra: string[];
   mismatched: string[];
@@ -122,7 +125,8 @@ export interface RehearseReport {
   /** Errors and warnings of the plan (the reason nothing was sent when it failed). */
   findings: Finding[];
   upload: UploadResult | null;
-  verify: Pick<VerifyResult, 'ok' | 'missing' | 'extra' | 'mismatched'> | null;
+  /** Also when verify found differences (the step failed): its first names of each list, and their counts. */
+  verify: Pick<VerifyResult, 'ok' | 'counts' | 'missing' | 'extra' | 'mismatched'> | null;
   restore: RestoreInfo | null;
   environment: EnvironmentCheck | null;
   /** The deployment of `packagePath`, when one was given. */
@@ -224,12 +228,13 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
       return result;
     }, (result) => ({ kind: 'upload', filesUploaded: result.files.uploaded, bytesSent: result.bytes.sent }));
 
-    const verified = await step('verify', async () => {
+    await step('verify', async () => {
       const result = await verifyPayload(payload, { ...uploadOptions, onEvent: (event) => options.onEvent?.({ type: 'verify', event }) });
+      // Kept before the step can fail, so the report names what differs, not only how many.
+      report.verify = { ok: result.ok, counts: result.counts, missing: result.missing, extra: result.extra, mismatched: result.mismatched };
       if (!result.ok) throw new KxpError('VERIFY_MISMATCH', `The restore containers differ from the source: ${result.counts.missing} missing, ${result.counts.extra} extra, ${result.counts.mismatched} mismatched.`);
       return result;
     }, (result) => ({ kind: 'verify', identicalFiles: result.checked }));
-    report.verify = { ok: verified.ok, missing: verified.missing, extra: verified.extra, mismatched: verified.mismatched };
 
     report.restore = await step(`restore to ${env}`, () =>
       restoreToEnvironment(portal, { env, assumeYes: true, intervalMs: 50, signal, onEvent: (event) => options.onEvent?.({ type: 'restore', event }) }),
@@ -237,7 +242,9 @@ export async function rehearse(source: PayloadSource, options: RehearseOptions =
 
     report.environment = await step(`check ${env}`, async () => {
       const check = await checkEnvironment(running, env, payloadEntries(payload, cwd, signal), signal);
-      if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.missing.length} missing, ${check.extra.length} extra, ${check.mismatched.length} mismatched.`);
+      // Kept before the step can fail, so the report names what differs, not only how many.
+      report.environment = check;
+      if (!check.ok) throw new KxpError('VERIFY_MISMATCH', `The ${env} environment does not hold exactly the source files: ${check.counts.missing} missing, ${check.counts.extra} extra, ${check.counts.mismatched} mismatched.`);
       const status = running.emulator.environments().find((candidate) => candidate.name === env);
       if (report.deployment && (status?.version !== report.deployment.xperienceVersion || status.application?.deploymentId !== report.deployment.id)) {
         throw new KxpError('VERIFY_MISMATCH', `The ${env} environment runs Xperience ${status?.version ?? '?'} from deployment ${status?.application?.deploymentId ?? 'none'}, not the package's ${report.deployment.xperienceVersion ?? '?'} from ${report.deployment.id}.`);
@@ -325,29 +332,31 @@ export async function checkEnvironment(running: RunningPortalEmulator, env: Envi
     }
   }
   const database = await running.emulator.environmentDatabase(env).getBlobClient('db.bacpac').getProperties({ abortSignal: signal }).catch(() => null);
-  const check: EnvironmentCheck = { ok: false, checked: 0, missing: [], extra: [], mismatched: [] };
+  const missing = new KeptList<string>();
+  const extra = new KeptList<string>();
+  const mismatched = new KeptList<string>();
+  let checked = 0;
   for await (const file of files) {
-    check.checked++;
+    checked++;
     const found = file.kind === 'bacpac'
       ? database && { size: database.contentLength ?? -1, md5: database.contentMD5 ? Buffer.from(database.contentMD5).toString('base64') : null }
       : remote.claim(file.blobName);
-    if (!found) check.missing.push(file.blobName);
+    if (!found) missing.add(file.blobName);
     // A copied blob: its size, and its Content-MD5 when the source has one (blobs uploaded in blocks often do not).
     else if (file.kind === 'remote') {
-      if (found.size !== file.size || (file.md5 !== null && found.md5 !== file.md5)) check.mismatched.push(file.blobName);
-    } else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) check.mismatched.push(file.blobName);
+      if (found.size !== file.size || (file.md5 !== null && found.md5 !== file.md5)) mismatched.add(file.blobName);
+    } else if (found.size !== file.size || found.md5 !== (await md5OfFile(file.absolutePath, signal))) mismatched.add(file.blobName);
   }
   for (const container of containers) {
     for await (const page of listBlobPages(container, environmentListing(container, signal))) {
       for (const blob of page) {
         const name = `${container.containerName}/${blob.name}`;
-        if (!remote.isClaimed(name)) check.extra.push(name);
+        if (!remote.isClaimed(name)) extra.add(name);
       }
     }
   }
-  check.extra.sort();
-  check.ok = check.missing.length === 0 && check.extra.length === 0 && check.mismatched.length === 0;
-  return check;
+  const counts = { missing: missing.count, extra: extra.count, mismatched: mismatched.count };
+  return { ok: counts.missing + counts.extra + counts.mismatched === 0, checked, counts, missing: missing.kept.sort(), extra: extra.kept.sort(), mismatched: mismatched.kept.sort() };
 }
 
 /** The emulator's environment containers are listed like any other: page by page, each page paced. */

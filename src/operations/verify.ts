@@ -5,6 +5,7 @@
  * because the Content-MD5 of a blob committed from blocks is only what the uploader said.
  * Reports missing, extra and mismatched blobs; identical only when all three are empty.
  */
+import { KEPT_PER_LIST, KeptList } from '../kept-list.js';
 import pLimit from 'p-limit';
 import { listBlobPages, type RemoteBlob } from '../azure/listing.js';
 import { paced } from '../transfer/pacer.js';
@@ -67,18 +68,7 @@ export interface Mismatch {
   reason: string;
 }
 
-/** Names each list of a result keeps (the first found); past it they are only counted, so memory stays bounded whatever verify finds. */
-export const KEPT_PER_LIST = 1000;
-
-/** The first KEPT_PER_LIST items, and how many there were. */
-class KeptList<T> {
-  readonly kept: T[] = [];
-  count = 0;
-
-  add(item: T): void {
-    if (this.count++ < KEPT_PER_LIST) this.kept.push(item);
-  }
-}
+export { KEPT_PER_LIST };
 
 export interface VerifyResult {
   ok: boolean;

@@ -2,7 +2,7 @@
 import { notUploadedOf } from '../operations/upload.js';
 import type { RehearseEvent, RehearseReport, RehearseStep, RehearseStepFacts, VersionCheckFacts } from '../operations/rehearse.js';
 import { findingJson, renderFindings } from './findings.js';
-import { formatDuration, plural } from './format.js';
+import { formatCount, formatDuration, plural } from './format.js';
 import { notUploadedLines, renderDestinations } from './upload.js';
 
 /** Live lines while the rehearsal runs (step results; the restore's progress is createRestoreProgress's). */
@@ -61,6 +61,9 @@ function describeVersionCheck({ env, bacpac }: VersionCheckFacts): string {
   return `Xperience ${bacpac.version} = ${env}`;
 }
 
+/** Names of each list shown when the rehearsal failed on a difference (--json has up to KEPT_PER_LIST). */
+const SHOWN_NAMES = 10;
+
 export function renderRehearsal(report: RehearseReport): string {
   const lines: string[] = [];
   const errors = report.findings.filter((finding) => finding.severity === 'error');
@@ -75,10 +78,13 @@ export function renderRehearsal(report: RehearseReport): string {
     lines.push('Next, for real: kxp-restore session create --manual, then upload, verify and restore --env … with --manual, then session close --manual (README, "A real migration, start to finish").');
   } else {
     lines.push(`Rehearsal failed${report.error ? ` [${report.error.code}]: ${report.error.message}` : '.'}`);
-    const environment = report.environment;
-    if (environment && !environment.ok) {
-      for (const [label, names] of [['missing', environment.missing], ['extra', environment.extra], ['mismatched', environment.mismatched]] as const) {
-        if (names.length) lines.push(`  ${label}: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`);
+    // The step that failed named only counts; here are the first names (the restore's check, else verify's).
+    const differences = report.environment && !report.environment.ok ? report.environment : report.verify && !report.verify.ok ? report.verify : null;
+    if (differences) {
+      for (const label of ['missing', 'extra', 'mismatched'] as const) {
+        const names = differences[label];
+        const count = differences.counts[label];
+        if (count > 0) lines.push(`  ${label}: ${names.slice(0, SHOWN_NAMES).join(', ')}${count > SHOWN_NAMES ? ` and ${formatCount(count - SHOWN_NAMES)} more` : ''}`);
       }
     }
   }

@@ -126,7 +126,14 @@ describe('rehearse (in process)', () => {
       await put('default', 'stray.txt', 'x');
       await put('media', 'missing.txt/', 'a name with a slash after it is another blob');
       const check = await checkEnvironment(running, 'qa', (await openPayload({ dir, storageOnly: true })).entries());
-      expect(check).toEqual({ ok: false, checked: 3, missing: ['media/missing.txt'], extra: ['default/stray.txt', 'media/missing.txt/'], mismatched: ['default/changed.txt'] });
+      expect(check).toEqual({
+        ok: false,
+        checked: 3,
+        counts: { missing: 1, extra: 2, mismatched: 1 },
+        missing: ['media/missing.txt'],
+        extra: ['default/stray.txt', 'media/missing.txt/'],
+        mismatched: ['default/changed.txt'],
+      });
     } finally {
       await running.stop();
     }

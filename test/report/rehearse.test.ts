@@ -91,4 +91,19 @@ describe('rehearse report', () => {
     expect(renderRehearsal(failed)).toContain('ignored  notes.txt');
     expect(renderRehearsal({ ...base, findings: [] })).toContain('Not uploaded: nothing was left out of the payload.');
   });
+
+  it('names what differs when verify or the environment check failed, counting past the first ten', () => {
+    const missing = Array.from({ length: 12 }, (_, index) => `default/m${index}.png`);
+    const error = { code: 'VERIFY_MISMATCH', path: null, message: 'The restore containers differ from the source: 1,500 missing, 1 extra, 0 mismatched.', exitCode: 1 };
+    const failedVerify: RehearseReport = {
+      ok: false, env: 'qa', steps: [], durationMs: 10, findings: [], upload: null, restore: null, environment: null, deployment: null, error,
+      verify: { ok: false, counts: { missing: 1500, extra: 1, mismatched: 0 }, missing, extra: ['db/DB.bacpac'], mismatched: [] },
+    };
+    const text = renderRehearsal(failedVerify);
+    expect(text).toContain(`  missing: ${missing.slice(0, 10).join(', ')} and 1,490 more\n`);
+    expect(text).toContain('  extra: db/DB.bacpac\n');
+    expect(text).not.toContain('mismatched:');
+    const environment = { ok: false, checked: 3, counts: { missing: 0, extra: 0, mismatched: 1 }, missing: [], extra: [], mismatched: ['default/a.png'] };
+    expect(renderRehearsal({ ...failedVerify, verify: null, environment })).toContain('  mismatched: default/a.png\n');
+  });
 });
