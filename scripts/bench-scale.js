@@ -2,8 +2,9 @@
 // that keeps what it receives and lists it back 5,000 a page after a service time per page
 // (scripts/lib/stand-in.js), and the real CLI (bin/kxp-restore.js) as a child process for each step:
 // plan; upload killed with SIGKILL at about half; the same upload to the end; verify; verify
-// --trust-journal; then the journal opened alone. Each row: exit, wall time, files/s, peak RSS (the
-// child's own), journal bytes per file, and the load average (the machine may be shared).
+// --trust-journal; then the journal opened alone. Each row: exit, wall time, files/s, the child's CPU
+// time per file (user + system; not for a killed child) and the stand-in's (this process's), peak RSS (the child's own), journal bytes per
+// file, and the load average (the machine may be shared).
 // Run through `npm run bench:scale N` (builds first).
 //   node scripts/bench-scale.js N [--page-ms 400] [--kill-at 0.5] [--cache DIR] [--cpu-prof DIR]
 //                                 [--steps plan,upload-killed,upload,verify,verify-trust,journal]
@@ -70,6 +71,8 @@ report();
 async function step(name, args, { killWhenStored } = {}) {
   const loadBefore = loadavg()[0];
   const storedBefore = standIn.store.size;
+  // This process is the stand-in (and a 20 ms poll): its CPU is the service's share of the two cores.
+  const serviceCpuBefore = process.cpuUsage();
   const run = spawnMeasured(args, { env, cpuProfDir, stdout: 'pipe' });
   let killer;
   if (killWhenStored !== undefined) {
@@ -82,6 +85,7 @@ async function step(name, args, { killWhenStored } = {}) {
   }
   const result = await run.done;
   clearInterval(killer);
+  const serviceCpu = process.cpuUsage(serviceCpuBefore);
   const killed = killWhenStored !== undefined;
   const ok = killed ? result.signal === 'SIGKILL' : result.code === 0;
   const files = name.startsWith('upload') ? standIn.store.size - storedBefore : count;
@@ -91,6 +95,9 @@ async function step(name, args, { killWhenStored } = {}) {
     seconds: result.wallMs / 1000,
     files,
     peakRssMiB: result.peakRssMiB,
+    // The client's own CPU per file: the figure the load of a shared machine does not change much.
+    cpuMsPerFile: result.cpuMs !== undefined && files > 0 ? result.cpuMs / files : undefined,
+    serviceCpuMsPerFile: files > 0 ? (serviceCpu.user + serviceCpu.system) / 1000 / files : 0,
     journalBytesPerFile: await journalBytesPerFile(),
     load: `${loadBefore.toFixed(1)}→${loadavg()[0].toFixed(1)}`,
     note: verdict(name, result),
@@ -126,15 +133,19 @@ function describe(row) {
   const rate = row.seconds > 0 ? row.files / row.seconds : 0;
   return (
     `${row.name.padEnd(24)} exit ${String(row.exit).padEnd(7)} ${row.seconds.toFixed(1).padStart(7)} s ${rate.toFixed(0).padStart(6)} files/s ` +
-    `peak RSS ${row.peakRssMiB.toFixed(0).padStart(4)} MiB  journal ${row.journalBytesPerFile.toFixed(1).padStart(5)} B/file  load ${row.load}${row.note ? `  ${row.note}` : ''}`
+    `cpu ${cpuText(row).padStart(5)} ms/file (stand-in ${row.serviceCpuMsPerFile.toFixed(3)})  peak RSS ${row.peakRssMiB.toFixed(0).padStart(4)} MiB  journal ${row.journalBytesPerFile.toFixed(1).padStart(5)} B/file  load ${row.load}${row.note ? `  ${row.note}` : ''}`
   );
 }
 
+function cpuText(row) {
+  return row.cpuMsPerFile === undefined ? '–' : row.cpuMsPerFile.toFixed(3);
+}
+
 function report() {
-  log(`\n| step | exit | wall | files/s | peak RSS | journal B/file | load (1 min) | |\n|---|---|---|---|---|---|---|---|`);
+  log(`\n| step | exit | wall | files/s | client CPU ms/file | stand-in CPU ms/file | peak RSS | journal B/file | load (1 min) | |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const row of rows) {
     const rate = row.seconds > 0 ? row.files / row.seconds : 0;
-    log(`| ${row.name} | ${row.exit} | ${row.seconds.toFixed(1)} s | ${rate.toFixed(0)} | ${row.peakRssMiB.toFixed(0)} MiB | ${row.journalBytesPerFile.toFixed(1)} | ${row.load} | ${row.note} |`);
+    log(`| ${row.name} | ${row.exit} | ${row.seconds.toFixed(1)} s | ${rate.toFixed(0)} | ${cpuText(row)} | ${row.serviceCpuMsPerFile.toFixed(3)} | ${row.peakRssMiB.toFixed(0)} MiB | ${row.journalBytesPerFile.toFixed(1)} | ${row.load} | ${row.note} |`);
   }
   const worst = Math.max(0, ...rows.filter((row) => !row.name.startsWith('journal')).map((row) => row.peakRssMiB));
   log(`\nhighest peak RSS of the CLI steps: ${worst.toFixed(0)} MiB (target ≤ 512: ${worst <= 512 ? 'met' : 'NOT met'})`);

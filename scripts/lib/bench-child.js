@@ -28,7 +28,8 @@ export async function peakRssMiB() {
 /**
  * Runs `node <args>` as a child with its own peak RSS: sampled from /proc/<pid>/status (VmHWM) every
  * 100 ms while it runs, and read by the child itself on exit (peak-on-exit.js); a child killed with SIGKILL
- * has only the samples. `cpuProfDir` adds a V8 CPU profile of the child. Resolves when it has ended.
+ * has only the samples; `cpuMs` is the child's CPU time (user + system) when it exited on its own, else
+ * undefined. `cpuProfDir` adds a V8 CPU profile of the child. Resolves when it has ended.
  */
 export function spawnMeasured(args, { env = {}, cpuProfDir, stdout = 'ignore' } = {}) {
   const peakFile = path.join(tmpdir(), `kxp-bench-peak-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
@@ -55,9 +56,9 @@ export function spawnMeasured(args, { env = {}, cpuProfDir, stdout = 'ignore' } 
     child.on('close', async (code, signal) => {
       clearInterval(sampler);
       const wallMs = performance.now() - started;
-      const reportedKb = Number(await readFile(peakFile, 'utf8').catch(() => '0'));
+      const [reportedKb, cpuMs] = (await readFile(peakFile, 'utf8').catch(() => '0')).split(' ').map(Number);
       await rm(peakFile, { force: true });
-      resolve({ code, signal, wallMs, peakRssMiB: Math.max(sampledKb, reportedKb) / 1024, stdout: out, stderr });
+      resolve({ code, signal, wallMs, peakRssMiB: Math.max(sampledKb, reportedKb) / 1024, cpuMs, stdout: out, stderr });
     });
   });
   return { child, done };

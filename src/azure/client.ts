@@ -108,6 +108,14 @@ export interface PooledContainerClient {
   pool: ConnectionPool;
 }
 
+/** The agent each pooled client sends through, for requests sent beside the SDK on the same pool (put-blob.ts). */
+const agents = new WeakMap<ContainerClient, http.Agent>();
+
+/** The agent (keep-alive pool or proxy tunnel) of a client made by createPooledContainerClient. */
+export function agentOf(client: ContainerClient): http.Agent | undefined {
+  return agents.get(client);
+}
+
 /**
  * One client per container. The SDK's retry policy is reduced to a single try: retries happen per request
  * in the pacer, with backoff, jitter and events, so a failure is never retried twice over. Requests go
@@ -120,8 +128,10 @@ export function createContainerClient(sas: ContainerSas, options: ClientOptions 
 
 /** A container client and the pool its requests go through, for a caller that changes its concurrency. */
 export function createPooledContainerClient(sas: ContainerSas, options: ClientOptions = {}): PooledContainerClient {
-  const { pipeline, pool } = pooledPipeline(sas.url, new AnonymousCredential(), options);
-  return { client: new ContainerClient(sas.url, pipeline), pool };
+  const { pipeline, pool, agent } = pooledPipeline(sas.url, new AnonymousCredential(), options);
+  const client = new ContainerClient(sas.url, pipeline);
+  agents.set(client, agent);
+  return { client, pool };
 }
 
 /**
@@ -132,7 +142,7 @@ export function createPipeline(url: string, credential: AnonymousCredential | To
   return pooledPipeline(url, credential, options).pipeline;
 }
 
-function pooledPipeline(url: string, credential: AnonymousCredential | TokenCredential, options: ClientOptions): { pipeline: Pipeline; pool: ConnectionPool } {
+function pooledPipeline(url: string, credential: AnonymousCredential | TokenCredential, options: ClientOptions): { pipeline: Pipeline; pool: ConnectionPool; agent: http.Agent } {
   const sockets = options.concurrency !== undefined ? options.concurrency + SOCKET_HEADROOM : (options.maxSockets ?? 16);
   const agentOptions = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
   // Setting our own agent switches off the SDK's HTTPS_PROXY handling, so the proxy is honoured here.
@@ -157,5 +167,5 @@ function pooledPipeline(url: string, credential: AnonymousCredential | TokenCred
   // of our own would be wrapped around the signing policy by the SDK (the service then refuses a signed request),
   // and would put every request through the SDK's v1 compatibility layer (a few % of the CPU per small file).
   Object.assign(base.options, { agent });
-  return { pipeline: base, pool };
+  return { pipeline: base, pool, agent };
 }

@@ -52,7 +52,7 @@ interface RequestSender {
  * The container client's request sender. The SDK keeps it protected; it is the one way to send our own
  * request with everything the client was built with (credential, agent, policies).
  */
-function senderOf(container: ContainerClient): RequestSender {
+export function senderOf(container: ContainerClient): RequestSender {
   const context = (container as unknown as { storageClientContext?: Partial<RequestSender> }).storageClientContext;
   if (typeof context?.sendRequest !== 'function') throw new Error('@azure/storage-blob changed: a ContainerClient no longer has storageClientContext.sendRequest');
   return context as RequestSender;

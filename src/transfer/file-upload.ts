@@ -10,6 +10,7 @@ import mime from 'mime-types';
 import { KxpError } from '../errors.js';
 import { statusOf } from '../azure/errors.js';
 import { md5OfBlobBytes } from '../azure/blob-hash.js';
+import { blobWriterFor } from '../azure/put-blob.js';
 import type { RemoteBlob } from '../azure/listing.js';
 import type { PayloadFile } from '../source/types.js';
 import type { Accounting } from './accounting.js';
@@ -78,8 +79,7 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
   const layout = layoutFor(state.size, item.blocks?.blockSize ?? requestedBlockSize);
   context.emit({ type: 'file-start', blobName: file.blobName, path: file.displayPath, size: state.size, blocks: item.blocks?.count ?? (layout.single ? 1 : layout.blockCount) });
   if (item.blocks) {
-    const blob = target.client.getBlockBlobClient(file.blobName);
-    await putBlocks(blob, source, file, layout, target.journal, context, item.blocks);
+    await putBlocks(target.client.getBlockBlobClient(file.blobName), source, file, layout, target.journal, context, item.blocks);
     finish(context, file, state.size, 'uploaded', 0);
     return;
   }
@@ -92,20 +92,21 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
     await assertUnchanged(source, file, 'uploaded');
     target.journal.record('hash', file.blobName, state, known);
   }
-  const blob = target.client.getBlockBlobClient(file.blobName);
+  // Made when needed: most small files only need a Put Blob, sent without one (put-blob.ts).
+  const blob = () => target.client.getBlockBlobClient(file.blobName);
   if (sameSizeRemote && context.deep && known === null) {
     known = await md5OfHandle(handle, context.signal, state.size);
     await assertUnchanged(source, file, 'uploaded');
   }
   // --deep: a Content-MD5 that matches is only the uploader's word; the bytes decide, and a blob that differs is sent again.
-  const inPlace = sameSizeRemote !== undefined && known !== null && known === sameSizeRemote.md5 && (!context.deep || (await bytesMatch(blob, known, file, context)));
+  const inPlace = sameSizeRemote !== undefined && known !== null && known === sameSizeRemote.md5 && (!context.deep || (await bytesMatch(blob(), known, file, context)));
   if (inPlace) {
     finish(context, file, state.size, 'skipped', state.size);
     return;
   }
   const outcome = layout.single
-    ? await putSingle(blob, source, file, context.deep ? undefined : sameSizeRemote, target.journal, context)
-    : await putBlocks(blob, source, file, layout, target.journal, context);
+    ? await putSingle(target, source, file, context.deep ? undefined : sameSizeRemote, context)
+    : await putBlocks(blob(), source, file, layout, target.journal, context);
   finish(context, file, state.size, outcome, outcome === 'skipped' ? state.size : 0);
 }
 
@@ -116,8 +117,9 @@ function finish(context: FileContext, file: PayloadFile, size: number, outcome: 
 }
 
 /** A file that fits one block: one Put Blob with transactional and stored MD5. */
-async function putSingle(blob: BlockBlobClient, source: SourceFile, file: PayloadFile, remote: RemoteBlob | undefined, journal: Journal, context: FileContext): Promise<FileOutcome> {
+async function putSingle(target: ContainerTarget, source: SourceFile, file: PayloadFile, remote: RemoteBlob | undefined, context: FileContext): Promise<FileOutcome> {
   const { handle, state } = source;
+  const { journal } = target;
   const slot = await context.slots.acquire(state.size, context.signal);
   try {
     // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file.
@@ -130,18 +132,25 @@ async function putSingle(blob: BlockBlobClient, source: SourceFile, file: Payloa
       journal.record('hash', file.blobName, state, md5Text);
       return 'skipped';
     }
-    // transactionalContentMD5 is read by the SDK's upload() at run time but missing from its option type.
-    const uploadOptions: BlockBlobUploadOptions & { transactionalContentMD5: Uint8Array } = {
-      blobHTTPHeaders: { blobContentType: contentTypeOf(file.blobName), blobContentMD5: md5 },
-      transactionalContentMD5: md5,
-    };
-    await paced((signal) => blob.upload(body, body.length, { ...uploadOptions, abortSignal: signal }), fileRequest(context, file, body.length));
+    const contentType = contentTypeOf(file.blobName);
+    const writer = blobWriterFor(target.client);
+    await paced(
+      (signal) => (writer ? writer.putBlob({ blobName: file.blobName, body, md5, contentType, signal }) : sdkPutBlob(target, file.blobName, body, md5, contentType, signal)),
+      fileRequest(context, file, body.length),
+    );
     context.accounting.sent(body.length);
     journal.record('committed', file.blobName, state, md5Text);
     return 'uploaded';
   } finally {
     slot.release();
   }
+}
+
+/** Put Blob through the SDK, for a client that put-blob.ts cannot send beside (not made by createPooledContainerClient). */
+async function sdkPutBlob(target: ContainerTarget, blobName: string, body: Buffer, md5: Buffer, contentType: string, signal: AbortSignal): Promise<void> {
+  // transactionalContentMD5 is read by the SDK's upload() at run time but missing from its option type.
+  const options: BlockBlobUploadOptions & { transactionalContentMD5: Uint8Array } = { blobHTTPHeaders: { blobContentType: contentType, blobContentMD5: md5 }, transactionalContentMD5: md5, abortSignal: signal };
+  await target.client.getBlockBlobClient(blobName).upload(body, body.length, options);
 }
 
 /**
