@@ -102,11 +102,12 @@ class BlobStore {
 
 /**
  * Starts the stand-in on 127.0.0.1; `requests` counts what it answered by kind, `store` (with `keep`) is
- * what it holds.
+ * what it holds. `store` given: a store of the caller's with the same `get`/`page`/`put`/`size` (a
+ * synthetic listing of millions of names, scripts/lib/synthetic-store.js).
  */
-export async function startStandIn({ keep = false, pageDelayMs = 0 } = {}) {
+export async function startStandIn({ keep = false, pageDelayMs = 0, store: given } = {}) {
   const requests = { putBlob: 0, putBlock: 0, putBlockList: 0, list: 0, getBlockList: 0, properties: 0, other: 0 };
-  const store = keep ? new BlobStore() : null;
+  const store = given ?? (keep ? new BlobStore() : null);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const query = url.searchParams;

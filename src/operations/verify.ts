@@ -243,7 +243,7 @@ async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarg
     }
     if (!options.deep) return { reason: 'the remote blob has no Content-MD5, so its content cannot be checked without --deep; upload it again', ...NOT_READ };
   }
-  const { md5, fromJournal } = await localMd5(file, target, options);
+  const { md5, fromJournal } = await localMd5(file, remote.md5, target, options);
   const local = { hashed: !fromJournal, fromJournal };
   if (!options.deep) return { reason: md5 === remote.md5 ? null : `content differs: local MD5 ${md5}, remote Content-MD5 ${remote.md5}`, ...local, downloaded: false };
   const stored = await downloadedMd5(file, target, options);
@@ -252,12 +252,15 @@ async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarg
   return { reason: null, ...local, downloaded: true };
 }
 
-/** The local file's MD5: read from the very file the scan saw (or, trusting the journal, remembered for this version). */
-async function localMd5(file: PayloadFile, target: OpenedTarget, options: VerifyOptions): Promise<{ md5: string; fromJournal: boolean }> {
+/**
+ * The local file's MD5: read from the very file the scan saw, or, trusting the journal, the remote MD5 when
+ * the journal hashed this version of the file to it. A journal that remembers another MD5 is not enough to
+ * report a difference: the file is read, and the message names the MD5 it really has.
+ */
+async function localMd5(file: PayloadFile, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions): Promise<{ md5: string; fromJournal: boolean }> {
   const source = await openSourceFile(file, 'verified');
   try {
-    const known = options.trustJournal ? target.journal.knownMd5(file.blobName, source.state) : null;
-    if (known !== null) return { md5: known, fromJournal: true };
+    if (options.trustJournal && remoteMd5 !== null && target.journal.sameMd5(file.blobName, source.state, remoteMd5) === true) return { md5: remoteMd5, fromJournal: true };
     const md5 = await md5OfHandle(source.handle, options.signal, source.state.size);
     await assertUnchanged(source, file, 'verified');
     target.journal.record('hash', file.blobName, source.state, md5);

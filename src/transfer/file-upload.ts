@@ -85,8 +85,10 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
   }
   const remote = target.remote.get(file.blobName);
   const sameSizeRemote = remote !== undefined && remote.size === state.size && remote.md5 !== null ? remote : undefined;
-  let known = target.journal.knownMd5(file.blobName, state);
-  if (sameSizeRemote && known === null && !layout.single) {
+  // The journal tells whether this version of the file hashed to the blob's MD5 (null: it did not hash it).
+  const vouched = sameSizeRemote ? target.journal.sameMd5(file.blobName, state, sameSizeRemote.md5) : null;
+  let known = vouched === true && sameSizeRemote ? sameSizeRemote.md5 : null;
+  if (sameSizeRemote && vouched === null && !layout.single) {
     // Worth one local read to avoid sending a large file the service already holds.
     known = await md5OfHandle(handle, context.signal, state.size);
     await assertUnchanged(source, file, 'uploaded');
@@ -94,7 +96,7 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
   }
   // Made when needed: most small files only need a Put Blob, sent without one (put-blob.ts).
   const blob = () => target.client.getBlockBlobClient(file.blobName);
-  if (sameSizeRemote && context.deep && known === null) {
+  if (sameSizeRemote && context.deep && known === null && vouched === null) {
     known = await md5OfHandle(handle, context.signal, state.size);
     await assertUnchanged(source, file, 'uploaded');
   }

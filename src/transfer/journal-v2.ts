@@ -5,8 +5,9 @@
  * foreign lines are skipped, as version 2 itself did.
  */
 import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { DigestTable } from '../digest-table.js';
-import { fingerprintOf, hashingMarginMs, type JournalEntry } from './journal-format.js';
+import { HEADER, RECORD_BYTES, encodeEntry, fingerprintOf, hashingMarginMs, type JournalEntry } from './journal-format.js';
 
 interface V2Record {
   v: 2;
@@ -75,4 +76,37 @@ async function* readLines(file: string): AsyncGenerator<string> {
     if (start < chunk.length) partial.push(chunk.subarray(start));
   }
   if (partial.length > 0) yield Buffer.concat(partial).toString('utf8');
+}
+
+/**
+ * A version-2 journal (JSON lines) left by an earlier kxp-restore becomes a version-3 one: converted into a
+ * temporary file that then takes the new name (a crash leaves the old file whole), then removed. Both
+ * present means a conversion finished but the removal did not.
+ */
+export async function convertVersion2(legacy: string, file: string): Promise<void> {
+  if (!(await exists(legacy))) return;
+  if (!(await exists(file))) {
+    const temporary = `${file}.convert`;
+    const out = await open(temporary, 'w');
+    try {
+      const chunk: Buffer[] = [HEADER];
+      for await (const entry of readV2Entries(legacy)) {
+        chunk.push(encodeEntry(entry satisfies JournalEntry, Buffer.allocUnsafe(RECORD_BYTES)));
+        if (chunk.length >= 4096) await out.write(Buffer.concat(chunk.splice(0)));
+      }
+      await out.write(Buffer.concat(chunk));
+      await out.datasync();
+    } finally {
+      await out.close();
+    }
+    await rename(temporary, file);
+  }
+  await rm(legacy, { force: true });
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+  );
 }

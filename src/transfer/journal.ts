@@ -7,7 +7,7 @@
  * leaves no trace). It is a cache: a lost or torn journal costs time, never correctness, because the remote
  * listing and block list decide what is really there. It never holds a SAS URL or signature, nor any name
  * or path: only digests of them, MD5s and a hashing margin.
- * In memory it keeps ~100 bytes per blob (a digest table) and the file is read as a stream, so a journal of
+ * In memory it keeps ~32 bytes per blob (journal-table.ts) and the file is read as a stream, so a journal of
  * millions of files opens in bounded memory. A journal of the JSON-lines form before it (version 2) is
  * converted on open (journal-v2.ts).
  */
@@ -17,11 +17,10 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { KxpError } from '../errors.js';
 import { makeDirectory } from '../fs/make-directory.js';
-import { DigestTable, valueLayout } from '../digest-table.js';
+import { DigestTable } from '../digest-table.js';
 import { stateFolderError } from './state-folder.js';
 import type { ContainerRole } from '../rules/container-role.js';
 import {
-  FINGERPRINT_BYTES,
   HEADER,
   RECORD_BYTES,
   decodeEntry,
@@ -31,10 +30,10 @@ import {
   readRecordRuns,
   recordsOf,
   type FileEntry,
-  type JournalEntry,
   type RecordKind,
 } from './journal-format.js';
-import { isMd5, readV2Entries } from './journal-v2.js';
+import { JournalTable } from './journal-table.js';
+import { convertVersion2, exists, isMd5 } from './journal-v2.js';
 
 /**
  * An entry hashed less than this long after the file's last change (the later of mtime and ctime) is not
@@ -48,13 +47,6 @@ const FLUSH_DELAY_MS = 200;
  * rewritten on open, so at rest it stays under 1.5 × 52 = 78 bytes a file.
  */
 const COMPACT_SLACK = 1000;
-// Per blob in memory: the fingerprint, the whole-file MD5, the index of its record in the file, flags.
-// 8 bytes of fingerprint suffice: it is compared with one stored value, never searched among many, so a
-// changed file passes for the old one with a chance of 2^-64.
-const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: 16, index: 4, flags: 1 });
-const COMMITTED = 1;
-/** Hashed within RACY_WINDOW_MS of the file's last change: re-hash next time. */
-const RACY = 2;
 
 /** One version of a local file, as fstat saw it just before it was read. */
 export interface FileState {
@@ -92,7 +84,7 @@ export interface JournalOptions {
 
 export class Journal {
   readonly file: string;
-  private byBlob: DigestTable;
+  private byBlob: JournalTable;
   /** Records in the file so far, a torn one included (the next record's index). */
   private records = 0;
   private handle: FileHandle | undefined;
@@ -112,7 +104,7 @@ export class Journal {
     this.readOnly = options.readOnly ?? false;
     this.racyWindowMs = options.racyWindowMs ?? RACY_WINDOW_MS;
     this.expectedFiles = options.expectedFiles;
-    this.byBlob = new DigestTable(VALUE.bytes, options.expectedFiles);
+    this.byBlob = new JournalTable(options.expectedFiles);
   }
 
   /** Opens (creating) the journal of one container under stateDir and reads what it holds. */
@@ -168,7 +160,7 @@ export class Journal {
     const whole = Math.floor((size - HEADER.length) / RECORD_BYTES);
     const torn = (size - HEADER.length) % RECORD_BYTES;
     // Sized once for what the file can hold (at most one live entry a record), when that is more than expected.
-    if (whole > (this.expectedFiles ?? 0)) this.byBlob = new DigestTable(VALUE.bytes, whole);
+    if (whole > (this.expectedFiles ?? 0)) this.byBlob.resize(whole);
     let index = 0;
     for await (const run of readRecordRuns(this.file, whole)) {
       for (const record of recordsOf(run)) {
@@ -208,9 +200,8 @@ export class Journal {
         for await (const run of readRecordRuns(this.file, this.records)) {
           for (const record of recordsOf(run)) {
             const entry = decodeEntry(record);
-            const value = entry && entry.kind !== 'role' ? this.byBlob.get(entry.digest) : undefined;
-            if (value && value.readUInt32LE(VALUE.at.index) === index) {
-              value.writeUInt32LE(kept++, VALUE.at.index);
+            if (entry && entry.kind !== 'role' && this.byBlob.keepIfLive(entry.digest, index, kept)) {
+              kept++;
               await put(record);
             }
             index++;
@@ -244,11 +235,12 @@ export class Journal {
     await this.flush();
   }
 
-  /** The MD5 of a local file, if the journal hashed exactly this version of it, not racily. */
-  knownMd5(blob: string, state: FileState): string | null {
-    const value = this.byBlob.get(DigestTable.digest(blob));
-    if (!value || !sameFingerprint(value, fingerprintOf(state)) || (value.readUInt8(VALUE.at.flags) & RACY) !== 0) return null;
-    return value.toString('base64', VALUE.at.md5, VALUE.at.md5 + 16);
+  /**
+   * Whether the journal hashed exactly this version of the local file (not racily) to this MD5 (base64, as
+   * listed): true or false, or null when it did not. Memory holds 8 bytes of each MD5 (journal-table.ts).
+   */
+  sameMd5(blob: string, state: FileState, md5: string | null): boolean | null {
+    return this.byBlob.sameMd5(blob, state, md5);
   }
 
   /**
@@ -325,55 +317,8 @@ export class Journal {
 
   /** Takes an entry into the table; false when it tells nothing the table did not hold already. */
   private remember(entry: FileEntry, index: number): boolean {
-    const { value, created } = this.byBlob.upsert(entry.digest);
-    const racy = entry.marginMs < this.racyWindowMs ? RACY : 0;
-    let committed = entry.kind === 'committed' ? COMMITTED : 0;
-    if (!created && sameFingerprint(value, entry.fingerprint) && entry.md5.compare(value, VALUE.at.md5, VALUE.at.md5 + 16) === 0) {
-      // A later `hash` of the same file state must not hide that it was committed (it may only clear RACY).
-      const flags = value.readUInt8(VALUE.at.flags);
-      committed |= flags & COMMITTED;
-      if ((committed | racy) === flags) return false;
-      if (committed) entry.kind = 'committed';
-    }
-    value.set(entry.fingerprint, VALUE.at.fingerprint);
-    value.set(entry.md5, VALUE.at.md5);
-    value.writeUInt32LE(index, VALUE.at.index);
-    value.writeUInt8(committed | racy, VALUE.at.flags);
-    return true;
+    return this.byBlob.remember(entry, index, this.racyWindowMs);
   }
-}
-
-/**
- * A version-2 journal (JSON lines) left by an earlier kxp-restore becomes a version-3 one: converted into a
- * temporary file that then takes the new name (a crash leaves the old file whole), then removed. Both
- * present means a conversion finished but the removal did not.
- */
-async function convertVersion2(legacy: string, file: string): Promise<void> {
-  if (!(await exists(legacy))) return;
-  if (!(await exists(file))) {
-    const temporary = `${file}.convert`;
-    const out = await open(temporary, 'w');
-    try {
-      const chunk: Buffer[] = [HEADER];
-      for await (const entry of readV2Entries(legacy)) {
-        chunk.push(encodeEntry(entry satisfies JournalEntry, Buffer.allocUnsafe(RECORD_BYTES)));
-        if (chunk.length >= 4096) await out.write(Buffer.concat(chunk.splice(0)));
-      }
-      await out.write(Buffer.concat(chunk));
-      await out.datasync();
-    } finally {
-      await out.close();
-    }
-    await rename(temporary, file);
-  }
-  await rm(legacy, { force: true });
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
-  );
 }
 
 function notAJournal(file: string): KxpError {
@@ -381,10 +326,6 @@ function notAJournal(file: string): KxpError {
     path: file,
     hint: 'Run the kxp-restore that wrote it, or delete it (a lost journal costs re-reading the files, never correctness), or choose another --state-dir.',
   });
-}
-
-function sameFingerprint(value: Buffer, print: Buffer): boolean {
-  return print.compare(value, VALUE.at.fingerprint, VALUE.at.fingerprint + FINGERPRINT_BYTES) === 0;
 }
 
 /** `<account>-<container>-<short hash>`: readable, and unique even if names contain odd characters. */

@@ -27,12 +27,15 @@ describe('resume journal', () => {
     await journal.close();
 
     const again = await Journal.open(dir, 'acct/files');
-    expect(again.knownMd5('default/a.bin', state)).toBe(md5('a'));
-    expect(again.knownMd5('default/a.bin', { ...state, mtimeNs: BigInt(9999) })).toBeNull();
-    expect(again.knownMd5('default/a.bin', { ...state, size: 11 })).toBeNull();
+    expect(again.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
+    // The same version of the file hashed to another MD5, or compared with a blob that has none: not the same.
+    expect(again.sameMd5('default/a.bin', state, md5('b'))).toBe(false);
+    expect(again.sameMd5('default/a.bin', state, null)).toBe(false);
+    expect(again.sameMd5('default/a.bin', { ...state, mtimeNs: BigInt(9999) }, md5('any'))).toBeNull();
+    expect(again.sameMd5('default/a.bin', { ...state, size: 11 }, md5('any'))).toBeNull();
     await again.close();
     const other = await Journal.open(dir, 'acct/other');
-    expect(other.knownMd5('default/a.bin', state)).toBeNull();
+    expect(other.sameMd5('default/a.bin', state, md5('any'))).toBeNull();
     await other.close();
     expect((await readdir(dir)).sort()).toEqual([expect.stringMatching(/^acct-files-[0-9a-f]{8}\.journal$/), expect.stringMatching(/^acct-other-[0-9a-f]{8}\.journal$/)]);
   });
@@ -45,14 +48,14 @@ describe('resume journal', () => {
     await appendFile(journal.file, Buffer.alloc(20, 7));
 
     const reopened = await Journal.open(dir, 'acct/files');
-    expect(reopened.knownMd5('default/a.bin', state)).toBe(md5('a'));
+    expect(reopened.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
     await reopened.recordDurably('hash', 'default/c.bin', state, md5('c'));
     await reopened.close();
     // Header, a's record, the torn one made whole, c's record.
     expect(await recordsIn(journal.file)).toBe(3);
     const last = await Journal.open(dir, 'acct/files');
-    expect(last.knownMd5('default/a.bin', state)).toBe(md5('a'));
-    expect(last.knownMd5('default/c.bin', state)).toBe(md5('c'));
+    expect(last.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
+    expect(last.sameMd5('default/c.bin', state, md5('c'))).toBe(true);
     await last.close();
   });
 
@@ -65,7 +68,7 @@ describe('resume journal', () => {
     await reopened.recordDurably('committed', 'default/a.bin', state, md5('a'));
     await reopened.close();
     const again = await Journal.open(dir, 'acct/files');
-    expect(again.knownMd5('default/a.bin', state)).toBe(md5('a'));
+    expect(again.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
     await again.close();
   });
 
@@ -82,7 +85,7 @@ describe('resume journal', () => {
     await compacted.close();
     expect(await recordsIn(journal.file)).toBe(600);
     const reread = await Journal.open(dir, 'acct/files');
-    expect(reread.knownMd5('default/f599', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
+    expect(reread.sameMd5('default/f599', { ...state, mtimeNs: BigInt(3) }, md5('run 3'))).toBe(true);
     await reread.close();
   });
 
@@ -100,7 +103,7 @@ describe('resume journal', () => {
     expect(await recordsIn(journal.file)).toBe(601);
     const reread = await Journal.open(dir, 'acct/files');
     expect(reread.role).toBe('storage');
-    expect(reread.knownMd5('default/f599', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
+    expect(reread.sameMd5('default/f599', { ...state, mtimeNs: BigInt(3) }, md5('run 3'))).toBe(true);
     await reread.close();
     const other = await Journal.open(dir, 'acct/db');
     expect(other.role).toBeNull();
@@ -126,12 +129,12 @@ describe('resume journal', () => {
     expect(await recordsIn(journal.file)).toBe(702);
 
     const reread = await Journal.open(dir, 'acct/files', { racyWindowMs: 0 });
-    expect(reread.knownMd5('default/kept.bin', state)).toBe(md5('kept'));
-    expect(reread.knownMd5('default/f0', { ...state, mtimeNs: BigInt(3) })).toBe(md5('run 3'));
-    expect(reread.knownMd5('default/f0', { ...state, mtimeNs: BigInt(2) })).toBeNull();
-    expect(reread.knownMd5('default/moved.bin', other)).toBe(md5('new'));
+    expect(reread.sameMd5('default/kept.bin', state, md5('kept'))).toBe(true);
+    expect(reread.sameMd5('default/f0', { ...state, mtimeNs: BigInt(3) }, md5('run 3'))).toBe(true);
+    expect(reread.sameMd5('default/f0', { ...state, mtimeNs: BigInt(2) }, md5('any'))).toBeNull();
+    expect(reread.sameMd5('default/moved.bin', other, md5('new'))).toBe(true);
     // The same blob name from another local path is another file: its MD5 must be read again.
-    expect(reread.knownMd5('default/moved.bin', state)).toBeNull();
+    expect(reread.sameMd5('default/moved.bin', state, md5('any'))).toBeNull();
     await reread.close();
   });
 
@@ -149,8 +152,8 @@ describe('resume journal', () => {
     expect((await readFile(journal.file)).equals(before)).toBe(true);
     expect(existsSync(`${journal.file}.compact`)).toBe(false);
     const reopened = await Journal.open(dir, 'acct/files');
-    expect(reopened.knownMd5('default/early.bin', state)).toBe(md5('early'));
-    expect(reopened.knownMd5('default/same.bin', { ...state, mtimeNs: BigInt(2999) })).toBe(md5('2999'));
+    expect(reopened.sameMd5('default/early.bin', state, md5('early'))).toBe(true);
+    expect(reopened.sameMd5('default/same.bin', { ...state, mtimeNs: BigInt(2999) }, md5('2999'))).toBe(true);
     await reopened.close();
   });
 
@@ -161,20 +164,20 @@ describe('resume journal', () => {
     const lastChangeMs = Number(state.ctimeNs / 1_000_000n);
     await journal.recordDurably('committed', 'default/racy.bin', { ...state, seenAtMs: lastChangeMs + 1000 }, md5('racy'));
     await journal.recordDurably('committed', 'default/a.bin', { ...state, seenAtMs: lastChangeMs + 5000 }, md5('a'));
-    expect(journal.knownMd5('default/racy.bin', state)).toBeNull();
-    expect(journal.knownMd5('default/a.bin', state)).toBe(md5('a'));
+    expect(journal.sameMd5('default/racy.bin', state, md5('any'))).toBeNull();
+    expect(journal.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
     for (const changed of [{ dev: 67n }, { ino: 1235n }, { ctimeNs: state.ctimeNs + 1n }, { mtimeNs: state.mtimeNs + 1n }, { size: 11 }, { path: '/elsewhere/a.bin' }]) {
-      expect(journal.knownMd5('default/a.bin', { ...state, ...changed })).toBeNull();
+      expect(journal.sameMd5('default/a.bin', { ...state, ...changed }, md5('any'))).toBeNull();
     }
     // Hashing the racy file again, later, makes it trusted; and it stays so across reopening.
     journal.record('hash', 'default/racy.bin', { ...state, seenAtMs: lastChangeMs + 3000 }, md5('racy'));
-    expect(journal.knownMd5('default/racy.bin', state)).toBe(md5('racy'));
+    expect(journal.sameMd5('default/racy.bin', state, md5('racy'))).toBe(true);
     await journal.close();
     const reopened = await Journal.open(dir, 'acct/files');
-    expect(reopened.knownMd5('default/racy.bin', state)).toBe(md5('racy'));
+    expect(reopened.sameMd5('default/racy.bin', state, md5('racy'))).toBe(true);
     await reopened.close();
     const wider = await Journal.open(dir, 'acct/files', { racyWindowMs: 10_000 });
-    expect(wider.knownMd5('default/a.bin', state)).toBeNull();
+    expect(wider.sameMd5('default/a.bin', state, md5('any'))).toBeNull();
     await wider.close();
   });
 
@@ -219,16 +222,16 @@ describe('resume journal', () => {
     ].join('\n'));
     const journal = await Journal.open(dir, 'acct/files');
     expect(journal.role).toBe('storage');
-    expect(journal.knownMd5('default/a.bin', state)).toBe(md5('a'));
-    expect(journal.knownMd5('default/racy.bin', state)).toBeNull();
-    expect(journal.knownMd5('default/old.bin', state)).toBeNull();
-    expect(journal.knownMd5('default/bad.bin', state)).toBeNull();
+    expect(journal.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
+    expect(journal.sameMd5('default/racy.bin', state, md5('any'))).toBeNull();
+    expect(journal.sameMd5('default/old.bin', state, md5('any'))).toBeNull();
+    expect(journal.sameMd5('default/bad.bin', state, md5('any'))).toBeNull();
     await journal.close();
     expect(existsSync(legacy)).toBe(false);
     expect(await readdir(dir)).toEqual([path.basename(journal.file)]);
     const reopened = await Journal.open(dir, 'acct/files');
     expect(reopened.role).toBe('storage');
-    expect(reopened.knownMd5('default/a.bin', state)).toBe(md5('a'));
+    expect(reopened.sameMd5('default/a.bin', state, md5('a'))).toBe(true);
     await reopened.close();
   });
 
