@@ -15,6 +15,7 @@ import type { ProgressSnapshot, TransferEvent } from './events.js';
 import { abortReason, type RetryPolicy } from './pacer.js';
 import { Md5Worker } from './hasher.js';
 import { Slots, type BufferAccounting } from './slots.js';
+import { SyncReads } from './source-file.js';
 import { ConcurrencyController, type ConcurrencyRange } from './concurrency.js';
 
 export type { BlockRun, TransferItem } from './file-upload.js';
@@ -40,6 +41,8 @@ export interface EngineOptions {
   deep?: boolean;
   /** How server-side copies are made (sizes, paths). Default: Azure's limits. */
   copyTuning?: Partial<CopyTuning>;
+  /** Which small files are read whole with synchronous calls (while those stay fast). Default: up to 256 KiB. */
+  syncReads?: SyncReads;
   signal?: AbortSignal;
   onEvent?: (event: TransferEvent) => void;
 }
@@ -105,6 +108,7 @@ export async function runTransfer(items: AsyncIterable<TransferJob> | Iterable<T
     // At most one snapshot (with its ETA fit) per interval, not one per file, and an exact one at the end.
     progress: () => options.onEvent && accounting.due() && emit({ type: 'progress', progress: accounting.snapshot() }),
     deep: options.deep ?? false,
+    syncReads: options.syncReads ?? new SyncReads(),
     inSlot: (request) => withSlot(context, request),
     copyTuning,
     copyMode: { blockFromUrl: copyTuning.large === 'blocks' },

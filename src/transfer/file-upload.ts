@@ -22,8 +22,8 @@ import type { Journal } from './journal.js';
 import { paced, type PaceOptions, type RetryPolicy } from './pacer.js';
 import { requestOptions, type ContainerTarget } from './target.js';
 import type { Md5Worker } from './hasher.js';
-import type { Slots } from './slots.js';
-import { assertUnchanged, changedWhile, openSourceFile, type SourceFile } from './source-file.js';
+import type { Slot, Slots } from './slots.js';
+import { assertUnchanged, changedWhile, openSourceFile, type SourceFile, type SyncReads, type WholeFile } from './source-file.js';
 
 /** Tells apart the files whose running MD5 the hash worker holds. */
 let fileKeys = 0;
@@ -54,11 +54,24 @@ export interface FileContext extends CopyContext {
   progress(): void;
   /** Read the bytes of blobs whose Content-MD5 matches before skipping them (upload --deep). */
   deep: boolean;
+  /** Which small files are read whole with synchronous calls. */
+  syncReads: SyncReads;
 }
 
 export async function transferFile(item: TransferItem, requestedBlockSize: number, context: FileContext): Promise<void> {
+  const { file } = item;
+  if (!item.blocks && !context.deep && file.size <= context.largestFile && layoutFor(file.size, requestedBlockSize).single && context.syncReads.take(file.size)) {
+    // A small file: its slot first (the buffer it is read into), then read whole and checked in one go.
+    const slot = await context.slots.acquire(file.size, context.signal);
+    try {
+      await transferOpenFile(item, context.syncReads.readWhole(file, slot.buffer, 'uploaded'), requestedBlockSize, context, slot);
+    } finally {
+      slot.release();
+    }
+    return;
+  }
   // One open per file, checked against the scan; its fstat is the state the journal and the change checks refer to.
-  const source = await openSourceFile(item.file, 'uploaded');
+  const source = await openSourceFile(file, 'uploaded');
   try {
     await transferOpenFile(item, source, requestedBlockSize, context);
   } finally {
@@ -66,9 +79,10 @@ export async function transferFile(item: TransferItem, requestedBlockSize: numbe
   }
 }
 
-async function transferOpenFile(item: TransferItem, source: SourceFile, requestedBlockSize: number, context: FileContext): Promise<void> {
+/** `slot`: the slot a whole file was read into, held for its Put Blob. */
+async function transferOpenFile(item: TransferItem, source: SourceFile | WholeFile, requestedBlockSize: number, context: FileContext, slot?: Slot): Promise<void> {
   const { file, target } = item;
-  const { handle, state } = source;
+  const { state } = source;
   // Block buffers were sized from the plan's largest file; a file that grew past it since is a changed file.
   if (state.size > context.largestFile) {
     throw new KxpError('SOURCE_CHANGED', `The file grew to ${state.size} bytes after the check (the largest file then had ${context.largestFile}); it was not uploaded.`, {
@@ -79,7 +93,7 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
   const layout = layoutFor(state.size, item.blocks?.blockSize ?? requestedBlockSize);
   context.emit({ type: 'file-start', blobName: file.blobName, path: file.displayPath, size: state.size, blocks: item.blocks?.count ?? (layout.single ? 1 : layout.blockCount) });
   if (item.blocks) {
-    await putBlocks(target.client.getBlockBlobClient(file.blobName), source, file, layout, target.journal, context, item.blocks);
+    await putBlocks(target.client.getBlockBlobClient(file.blobName), opened(source), file, layout, target.journal, context, item.blocks);
     finish(context, file, state.size, 'uploaded', 0);
     return;
   }
@@ -90,15 +104,15 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
   let known = vouched === true && sameSizeRemote ? sameSizeRemote.md5 : null;
   if (sameSizeRemote && vouched === null && !layout.single) {
     // Worth one local read to avoid sending a large file the service already holds.
-    known = await md5OfHandle(handle, context.signal, state.size);
-    await assertUnchanged(source, file, 'uploaded');
+    known = await md5OfHandle(opened(source).handle, context.signal, state.size);
+    await assertUnchanged(opened(source), file, 'uploaded');
     target.journal.record('hash', file.blobName, state, known);
   }
   // Made when needed: most small files only need a Put Blob, sent without one (put-blob.ts).
   const blob = () => target.client.getBlockBlobClient(file.blobName);
   if (sameSizeRemote && context.deep && known === null && vouched === null) {
-    known = await md5OfHandle(handle, context.signal, state.size);
-    await assertUnchanged(source, file, 'uploaded');
+    known = await md5OfHandle(opened(source).handle, context.signal, state.size);
+    await assertUnchanged(opened(source), file, 'uploaded');
   }
   // --deep: a Content-MD5 that matches is only the uploader's word; the bytes decide, and a blob that differs is sent again.
   const inPlace = sameSizeRemote !== undefined && known !== null && known === sameSizeRemote.md5 && (!context.deep || (await bytesMatch(blob(), known, file, context)));
@@ -107,9 +121,15 @@ async function transferOpenFile(item: TransferItem, source: SourceFile, requeste
     return;
   }
   const outcome = layout.single
-    ? await putSingle(target, source, file, context.deep ? undefined : sameSizeRemote, context)
-    : await putBlocks(blob(), source, file, layout, target.journal, context);
+    ? await putSingle(target, source, file, context.deep ? undefined : sameSizeRemote, context, slot)
+    : await putBlocks(blob(), opened(source), file, layout, target.journal, context);
   finish(context, file, state.size, outcome, outcome === 'skipped' ? state.size : 0);
+}
+
+/** The open file behind a source: a file read whole (small, never --deep) never needs one. */
+function opened(source: SourceFile | WholeFile): SourceFile {
+  if ('handle' in source) return source;
+  throw new KxpError('INTERNAL', 'A file read whole was sent down the path of an open file.');
 }
 
 function finish(context: FileContext, file: PayloadFile, size: number, outcome: FileOutcome, foundBytes: number): void {
@@ -118,16 +138,15 @@ function finish(context: FileContext, file: PayloadFile, size: number, outcome: 
   context.progress();
 }
 
-/** A file that fits one block: one Put Blob with transactional and stored MD5. */
-async function putSingle(target: ContainerTarget, source: SourceFile, file: PayloadFile, remote: RemoteBlob | undefined, context: FileContext): Promise<FileOutcome> {
-  const { handle, state } = source;
+/** A file that fits one block: one Put Blob with transactional and stored MD5. `held`: the slot a whole file is already in. */
+async function putSingle(target: ContainerTarget, source: SourceFile | WholeFile, file: PayloadFile, remote: RemoteBlob | undefined, context: FileContext, held?: Slot): Promise<FileOutcome> {
+  const { state } = source;
   const { journal } = target;
-  const slot = await context.slots.acquire(state.size, context.signal);
+  const slot = held ?? (await context.slots.acquire(state.size, context.signal));
   try {
-    // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file.
-    const body = await readExactly(handle, slot.buffer, 0, state.size, file);
-    // And those bytes are the version the journal will name: a write while reading is caught as for large files.
-    await assertUnchanged(source, file, 'uploaded');
+    // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file;
+    // and those bytes are the version the journal will name: a write while reading is caught as for large files.
+    const body = 'bytes' in source ? source.bytes : await readChecked(source, slot.buffer, file);
     const md5 = createHash('md5').update(body).digest();
     const md5Text = md5.toString('base64');
     if (remote && remote.md5 === md5Text) {
@@ -144,8 +163,15 @@ async function putSingle(target: ContainerTarget, source: SourceFile, file: Payl
     journal.record('committed', file.blobName, state, md5Text);
     return 'uploaded';
   } finally {
-    slot.release();
+    if (!held) slot.release();
   }
+}
+
+/** Reads an open small file whole, then checks it is still the version it was when opened. */
+async function readChecked(source: SourceFile, buffer: Buffer, file: PayloadFile): Promise<Buffer> {
+  const body = await readExactly(source.handle, buffer, 0, source.state.size, file);
+  await assertUnchanged(source, file, 'uploaded');
+  return body;
 }
 
 /** Put Blob through the SDK, for a client that put-blob.ts cannot send beside (not made by createPooledContainerClient). */

@@ -4,8 +4,9 @@
  * opened without following links (O_NOFOLLOW), and the opened file's device, inode and size must equal the
  * scan's lstat (a folder above it swapped for a link leads to another file, with another inode).
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { KxpError } from '../errors.js';
 import type { PayloadFile } from '../source/types.js';
 import { fileState, sameFileState, type FileState } from './journal.js';
@@ -28,22 +29,133 @@ export async function openSourceFile(file: PayloadFile, doing: Doing): Promise<S
   try {
     handle = await open(file.absolutePath, constants.O_RDONLY | NO_FOLLOW);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') throw new KxpError('SOURCE_CHANGED', `The file disappeared after the check; it was not ${doing}.`, { path: file.displayPath, exitCode: 1, cause });
-    if (code === 'ELOOP' || code === 'EMLINK') throw notTheScannedFile(file, doing, 'it is now a symbolic link, and links are not followed', cause);
-    throw new KxpError('UNREADABLE', `Cannot read the file (${code}).`, { path: file.displayPath, hint: 'Fix its permissions and run again.', exitCode: 1, cause });
+    throw openFailure(file, doing, cause);
   }
   try {
     const state = fileState(file.absolutePath, await handle.stat({ bigint: true }));
-    if (Number(state.dev) !== file.dev || Number(state.ino) !== file.ino) {
-      throw notTheScannedFile(file, doing, 'the path now leads to another file (a folder on the way swapped for a link, or the file replaced)');
-    }
-    if (state.size !== file.size) throw changedWhile(file, doing);
+    checkScanned(file, state, doing);
     return { handle, state };
   } catch (error) {
     await handle.close();
     throw error;
   }
+}
+
+/** A small file read whole, and checked: `bytes` are one version of it, the version `state` describes. */
+export interface WholeFile {
+  state: FileState;
+  bytes: Buffer;
+}
+
+/**
+ * Reads a small file whole into `buffer` with synchronous calls (open, fstat, read, lstat, close: a few µs
+ * each, against a round trip through the thread pool and a promise for each when asynchronous), with the same
+ * guards as openSourceFile and assertUnchanged. After the read, the path must still name the opened file
+ * (same device and inode: not deleted, moved, replaced or swapped for a link) in the same state (not written).
+ * Only for what a slow disk cannot stall long: see SyncReads.
+ */
+export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile {
+  let fd: number;
+  try {
+    fd = openSync(file.absolutePath, constants.O_RDONLY | NO_FOLLOW);
+  } catch (cause) {
+    throw openFailure(file, doing, cause);
+  }
+  try {
+    const state = fileState(file.absolutePath, fstatSync(fd, { bigint: true }));
+    checkScanned(file, state, doing);
+    for (let filled = 0; filled < state.size; ) {
+      const bytesRead = readSync(fd, buffer, filled, state.size - filled, filled);
+      if (bytesRead === 0) throw changedWhile(file, doing);
+      filled += bytesRead;
+    }
+    const after = lstatSync(file.absolutePath, { bigint: true, throwIfNoEntry: false });
+    if (!after || after.dev !== state.dev || after.ino !== state.ino) throw changedWhile(file, doing, 'was deleted or moved');
+    if (!sameFileState(fileState(state.path, after, state.seenAtMs), state)) throw changedWhile(file, doing);
+    return { state, bytes: buffer.subarray(0, state.size) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface SyncReadOptions {
+  /** Files up to this size are read synchronously. Default 256 KiB; 0 turns synchronous reads off. */
+  maxBytes?: number;
+  /** A synchronous read taking longer than this (ms) is slow. Default 3. */
+  slowMs?: number;
+  /** Files sent to the asynchronous path after the first slow read; doubled after each slow one in a row. Default 256. */
+  cooldownFiles?: number;
+  /** The clock reads are timed with (performance.now). */
+  now?: () => number;
+}
+
+const DEFAULT_SYNC_READ_MAX = 256 * 1024;
+const MAX_COOLDOWN_FILES = 1 << 20;
+
+/**
+ * Decides, file by file, whether a small file is read with synchronous calls: while they stay fast. A slow one
+ * (a network share, a cold disk) blocks the event loop, and every socket with it, so it sends the next
+ * `cooldownFiles` files to the asynchronous path, then one file tries again; each slow try in a row doubles the
+ * wait, so a share that is always slow costs one stall per ever longer stretch, and a fast read resets it.
+ */
+export class SyncReads {
+  readonly maxBytes: number;
+  private readonly slowMs: number;
+  private readonly firstCooldown: number;
+  private readonly now: () => number;
+  private cooldown: number;
+  private left = 0;
+  /** Files read synchronously, and the reads among them that were slow. */
+  readonly counts = { sync: 0, slow: 0 };
+
+  constructor(options: SyncReadOptions = {}) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_SYNC_READ_MAX;
+    this.slowMs = options.slowMs ?? 3;
+    this.firstCooldown = this.cooldown = Math.max(1, options.cooldownFiles ?? 256);
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Whether the next file, of `size` bytes, is read synchronously (readWhole), or opened asynchronously. */
+  take(size: number): boolean {
+    if (size > this.maxBytes) return false;
+    if (this.left > 0) {
+      this.left--;
+      return false;
+    }
+    return true;
+  }
+
+  /** readWholeSync, timed. */
+  readWhole(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile {
+    const started = this.now();
+    try {
+      return readWholeSync(file, buffer, doing);
+    } finally {
+      this.counts.sync++;
+      if (this.now() - started > this.slowMs) {
+        this.counts.slow++;
+        this.left = this.cooldown;
+        this.cooldown = Math.min(MAX_COOLDOWN_FILES, this.cooldown * 2);
+      } else {
+        this.cooldown = this.firstCooldown;
+      }
+    }
+  }
+}
+
+/** The scan's file, still: same device and inode (not replaced, no link on the way), same size. */
+function checkScanned(file: PayloadFile, state: FileState, doing: Doing): void {
+  if (Number(state.dev) !== file.dev || Number(state.ino) !== file.ino) {
+    throw notTheScannedFile(file, doing, 'the path now leads to another file (a folder on the way swapped for a link, or the file replaced)');
+  }
+  if (state.size !== file.size) throw changedWhile(file, doing);
+}
+
+function openFailure(file: PayloadFile, doing: Doing, cause: unknown): KxpError {
+  const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+  if (code === 'ENOENT') return new KxpError('SOURCE_CHANGED', `The file disappeared after the check; it was not ${doing}.`, { path: file.displayPath, exitCode: 1, cause });
+  if (code === 'ELOOP' || code === 'EMLINK') return notTheScannedFile(file, doing, 'it is now a symbolic link, and links are not followed', cause);
+  return new KxpError('UNREADABLE', `Cannot read the file (${code}).`, { path: file.displayPath, hint: 'Fix its permissions and run again.', exitCode: 1, cause });
 }
 
 /** Fails unless the open file is still the version `before` describes: what was read is one version of it. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseContainerSasUrl } from '../../src/azure/sas.js';
 import type { PayloadFile } from '../../src/source/types.js';
 import { runTransfer, type TransferItem } from '../../src/transfer/engine.js';
+import { SyncReads } from '../../src/transfer/source-file.js';
 import type { TransferEvent } from '../../src/transfer/events.js';
 import { openTarget } from '../../src/operations/destinations/targets.js';
 import { useAzurite } from '../support/azurite.js';
@@ -106,6 +107,8 @@ describe('runTransfer', () => {
         totals: { files: 1, bytes: 13 },
         largestFile: 13,
         concurrency: 1,
+        // The asynchronous path (a synchronous read leaves no moment between the open and the read to write in).
+        syncReads: new SyncReads({ maxBytes: 0 }),
         // file-start comes after the file was opened and checked, before its bytes are read: rewrite it there.
         onEvent: (event) => {
           if (event.type !== 'file-start') return;
@@ -115,6 +118,34 @@ describe('runTransfer', () => {
       });
       expect(result.errors.map((error) => [error.code, error.message])).toEqual([['SOURCE_CHANGED', expect.stringContaining('changed while it was being uploaded')]]);
       expect(await target.client.getBlobClient('default/note.txt').exists()).toBe(false);
+    } finally {
+      await target.journal.close();
+    }
+  });
+
+  it('reads small files synchronously while that is fast; after a slow read the next files take the asynchronous path, and every file arrives whole', async () => {
+    const dir = await tempDir();
+    const names = Array.from({ length: 6 }, (_, i) => `f${i}.txt`);
+    await Promise.all(names.map((name, i) => writeFile(path.join(dir, name), `file ${i} `.repeat(i + 1))));
+    const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine-sync-reads'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
+    // The first read is timed as slow (10 ms on this clock), the others as fast.
+    let ticks = 0;
+    const syncReads = new SyncReads({ cooldownFiles: 3, now: () => (++ticks === 1 ? 0 : 10) });
+    try {
+      const files = await Promise.all(names.map(async (name) => payloadFile(dir, name, (await lstat(path.join(dir, name))).size)));
+      const bytes = files.reduce((sum, file) => sum + file.size, 0);
+      const result = await runTransfer(
+        files.map((file) => ({ file, target })),
+        { totals: { files: files.length, bytes }, largestFile: Math.max(...files.map((file) => file.size)), concurrency: 1, syncReads },
+      );
+      expect(result.errors).toEqual([]);
+      expect(result.progress).toMatchObject({ filesUploaded: 6, bytesSent: bytes });
+      // f0 read synchronously (slow), f1-f3 opened asynchronously, f4 and f5 synchronously again.
+      expect(syncReads.counts).toEqual({ sync: 3, slow: 1 });
+      for (const [i, name] of names.entries()) {
+        const blob = target.client.getBlobClient(`default/${name}`);
+        expect((await blob.downloadToBuffer()).toString()).toBe(`file ${i} `.repeat(i + 1));
+      }
     } finally {
       await target.journal.close();
     }
