@@ -6,9 +6,10 @@
  * one merged folder, so two files collide exactly when they meet in the same group. Memory stays bounded by
  * the largest single folder listing, whatever the size of the tree.
  */
-import { constants } from 'node:fs';
+import { accessSync, constants, lstatSync } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { SyncWhileFast } from '../fs/sync-while-fast.js';
 import { error, warning, type Finding } from '../rules/finding.js';
 import { blobNameLimitsProblem, collisionKey, containerNameProblem, hasUppercase, isNfc, isSystemFile, mapName, segmentProblem, STATE_DIR_NAME } from '../rules/names.js';
 import { finding, notLowercase, notNfc, notUtf8, otherEntryFinding, systemFileFinding, unreadableFinding, type Entry, type Located, type Show } from './local-entry.js';
@@ -169,17 +170,25 @@ async function* walkGroup(group: Entry[], rootReal: string, naming: Naming, show
   if (subfolders.length > 0) yield* walkFolder(subfolders, rootReal, naming, show, signal, skip);
 }
 
+/**
+ * A folder as its entries know it: `prefix` is its path normalised, with a separator at the end, so an entry's
+ * path is the prefix and its name (the same as path.join, whose normalising cost more than the rest of the walk).
+ */
+interface ListedFolder extends Located {
+  prefix: string;
+}
+
 /** An entry of a folder listing: its paths are made when asked, so a folder of a million names holds only the names. */
 class FolderEntry implements Entry {
   stats: Entry['stats'] = null;
   statError: Entry['statError'] = null;
   constructor(
     readonly name: string,
-    private readonly folder: Located,
+    private readonly folder: ListedFolder,
   ) {}
 
   get absolute(): string {
-    return path.join(this.folder.absolute, this.name);
+    return this.folder.prefix + this.name;
   }
 
   get relative(): string {
@@ -217,9 +226,10 @@ async function listFolders(folders: Located[], rootReal: string, show: Show): Pr
       findings.push(finding(unreadableFinding(show(folder.absolute), cause, 'folder')));
       continue;
     }
+    const listed: ListedFolder = { absolute: folder.absolute, relative: folder.relative, prefix: path.join(folder.absolute, path.sep) };
     for (const name of names) {
       const key = collisionKey(name);
-      const entry = new FolderEntry(name, folder);
+      const entry = new FolderEntry(name, listed);
       const group = byKey.get(key);
       if (group) group.push(entry);
       else byKey.set(key, [entry]);
@@ -229,27 +239,52 @@ async function listFolders(folders: Located[], rootReal: string, show: Show): Pr
   return { groups, findings, unreadable };
 }
 
+/** The scan's lstat calls: synchronous while they stay fast (a cached local lstat takes a few µs). */
+export const scanStats = new SyncWhileFast({ slowMs: 1 });
+/** Synchronous stats in a row before the event loop gets a turn (sockets of an upload in progress wait meanwhile). */
+const SYNC_STATS_PER_TURN = 64;
+
 /**
- * Stats every entry of the groups (not following links), 64 at a time; an entry that cannot be stat'ed is
- * told to `report` and left out of its group (a group left empty is dropped).
+ * Stats every entry of the groups (not following links): synchronously while that is fast, else 64 at a
+ * time; an entry that cannot be stat'ed is told to `report` and left out of its group (a group left empty is dropped).
  */
 async function statGroups(groups: Entry[][], show: Show, report: (event: LocalEvent) => void): Promise<Entry[][]> {
   const entries = groups.flat();
-  for (let start = 0; start < entries.length; start += STAT_CONCURRENCY) {
-    await Promise.all(
-      entries.slice(start, start + STAT_CONCURRENCY).map(async (entry) => {
-        try {
-          entry.stats = await lstat(entry.absolute);
-          // lstat succeeds on files the process may not open; find those now rather than mid-upload.
-          if (entry.stats.isFile() && !ownReadable(entry.stats)) await access(entry.absolute, constants.R_OK);
-        } catch (cause) {
-          entry.statError = cause as NodeJS.ErrnoException;
-        }
-      }),
-    );
+  const later: Entry[] = [];
+  let inTurn = 0;
+  for (const entry of entries) {
+    if (!scanStats.take()) {
+      later.push(entry);
+      continue;
+    }
+    if (++inTurn > SYNC_STATS_PER_TURN) {
+      inTurn = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    scanStats.timed(() => statSync(entry));
   }
+  for (let start = 0; start < later.length; start += STAT_CONCURRENCY) await Promise.all(later.slice(start, start + STAT_CONCURRENCY).map(statAsync));
   for (const entry of entries) if (entry.statError) report(finding(notUtf8(entry, show) ?? unreadableFinding(show(entry.absolute), entry.statError, 'file')));
   return groups.map((group) => group.filter((entry) => !entry.statError)).filter((group) => group.length > 0);
+}
+
+function statSync(entry: Entry): void {
+  try {
+    entry.stats = lstatSync(entry.absolute);
+    // lstat succeeds on files the process may not open; find those now rather than mid-upload.
+    if (entry.stats.isFile() && !ownReadable(entry.stats)) accessSync(entry.absolute, constants.R_OK);
+  } catch (cause) {
+    entry.statError = cause as NodeJS.ErrnoException;
+  }
+}
+
+async function statAsync(entry: Entry): Promise<void> {
+  try {
+    entry.stats = await lstat(entry.absolute);
+    if (entry.stats.isFile() && !ownReadable(entry.stats)) await access(entry.absolute, constants.R_OK);
+  } catch (cause) {
+    entry.statError = cause as NodeJS.ErrnoException;
+  }
 }
 
 /** Entries of one group share a lowercased name; any file among them collides with the others. */

@@ -3,7 +3,7 @@
  * does not hold yet) and a Put Block List for a large one; a shard's run of blocks is staged, never committed.
  * Every request holds a slot of the engine's, so the concurrency and the memory budget cover it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { BlockBlobClient, BlockBlobUploadOptions } from '@azure/storage-blob';
 import mime from 'mime-types';
@@ -147,7 +147,7 @@ async function putSingle(target: ContainerTarget, source: SourceFile | WholeFile
     // The MD5 and the body come from the same bytes, so the blob is always one consistent version of the file;
     // and those bytes are the version the journal will name: a write while reading is caught as for large files.
     const body = 'bytes' in source ? source.bytes : await readChecked(source, slot.buffer, file);
-    const md5 = createHash('md5').update(body).digest();
+    const md5 = hash('md5', body, 'buffer');
     const md5Text = md5.toString('base64');
     if (remote && remote.md5 === md5Text) {
       journal.record('hash', file.blobName, state, md5Text);

@@ -6,8 +6,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
 import { KxpError } from '../errors.js';
+import { SyncWhileFast, type SyncWhileFastOptions } from '../fs/sync-while-fast.js';
 import type { PayloadFile } from '../source/types.js';
 import { fileState, sameFileState, type FileState } from './journal.js';
 
@@ -78,68 +78,38 @@ export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing): 
   }
 }
 
-export interface SyncReadOptions {
+export interface SyncReadOptions extends Partial<SyncWhileFastOptions> {
   /** Files up to this size are read synchronously. Default 256 KiB; 0 turns synchronous reads off. */
   maxBytes?: number;
-  /** A synchronous read taking longer than this (ms) is slow. Default 3. */
-  slowMs?: number;
-  /** Files sent to the asynchronous path after the first slow read; doubled after each slow one in a row. Default 256. */
-  cooldownFiles?: number;
-  /** The clock reads are timed with (performance.now). */
-  now?: () => number;
 }
 
 const DEFAULT_SYNC_READ_MAX = 256 * 1024;
-const MAX_COOLDOWN_FILES = 1 << 20;
+/** A whole small file read slower than this (ms) is slow. */
+const SLOW_READ_MS = 3;
 
-/**
- * Decides, file by file, whether a small file is read with synchronous calls: while they stay fast. A slow one
- * (a network share, a cold disk) blocks the event loop, and every socket with it, so it sends the next
- * `cooldownFiles` files to the asynchronous path, then one file tries again; each slow try in a row doubles the
- * wait, so a share that is always slow costs one stall per ever longer stretch, and a fast read resets it.
- */
+/** Decides, file by file, whether a small file is read with synchronous calls: while they stay fast (SyncWhileFast). */
 export class SyncReads {
   readonly maxBytes: number;
-  private readonly slowMs: number;
-  private readonly firstCooldown: number;
-  private readonly now: () => number;
-  private cooldown: number;
-  private left = 0;
-  /** Files read synchronously, and the reads among them that were slow. */
-  readonly counts = { sync: 0, slow: 0 };
+  private readonly gate: SyncWhileFast;
 
   constructor(options: SyncReadOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_SYNC_READ_MAX;
-    this.slowMs = options.slowMs ?? 3;
-    this.firstCooldown = this.cooldown = Math.max(1, options.cooldownFiles ?? 256);
-    this.now = options.now ?? (() => performance.now());
+    this.gate = new SyncWhileFast({ slowMs: SLOW_READ_MS, ...options });
+  }
+
+  /** Files read synchronously, and the reads among them that were slow. */
+  get counts(): { sync: number; slow: number } {
+    return { ...this.gate.counts };
   }
 
   /** Whether the next file, of `size` bytes, is read synchronously (readWhole), or opened asynchronously. */
   take(size: number): boolean {
-    if (size > this.maxBytes) return false;
-    if (this.left > 0) {
-      this.left--;
-      return false;
-    }
-    return true;
+    return size <= this.maxBytes && this.gate.take();
   }
 
   /** readWholeSync, timed. */
   readWhole(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile {
-    const started = this.now();
-    try {
-      return readWholeSync(file, buffer, doing);
-    } finally {
-      this.counts.sync++;
-      if (this.now() - started > this.slowMs) {
-        this.counts.slow++;
-        this.left = this.cooldown;
-        this.cooldown = Math.min(MAX_COOLDOWN_FILES, this.cooldown * 2);
-      } else {
-        this.cooldown = this.firstCooldown;
-      }
-    }
+    return this.gate.timed(() => readWholeSync(file, buffer, doing));
   }
 }
 

@@ -130,7 +130,7 @@ describe('runTransfer', () => {
     const target = await openTarget(parseContainerSasUrl(await storage.containerSasUrl('engine-sync-reads'), 'storage SAS URL'), { stateDir: path.join(dir, 'state') });
     // The first read is timed as slow (10 ms on this clock), the others as fast.
     let ticks = 0;
-    const syncReads = new SyncReads({ cooldownFiles: 3, now: () => (++ticks === 1 ? 0 : 10) });
+    const syncReads = new SyncReads({ cooldownCalls: 3, now: () => (++ticks === 1 ? 0 : 10) });
     try {
       const files = await Promise.all(names.map(async (name) => payloadFile(dir, name, (await lstat(path.join(dir, name))).size)));
       const bytes = files.reduce((sum, file) => sum + file.size, 0);

@@ -80,7 +80,7 @@ describe('SyncReads: synchronous reads only while they stay fast', () => {
     await writeFile(file, 'x');
     const payloadFile = await scanned(file);
     // Reads 1, 2 and 3 are slow; the rest fast.
-    const reads = new SyncReads({ slowMs: 3, cooldownFiles: 2, now: clock((read) => read <= 3) });
+    const reads = new SyncReads({ slowMs: 3, cooldownCalls: 2, now: clock((read) => read <= 3) });
     const path_: string[] = [];
     for (let i = 0; i < 20; i++) {
       if (!reads.take(1)) {
