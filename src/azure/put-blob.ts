@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { RestError, type ContainerClient } from '@azure/storage-blob';
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { agentOf } from './client.js';
@@ -52,15 +53,23 @@ function makeWriter(container: ContainerClient): BlobWriter | undefined {
   const [base = '', query] = container.url.split('?', 2);
   const suffix = query === undefined ? '' : `?${query}`;
   const send = base.startsWith('https:') ? https.request : http.request;
+  // Host, port and the container's path parsed once, not per request.
+  const parsed = new URL(base);
+  const { protocol, hostname, port } = urlToHttpOptions(parsed);
+  const { pathname } = parsed;
   return {
     putBlob: (request) => {
       // As the SDK names a blob in the path: each segment percent-encoded, the slashes kept.
-      const url = `${base}/${request.blobName.split('/').map(encodeURIComponent).join('/')}${suffix}`;
+      const path = `${pathname}/${request.blobName.split('/').map(encodeURIComponent).join('/')}${suffix}`;
+      const url = `${base}${path.slice(pathname.length)}`;
       const md5 = request.md5.toString('base64');
       return new Promise<void>((resolve, reject) => {
         const outgoing = send(
-          url,
           {
+            protocol,
+            hostname,
+            port,
+            path,
             method: 'PUT',
             agent,
             signal: request.signal,

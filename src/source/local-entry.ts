@@ -127,8 +127,19 @@ export async function requireKind(target: string, kind: 'file' | 'directory', wh
   return stats;
 }
 
+/** A path with nothing to normalise: no empty, `.` or `..` segment, no separator at the end. */
+const NOT_NORMAL = path.sep === '/' ? /\/\/|\/\.\.?(\/|$)|\/$/ : /[\\/][\\/]|[\\/]\.\.?([\\/]|$)|[\\/]$|\//;
+let normalCwd = { cwd: '', normal: false };
+
 /** A path the user would recognise: relative to the working directory when below it. */
 export function displayPath(cwd: string, absolute: string): string {
+  // Once per file of a scan: below a normal cwd, a normal path's relative form is its tail (path.relative
+  // resolves both paths, character by character, every time).
+  if (normalCwd.cwd !== cwd) normalCwd = { cwd, normal: path.isAbsolute(cwd) && path.resolve(cwd) === cwd && !cwd.endsWith(path.sep) };
+  if (normalCwd.normal && absolute.length > cwd.length + 1 && absolute.startsWith(cwd) && absolute[cwd.length] === path.sep && !NOT_NORMAL.test(absolute)) {
+    const tail = absolute.slice(cwd.length + 1);
+    if (!tail.startsWith('..')) return path.sep === '/' ? tail : tail.split(path.sep).join('/');
+  }
   const relative = path.relative(cwd, absolute);
   if (relative === '') return '.';
   if (relative.startsWith('..') || path.isAbsolute(relative)) return absolute.split(path.sep).join('/');
