@@ -1,7 +1,8 @@
 /**
  * What the journal keeps in memory of each blob, in a digest table keyed by 8 bytes of the name's MD5: the
- * fingerprint of the file version it hashed (8), the first 8 bytes of that version's MD5, the index of the
- * blob's live record in the file (4) and flags (1): 8 + 21 = 29 bytes a slot, 32 a name at load 0.9.
+ * fingerprint of the file version it hashed (8), the first 8 bytes of that version's MD5 and flags (1):
+ * 8 + 17 = 25 bytes a slot, 28 a name at load 0.9. Not where the blob's record is in the file: compaction
+ * keeps the first record that says what the table holds (any such record says the same).
  * The file keeps each record whole (the full MD5 included); memory only has to answer "is this version's MD5
  * the one the blob holds?", compared with the listing's Content-MD5, never sent or printed from here.
  *
@@ -16,10 +17,13 @@ import { DigestTable, valueLayout } from '../digest-table.js';
 import { FINGERPRINT_BYTES, fingerprintOf, type FileEntry, type StateFields } from './journal-format.js';
 
 export const MD5_PREFIX_BYTES = 8;
-const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: MD5_PREFIX_BYTES, index: 4, flags: 1 });
+const VALUE = valueLayout({ fingerprint: FINGERPRINT_BYTES, md5: MD5_PREFIX_BYTES, flags: 1 });
 const COMMITTED = 1;
 /** Hashed within the racy window of the file's last change: re-hash next time. */
 const RACY = 2;
+/** During a compaction: a record saying what the table holds was kept already. */
+const KEPT = 4;
+const STATE = COMMITTED | RACY;
 
 export class JournalTable {
   private table: DigestTable;
@@ -50,34 +54,44 @@ export class JournalTable {
   }
 
   /**
-   * Takes the entry of record `index` into the table; false when it tells nothing the table did not hold
-   * already. A `hash` of the version already committed stays committed (`entry.kind` becomes 'committed').
+   * Takes an entry into the table; false when it tells nothing the table did not hold already. A `hash` of
+   * the version already committed stays committed (`entry.kind` becomes 'committed').
    */
-  remember(entry: FileEntry, index: number, racyWindowMs: number): boolean {
+  remember(entry: FileEntry, racyWindowMs: number): boolean {
     const { value, created } = this.table.upsert(entry.digest);
     const racy = entry.marginMs < racyWindowMs ? RACY : 0;
     let committed = entry.kind === 'committed' ? COMMITTED : 0;
-    if (!created && sameFingerprint(value, entry.fingerprint) && entry.md5.compare(value, VALUE.at.md5, VALUE.at.md5 + MD5_PREFIX_BYTES, 0, MD5_PREFIX_BYTES) === 0) {
+    if (!created && sameVersion(value, entry)) {
       // A later `hash` of the same file state must not hide that it was committed (it may only clear RACY).
-      const flags = value[VALUE.at.flags]!;
+      const flags = value[VALUE.at.flags]! & STATE;
       committed |= flags & COMMITTED;
       if ((committed | racy) === flags) return false;
       if (committed) entry.kind = 'committed';
     }
     value.set(entry.fingerprint.subarray(0, FINGERPRINT_BYTES), VALUE.at.fingerprint);
     value.set(entry.md5.subarray(0, MD5_PREFIX_BYTES), VALUE.at.md5);
-    value.writeUInt32LE(index, VALUE.at.index);
     value[VALUE.at.flags] = committed | racy;
     return true;
   }
 
-  /** For compaction: whether record `index` is the blob's live record; if so it is renumbered `kept`. */
-  keepIfLive(digest: Buffer, index: number, kept: number): boolean {
-    const value = this.table.get(digest);
-    if (!value || value.readUInt32LE(VALUE.at.index) !== index) return false;
-    value.writeUInt32LE(kept, VALUE.at.index);
+  /**
+   * For compaction, each record in file order: whether to keep it. It is kept when it says what the table
+   * holds for its blob (version, MD5, committed, racy) and no record saying so was kept before it.
+   */
+  keepOnce(entry: FileEntry, racyWindowMs: number): boolean {
+    const value = this.table.get(entry.digest);
+    if (!value || !sameVersion(value, entry)) return false;
+    const flags = value[VALUE.at.flags]!;
+    const says = (entry.kind === 'committed' ? COMMITTED : 0) | (entry.marginMs < racyWindowMs ? RACY : 0);
+    if ((flags & KEPT) !== 0 || (flags & STATE) !== says) return false;
+    value[VALUE.at.flags] = flags | KEPT;
     return true;
   }
+}
+
+/** Whether the table's value is of the entry's file version and MD5. */
+function sameVersion(value: Buffer, entry: FileEntry): boolean {
+  return sameFingerprint(value, entry.fingerprint) && entry.md5.compare(value, VALUE.at.md5, VALUE.at.md5 + MD5_PREFIX_BYTES, 0, MD5_PREFIX_BYTES) === 0;
 }
 
 function sameFingerprint(value: Buffer, print: Buffer): boolean {

@@ -7,7 +7,7 @@
  * leaves no trace). It is a cache: a lost or torn journal costs time, never correctness, because the remote
  * listing and block list decide what is really there. It never holds a SAS URL or signature, nor any name
  * or path: only digests of them, MD5s and a hashing margin.
- * In memory it keeps ~32 bytes per blob (journal-table.ts) and the file is read as a stream, so a journal of
+ * In memory it keeps ~28 bytes per blob (journal-table.ts) and the file is read as a stream, so a journal of
  * millions of files opens in bounded memory. A journal of the JSON-lines form before it (version 2) is
  * converted on open (journal-v2.ts).
  */
@@ -161,13 +161,11 @@ export class Journal {
     const torn = (size - HEADER.length) % RECORD_BYTES;
     // Sized once for what the file can hold (at most one live entry a record), when that is more than expected.
     if (whole > (this.expectedFiles ?? 0)) this.byBlob.resize(whole);
-    let index = 0;
     for await (const run of readRecordRuns(this.file, whole)) {
       for (const record of recordsOf(run)) {
         const entry = decodeEntry(record);
         if (entry?.kind === 'role') this.roleRemembered = entry.role;
-        else if (entry) this.remember(entry, index);
-        index++;
+        else if (entry) this.byBlob.remember(entry, this.racyWindowMs);
       }
     }
     // A crash can leave a torn last record; it becomes a whole record with a bad CRC before the next one.
@@ -196,15 +194,13 @@ export class Journal {
         };
         await out.write(HEADER);
         if (this.roleRemembered) await put(encodeEntry({ kind: 'role', role: this.roleRemembered })).then(() => kept++);
-        let index = 0;
         for await (const run of readRecordRuns(this.file, this.records)) {
           for (const record of recordsOf(run)) {
             const entry = decodeEntry(record);
-            if (entry && entry.kind !== 'role' && this.byBlob.keepIfLive(entry.digest, index, kept)) {
+            if (entry && entry.kind !== 'role' && this.byBlob.keepOnce(entry, this.racyWindowMs)) {
               kept++;
               await put(record);
             }
-            index++;
           }
         }
         if (used > 0) await out.write(batch, 0, used);
@@ -269,7 +265,7 @@ export class Journal {
     if (this.readOnly) return false;
     if (!isMd5(md5)) throw new KxpError('INTERNAL', `Not an MD5 for the journal: ${JSON.stringify(md5)}.`, { path: state.path });
     const entry: FileEntry = { kind, digest: DigestTable.digest(blob), fingerprint: fingerprintOf(state), md5: Buffer.from(md5, 'base64'), marginMs: hashingMarginMs(state) };
-    if (!this.remember(entry, this.records)) return false;
+    if (!this.byBlob.remember(entry, this.racyWindowMs)) return false;
     this.push(encodeEntry(entry, Buffer.allocUnsafe(RECORD_BYTES)));
     return true;
   }
@@ -313,11 +309,6 @@ export class Journal {
     await this.handle?.close();
     this.handle = undefined;
     if (this.failure !== undefined) throw this.failure;
-  }
-
-  /** Takes an entry into the table; false when it tells nothing the table did not hold already. */
-  private remember(entry: FileEntry, index: number): boolean {
-    return this.byBlob.remember(entry, index, this.racyWindowMs);
   }
 }
 

@@ -110,6 +110,34 @@ describe('resume journal', () => {
     await other.close();
   });
 
+  it('compaction keeps one record of a file that went back to an earlier version, and the trusted one of a racy and a trusted hash', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir, 'acct/files');
+    for (let run = 0; run < 4; run++) {
+      for (let i = 0; i < 700; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
+      await journal.flush();
+    }
+    const before = { ...state, mtimeNs: 5_000_000n, ctimeNs: 5_000_000n };
+    const edited = { ...before, mtimeNs: 6_000_000n, ctimeNs: 6_000_000n };
+    for (const [version, text] of [[before, 'A'], [edited, 'B'], [before, 'A']] as const) await journal.recordDurably('hash', 'default/back.bin', version, md5(text));
+    // Hashed 100 ms after its last change (racy), then again later (trusted): the same version twice.
+    const racy = { ...state, path: '/data/racy.bin', seenAtMs: 1234 + 100 };
+    await journal.recordDurably('hash', 'default/racy.bin', racy, md5('r'));
+    await journal.recordDurably('hash', 'default/racy.bin', { ...racy, seenAtMs: 1234 + 5000 }, md5('r'));
+    await journal.close();
+    expect(await recordsIn(journal.file)).toBe(2800 + 5);
+
+    const compacted = await Journal.open(dir, 'acct/files');
+    await compacted.close();
+    expect(await recordsIn(journal.file)).toBe(702);
+    const reread = await Journal.open(dir, 'acct/files');
+    expect(reread.sameMd5('default/back.bin', before, md5('A'))).toBe(true);
+    expect(reread.sameMd5('default/back.bin', edited, md5('B'))).toBeNull();
+    expect(reread.sameMd5('default/racy.bin', racy, md5('r'))).toBe(true);
+    expect(reread.sameMd5('default/f699', { ...state, mtimeNs: BigInt(3) }, md5('run 3'))).toBe(true);
+    await reread.close();
+  });
+
   it('keeps, through compaction, the last record of each blob and a commit over a later hash of the same state', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
