@@ -18,6 +18,13 @@ const recordsIn = async (file: string) => Math.ceil(((await stat(file)).size - H
 describe('resume journal', () => {
   const tempDir = useTempDirs();
   const state: FileState = { path: '/data/storage/default/a.bin', size: 10, dev: 66n, ino: 1234n, mtimeNs: 1_234_500_000n, ctimeNs: 1_234_500_000n, seenAtMs: 1_000_000 };
+  /** Four re-runs over `files` files, each file changed in every run (mtime = run): 4 × files records, `files` live. */
+  const fourRuns = async (journal: Journal, files: number) => {
+    for (let run = 0; run < 4; run++) {
+      for (let i = 0; i < files; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
+      await journal.flush();
+    }
+  };
 
   it('remembers MD5s per blob at a size and mtime, keyed by container identity, across reopenings', async () => {
     const dir = await tempDir();
@@ -75,10 +82,7 @@ describe('resume journal', () => {
   it('compacts itself when re-runs have piled up records', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
-    for (let run = 0; run < 4; run++) {
-      for (let i = 0; i < 600; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
-      await journal.flush();
-    }
+    await fourRuns(journal, 600);
     await journal.close();
     expect(await recordsIn(journal.file)).toBe(2400);
     const compacted = await Journal.open(dir, 'acct/files');
@@ -95,7 +99,7 @@ describe('resume journal', () => {
     expect(journal.role).toBeNull();
     await journal.recordRole('storage');
     await journal.recordRole('storage'); // once is enough
-    for (let run = 0; run < 4; run++) for (let i = 0; i < 600; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
+    await fourRuns(journal, 600);
     await journal.close();
     const compacted = await Journal.open(dir, 'acct/files');
     expect(compacted.role).toBe('storage');
@@ -113,10 +117,7 @@ describe('resume journal', () => {
   it('compaction keeps one record of a file that went back to an earlier version, and the trusted one of a racy and a trusted hash', async () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
-    for (let run = 0; run < 4; run++) {
-      for (let i = 0; i < 700; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
-      await journal.flush();
-    }
+    await fourRuns(journal, 700);
     const before = { ...state, mtimeNs: 5_000_000n, ctimeNs: 5_000_000n };
     const edited = { ...before, mtimeNs: 6_000_000n, ctimeNs: 6_000_000n };
     for (const [version, text] of [[before, 'A'], [edited, 'B'], [before, 'A']] as const) await journal.recordDurably('hash', 'default/back.bin', version, md5(text));
@@ -142,10 +143,7 @@ describe('resume journal', () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir, 'acct/files');
     const other = { ...state, path: '/elsewhere/a.bin' };
-    for (let run = 0; run < 4; run++) {
-      for (let i = 0; i < 700; i++) journal.record('hash', `default/f${i}`, { ...state, mtimeNs: BigInt(run) }, md5(`run ${run}`));
-      await journal.flush();
-    }
+    await fourRuns(journal, 700);
     await journal.recordDurably('committed', 'default/kept.bin', state, md5('kept'));
     await journal.recordDurably('hash', 'default/kept.bin', state, md5('kept'));
     await journal.recordDurably('hash', 'default/moved.bin', state, md5('old'));
