@@ -37,7 +37,7 @@ describe('the local walk, a folder larger than its stat window', () => {
     expect(findings.filter((line) => line.startsWith('SYMLINK'))).toEqual(['SYMLINK zlink.txt']);
   });
 
-  it('after a slow lstat, stats the next entries asynchronously, then synchronously again: the same files, sizes and findings', async () => {
+  it('after a slow lstat, stats the next entries asynchronously: the same files, sizes and findings', async () => {
     const dir = await tempDir();
     const folder = path.join(dir, 'storage', 'default');
     await mkdir(folder, { recursive: true });
@@ -62,9 +62,9 @@ describe('the local walk, a folder larger than its stat window', () => {
     }
     expect(sizes).toEqual(names.map((_, i) => i));
     expect(findings.filter((line) => line.startsWith('SYMLINK'))).toEqual(['SYMLINK f100-link.txt', 'SYMLINK f350-link.txt']);
-    // The 256 after the slow call went the asynchronous way (the storage folder's own entries come first), the rest synchronously.
+    // At least the 256 entries after the slow call went the asynchronous way (of the 403 stat'ed: the container
+    // folder and its 402 entries); the rest synchronously, unless a loaded machine made another call slow.
     const synchronous = scanStats.counts.sync - before.sync - 1;
-    expect(synchronous).toBeGreaterThan(0);
-    expect(synchronous).toBeLessThanOrEqual(402 + 2 - 256);
+    expect(synchronous).toBeLessThanOrEqual(403 - 256);
   });
 });
