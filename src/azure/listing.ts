@@ -63,6 +63,8 @@ export const MAX_PAGE_SIZE = 5000;
  * a container that holds no copies pays nothing for it.
  */
 const VALUE = valueLayout({ size: 6, md5: 16, flags: 1 });
+/** Kept for a listed size that is not a whole number of bytes below 2^48 - 1: equal to no file's size. */
+const UNKNOWN_SIZE = 2 ** 48 - 1;
 const KEY_BYTES = 12;
 const LISTED = 1;
 const HAS_MD5 = 2;
@@ -111,7 +113,7 @@ export class RemoteIndex {
       this.listed++;
       if (flagsOf(value) & CLAIMED) this.listedAndClaimed++;
     }
-    value.writeUIntLE(size, VALUE.at.size, 6);
+    value.writeUIntLE(Number.isSafeInteger(size) && size >= 0 && size < UNKNOWN_SIZE ? size : UNKNOWN_SIZE, VALUE.at.size, 6);
     const hasMd5 = md5 !== undefined && value.write(md5, VALUE.at.md5, 16, 'base64') === 16;
     if (copy.sourceEtag) {
       this.origins ??= new DigestTable(8, { keyBytes: KEY_BYTES });

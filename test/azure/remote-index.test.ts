@@ -4,12 +4,17 @@ import { etagDigest, RemoteIndex } from '../../src/azure/listing.js';
 const md5 = Buffer.alloc(16, 7).toString('base64');
 
 describe('RemoteIndex', () => {
-  it('keeps sizes up to a block blob’s limit exactly, in 6 bytes', () => {
+  it('keeps sizes up to a block blob’s limit exactly, in 6 bytes, and an impossible size as one no file has', () => {
     const index = new RemoteIndex(10);
     const largest = 190.7 * 2 ** 40; // Azure's largest block blob, 190.7 TiB
-    for (const size of [0, 1, 2 ** 32 + 5, Math.floor(largest), 2 ** 48 - 1]) {
+    for (const size of [0, 1, 2 ** 32 + 5, Math.floor(largest), 2 ** 48 - 2]) {
       index.add(`default/${size}.bin`, size, md5);
       expect(index.get(`default/${size}.bin`)?.size).toBe(size);
+    }
+    // A size the service would never list (a malformed Content-Length) is kept as one no file has, not a crash.
+    for (const size of [Number.NaN, -1, 1.5, 2 ** 48]) {
+      index.add(`default/odd-${size}.bin`, size, md5);
+      expect(index.get(`default/odd-${size}.bin`)?.size).toBe(2 ** 48 - 1);
     }
   });
 
