@@ -5,6 +5,7 @@
  * because the Content-MD5 of a blob committed from blocks is only what the uploader said.
  * Reports missing, extra and mismatched blobs; identical only when all three are empty.
  */
+import { hash } from 'node:crypto';
 import { KEPT_PER_LIST, KeptList } from '../kept-list.js';
 import pLimit from 'p-limit';
 import { listBlobPages, type RemoteBlob } from '../azure/listing.js';
@@ -12,7 +13,8 @@ import { paced } from '../transfer/pacer.js';
 import type { PayloadSource } from '../source/types.js';
 import type { ContainerTarget } from '../transfer/target.js';
 import { md5OfHandle } from '../fs/file-hash.js';
-import { assertUnchanged, openSourceFile } from '../transfer/source-file.js';
+import { assertUnchanged, openSourceFile, SyncReads } from '../transfer/source-file.js';
+import type { FileState } from '../transfer/journal.js';
 import type { PayloadFile } from '../source/types.js';
 import { lockJournalsForReading } from './destinations/locks.js';
 import { prepareDestinations } from './destinations/prepare.js';
@@ -258,16 +260,34 @@ async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarg
  * report a difference: the file is read, and the message names the MD5 it really has.
  */
 async function localMd5(file: PayloadFile, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions): Promise<{ md5: string; fromJournal: boolean }> {
+  if (smallReads.take(file.size)) {
+    // Read and hashed in one synchronous step, so one buffer serves every file.
+    const { state, bytes } = smallReads.readWhole(file, (scratch ??= Buffer.allocUnsafe(smallReads.maxBytes)), 'verified');
+    const md5 = hash('md5', bytes, 'base64');
+    return journalled(file, state, remoteMd5, target, options, () => md5);
+  }
   const source = await openSourceFile(file, 'verified');
   try {
-    if (options.trustJournal && remoteMd5 !== null && target.journal.sameMd5(file.blobName, source.state, remoteMd5) === true) return { md5: remoteMd5, fromJournal: true };
-    const md5 = await md5OfHandle(source.handle, options.signal, source.state.size);
-    await assertUnchanged(source, file, 'verified');
-    target.journal.record('hash', file.blobName, source.state, md5);
-    return { md5, fromJournal: false };
+    return await journalled(file, source.state, remoteMd5, target, options, async () => {
+      const md5 = await md5OfHandle(source.handle, options.signal, source.state.size);
+      await assertUnchanged(source, file, 'verified');
+      return md5;
+    });
   } finally {
     await source.handle.close();
   }
+}
+
+/** Small files are read whole with synchronous calls while those stay fast (src/fs/sync-while-fast.ts). */
+const smallReads = new SyncReads();
+let scratch: Buffer | undefined;
+
+/** The journal's word when trusted and it vouches for this version, else `read`'s MD5, remembered in the journal. */
+async function journalled(file: PayloadFile, state: FileState, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions, read: () => string | Promise<string>): Promise<{ md5: string; fromJournal: boolean }> {
+  if (options.trustJournal && remoteMd5 !== null && target.journal.sameMd5(file.blobName, state, remoteMd5) === true) return { md5: remoteMd5, fromJournal: true };
+  const md5 = await read();
+  target.journal.record('hash', file.blobName, state, md5);
+  return { md5, fromJournal: false };
 }
 
 /** The blob's bytes, downloaded and hashed as a stream (a failed attempt starts the blob again). */
