@@ -24,7 +24,15 @@ export function renderVerifyResult(result: VerifyResult): string {
   list('missing', result.missing, counts.missing, (name) => `${escapeName(name)}  (not uploaded yet: run upload again)`);
   list('extra', result.extraDetails, counts.extra, ({ blobName, container }) => `${escapeName(blobName)}  (in container ${container}, not in the source: delete it, or it will be restored too)`);
   list('mismatched', result.mismatched, counts.mismatched, (name) => `${escapeName(name)}  (${escapeText(reasons.get(name) ?? 'differs')})`);
-  if (counts.mismatched > 0) lines.push('  To send the mismatched files again: the same upload command with --deep (it reads each blob in place and re-sends those whose bytes differ).');
+  // Without --deep every mismatch is one of size or Content-MD5, which a plain upload sees and re-sends; only
+  // bytes that differ under a matching Content-MD5 (found by downloading) need upload --deep.
+  if (counts.mismatched > 0) {
+    lines.push(
+      result.proof.remote === 'downloaded'
+        ? '  To send the mismatched files again: the same upload command with --deep (it reads each blob in place and re-sends those whose bytes differ).'
+        : '  To send the mismatched files again: the same upload command (it re-sends every file whose size or Content-MD5 differs).',
+    );
+  }
   lines.push(proofLine(result.proof));
   return lines.join('\n') + '\n';
 }

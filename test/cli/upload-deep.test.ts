@@ -1,4 +1,7 @@
-/** What verify --deep finds, upload --deep repairs: a blob whose bytes are wrong though its Content-MD5 matches the file. */
+/**
+ * What verify --deep finds, upload --deep repairs: a blob whose bytes are wrong though its Content-MD5 matches the file;
+ * and what verify finds without --deep, a plain upload repairs.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -38,5 +41,25 @@ describe('upload --deep', () => {
     expect(JSON.parse(repaired.stdout)).toMatchObject({ ok: true, files: { uploaded: 1, skipped: 1 }, bytes: { sent: good.length } });
     expect(Buffer.compare(await blob.downloadToBuffer(), good)).toBe(0);
     expect((await runCli(['verify', ...args, '--deep'], { env })).exitCode).toBe(0);
+  });
+
+  it('verify without --deep sends a size or Content-MD5 mismatch to a plain upload, which re-sends exactly those', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha', 'storage/default/b.txt': 'bravo', 'storage/default/c.txt': 'charlie' });
+    const env = { KXP_STORAGE_SAS_URL: await storage.containerSasUrl('plain-repair') };
+    const args = ['--storage', `${dir}/storage`, '--state-dir', `${await tempDir()}/state`];
+    expect((await runCli(['upload', ...args, '--no-progress'], { env })).exitCode).toBe(0);
+    // One file grows, one keeps its size with other bytes.
+    await writeTree(dir, { 'storage/default/a.txt': 'alpha, longer', 'storage/default/b.txt': 'BRAVO' });
+
+    const found = await runCli(['verify', ...args], { env });
+    expect(found.exitCode, found.stderr + found.stdout).toBe(1);
+    expect(found.stdout).toContain('Different: 0 missing, 0 extra, 2 mismatched');
+    expect(found.stdout).toContain('To send the mismatched files again: the same upload command (it re-sends every file whose size or Content-MD5 differs).');
+    expect(found.stdout).not.toContain('--deep (');
+
+    const again = await runCli(['upload', ...args, '--no-progress', '--json'], { env });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, files: { uploaded: 2, skipped: 1 } });
+    expect((await runCli(['verify', ...args], { env })).exitCode).toBe(0);
   });
 });
