@@ -51,6 +51,7 @@ export type ErrorCode =
   /** Another run holds the lock of the same journal (account and container). */
   | 'LOCKED'
   | 'PROXY_REFUSED'
+  | 'TLS_UNTRUSTED'
   | 'SOURCE_CHANGED'
   | 'TRANSFER_FAILED'
   | 'VERIFY_MISMATCH'

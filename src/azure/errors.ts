@@ -6,7 +6,7 @@ import { ExitCode, KxpError } from '../errors.js';
 import { redactUrl } from './sas.js';
 
 /** `permission`: the SAS is valid but does not grant what the request needs (new URLs of the same kind would not help). */
-export type FailureKind = 'retry' | 'access' | 'permission' | 'proxy' | 'fatal';
+export type FailureKind = 'retry' | 'access' | 'permission' | 'proxy' | 'certificate' | 'fatal';
 
 export interface Classified {
   kind: FailureKind;
@@ -32,6 +32,16 @@ const NETWORK_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'ENETDOWN', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR', 'ERR_STREAM_PREMATURE_CLOSE', 'PARSE_ERROR',
 ]);
+
+/** TLS failures of trust: sending again meets the same certificate, so they are never retried. */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const CERTIFICATE_HINT =
+  'Behind a proxy or firewall that inspects TLS, this computer must trust its root certificate: set NODE_EXTRA_CA_CERTS to that certificate (a PEM file from your IT team), then re-run the same command; progress is kept.';
 
 const PROXY_LOGIN_HINT =
   'Check the user name and password in the proxy variable (HTTPS_PROXY, ALL_PROXY or HTTP_PROXY: http://user:password@host:port, with @ : % percent-encoded), then re-run the same command; progress is kept.';
@@ -69,6 +79,7 @@ export function classifyAzureError(thrown: unknown, timedOut = false): Classifie
     return { kind: 'retry', reason: `HTTP 400 ${serviceCode ?? ''} MD5 mismatch: damaged in transit`, status, retryAfterMs };
   }
   if (status !== undefined && RETRY_STATUS.has(status)) return { kind: 'retry', reason: `HTTP ${status} ${serviceCode ?? ''}`.trim(), status, retryAfterMs };
+  if (status === undefined && error.code !== undefined && CERTIFICATE_CODES.has(error.code)) return { kind: 'certificate', reason: error.code, status, retryAfterMs };
   if (status === undefined && (error.code === undefined || NETWORK_CODES.has(error.code) || error.name === 'RestError')) {
     return { kind: 'retry', reason: error.code ?? 'network error', status, retryAfterMs };
   }
@@ -95,6 +106,14 @@ export function azureFailure(thrown: unknown, classified: Classified, where: str
     return new KxpError('SAS_PERMISSION', `This SAS URL cannot ${reading ? 'list or read' : 'write'}: Azure Storage refused the request (${classified.reason}); the SAS, or the stored access policy it names, does not grant that permission.`, {
       path: where,
       hint: 'Use the SAS URLs of the custom-restore session ("Get access" in the Portal): they grant read, add, create, write, delete and list. A read-only URL (for example from a read-only stored access policy) cannot upload.',
+      cause: thrown,
+    });
+  }
+  if (classified.kind === 'certificate') {
+    return new KxpError('TLS_UNTRUSTED', `The TLS certificate presented for Azure Storage is not trusted (${classified.reason}), so nothing was sent over that connection.`, {
+      path: where,
+      hint: CERTIFICATE_HINT,
+      exitCode: ExitCode.resumable,
       cause: thrown,
     });
   }
