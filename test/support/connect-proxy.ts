@@ -5,7 +5,8 @@
  * Azurite, and proves every request went through the proxy: nothing else can resolve that host here.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { pipeToPort } from './net.js';
 import { TLSSocket } from 'node:tls';
 import selfsigned from 'selfsigned';
 
@@ -40,16 +41,7 @@ export async function startConnectProxy(options: { hostname: string; targetPort:
     }
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     const secure = new TLSSocket(client, { isServer: true, key: pems.private, cert: pems.cert });
-    const upstream = connect(options.targetPort, '127.0.0.1');
-    for (const socket of [client, secure, upstream]) {
-      open.add(socket);
-      socket.on('close', () => open.delete(socket));
-      socket.on('error', () => {
-        secure.destroy();
-        upstream.destroy();
-      });
-    }
-    secure.pipe(upstream).pipe(secure);
+    pipeToPort(secure, options.targetPort, open, [client]);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -1,4 +1,4 @@
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /** A loopback port with nothing listening: every connection to it is refused. */
 export async function closedPort(): Promise<number> {
@@ -32,4 +32,21 @@ export async function connectionCounter(): Promise<{ url: string; count: () => n
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, count: () => connections, server };
+}
+
+/**
+ * Joins a TLS socket (the client's, decrypted) to a plain TCP connection to a loopback port, both ways; every
+ * socket joins `open` until it closes (so a test server can destroy them on close), and an error on any ends both.
+ */
+export function pipeToPort(secure: Socket, targetPort: number, open: Set<Socket>, alsoTracked: Socket[] = []): void {
+  const upstream = connect(targetPort, '127.0.0.1');
+  for (const socket of [...alsoTracked, secure, upstream]) {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => {
+      secure.destroy();
+      upstream.destroy();
+    });
+  }
+  secure.pipe(upstream).pipe(secure);
 }

@@ -2,7 +2,8 @@
  * A TLS front for a loopback service, with a self-signed certificate no one trusts: what a client meets behind
  * a proxy that inspects TLS with a root certificate this computer lacks. It forwards the plain bytes to a port.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { pipeToPort } from './net.js';
 import { createServer } from 'node:tls';
 import selfsigned from 'selfsigned';
 
@@ -19,16 +20,7 @@ export async function startUntrustedTlsFront(targetPort: number): Promise<TlsFro
   const open = new Set<Socket>();
   let handshakes = 0;
   const server = createServer({ key: pems.private, cert: pems.cert }, (secure) => {
-    const upstream = connect(targetPort, '127.0.0.1');
-    for (const socket of [secure, upstream]) {
-      open.add(socket);
-      socket.on('close', () => open.delete(socket));
-      socket.on('error', () => {
-        secure.destroy();
-        upstream.destroy();
-      });
-    }
-    secure.pipe(upstream).pipe(secure);
+    pipeToPort(secure, targetPort, open);
   });
   server.on('connection', (socket: Socket) => {
     handshakes++;
