@@ -261,10 +261,13 @@ async function compare(file: PayloadFile, remote: RemoteBlob, target: OpenedTarg
  */
 async function localMd5(file: PayloadFile, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions): Promise<{ md5: string; fromJournal: boolean }> {
   if (smallReads.take(file.size)) {
-    // Read and hashed in one synchronous step, so one buffer serves every file.
-    const { state, bytes } = smallReads.readWhole(file, (scratch ??= Buffer.allocUnsafe(smallReads.maxBytes)), 'verified');
-    const md5 = hash('md5', bytes, 'base64');
-    return journalled(file, state, remoteMd5, target, options, () => md5);
+    // Opened, checked and (unless the journal vouches for this version) read and hashed in one synchronous step,
+    // so one buffer serves every file; a file the journal vouches for is never read.
+    const whole = smallReads.readWhole(file, (scratch ??= Buffer.allocUnsafe(smallReads.maxBytes)), 'verified', (state) => vouches(file, state, remoteMd5, target, options));
+    if (whole.bytes === null) return { md5: remoteMd5 ?? '', fromJournal: true };
+    const md5 = hash('md5', whole.bytes, 'base64');
+    target.journal.record('hash', file.blobName, whole.state, md5);
+    return { md5, fromJournal: false };
   }
   const source = await openSourceFile(file, 'verified');
   try {
@@ -282,9 +285,14 @@ async function localMd5(file: PayloadFile, remoteMd5: string | null, target: Ope
 const smallReads = new SyncReads();
 let scratch: Buffer | undefined;
 
+/** With --trust-journal: whether the journal hashed this version of the file to the blob's MD5. */
+function vouches(file: PayloadFile, state: FileState, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions): boolean {
+  return options.trustJournal === true && remoteMd5 !== null && target.journal.sameMd5(file.blobName, state, remoteMd5) === true;
+}
+
 /** The journal's word when trusted and it vouches for this version, else `read`'s MD5, remembered in the journal. */
-async function journalled(file: PayloadFile, state: FileState, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions, read: () => string | Promise<string>): Promise<{ md5: string; fromJournal: boolean }> {
-  if (options.trustJournal && remoteMd5 !== null && target.journal.sameMd5(file.blobName, state, remoteMd5) === true) return { md5: remoteMd5, fromJournal: true };
+async function journalled(file: PayloadFile, state: FileState, remoteMd5: string | null, target: OpenedTarget, options: VerifyOptions, read: () => Promise<string>): Promise<{ md5: string; fromJournal: boolean }> {
+  if (vouches(file, state, remoteMd5, target, options) && remoteMd5 !== null) return { md5: remoteMd5, fromJournal: true };
   const md5 = await read();
   target.journal.record('hash', file.blobName, state, md5);
   return { md5, fromJournal: false };

@@ -47,6 +47,12 @@ export interface WholeFile {
   bytes: Buffer;
 }
 
+/** A small file opened and checked, its state taken, and left unread (readWholeSync's `unless`). */
+export interface UnreadFile {
+  state: FileState;
+  bytes: null;
+}
+
 /**
  * Reads a small file whole into `buffer` with synchronous calls (open, fstat, read, lstat, close: a few µs
  * each, against a round trip through the thread pool and a promise for each when asynchronous), with the same
@@ -54,7 +60,10 @@ export interface WholeFile {
  * (same device and inode: not deleted, moved, replaced or swapped for a link) in the same state (not written).
  * Only for what a slow disk cannot stall long: see SyncReads.
  */
-export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile {
+export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile;
+/** `unless`: told the opened file's state before any byte is read; true leaves it unread (`bytes` null). */
+export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing, unless: (state: FileState) => boolean): WholeFile | UnreadFile;
+export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing, unless?: (state: FileState) => boolean): WholeFile | UnreadFile {
   let fd: number;
   try {
     fd = openSync(file.absolutePath, constants.O_RDONLY | NO_FOLLOW);
@@ -64,6 +73,7 @@ export function readWholeSync(file: PayloadFile, buffer: Buffer, doing: Doing): 
   try {
     const state = fileState(file.absolutePath, fstatSync(fd, { bigint: true }));
     checkScanned(file, state, doing);
+    if (unless?.(state)) return { state, bytes: null };
     for (let filled = 0; filled < state.size; ) {
       const bytesRead = readSync(fd, buffer, filled, state.size - filled, filled);
       if (bytesRead === 0) throw changedWhile(file, doing);
@@ -108,8 +118,10 @@ export class SyncReads {
   }
 
   /** readWholeSync, timed. */
-  readWhole(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile {
-    return this.gate.timed(() => readWholeSync(file, buffer, doing));
+  readWhole(file: PayloadFile, buffer: Buffer, doing: Doing): WholeFile;
+  readWhole(file: PayloadFile, buffer: Buffer, doing: Doing, unless: (state: FileState) => boolean): WholeFile | UnreadFile;
+  readWhole(file: PayloadFile, buffer: Buffer, doing: Doing, unless?: (state: FileState) => boolean): WholeFile | UnreadFile {
+    return this.gate.timed(() => (unless ? readWholeSync(file, buffer, doing, unless) : readWholeSync(file, buffer, doing)));
   }
 }
 
